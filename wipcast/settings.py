@@ -1,0 +1,108 @@
+"""Settings: flags, then WIPCAST_* environment variables, then wipcast.toml, then defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from wipcast.errors import InputError
+
+CONFIG_FILE = "wipcast.toml"
+ENV_PREFIX = "WIPCAST_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    warehouse_dir: Path = Path("warehouse")
+    reporting_currency: str = "USD"
+    as_of: dt.date | None = None  # overrides the as-of date of point-in-time marts and forecasts
+    input_dir: Path = Path("data/demo")  # folder `wipcast run` ingests
+    dbt_threads: int = 1
+    verbose: bool = False
+
+    @property
+    def work_db(self) -> Path:
+        """The database the pipeline writes (raw, dbt models, forecasts, ops logs)."""
+        return self.warehouse_dir / "work.duckdb"
+
+    @property
+    def published_db(self) -> Path:
+        """The database the app and analysts read; replaced atomically by `publish`."""
+        return self.warehouse_dir / "wipcast.duckdb"
+
+
+def _coerce(name: str, raw: Any, source: str) -> Any:
+    if raw is None or raw == "":
+        return None
+    try:
+        if name in ("warehouse_dir", "input_dir"):
+            return Path(raw)
+        if name == "as_of":
+            return raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
+        if name == "dbt_threads":
+            value = int(raw)
+            if value < 1:
+                raise ValueError
+            return value
+        if name == "verbose":
+            if isinstance(raw, bool):
+                return raw
+            if str(raw).lower() in ("1", "true", "yes", "on"):
+                return True
+            if str(raw).lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if name == "reporting_currency":
+            code = str(raw).strip().upper()
+            if len(code) != 3 or not code.isalpha():
+                raise ValueError
+            return code
+    except ValueError:
+        expected = {
+            "as_of": "a date YYYY-MM-DD",
+            "dbt_threads": "a whole number of 1 or more",
+            "verbose": "true or false",
+            "reporting_currency": "an ISO 4217 code such as USD",
+        }.get(name, "a valid value")
+        raise InputError(f"setting {name} from {source} is {raw!r}", f"use {expected}") from None
+    return raw
+
+
+def load_settings(overrides: dict[str, Any] | None = None, cwd: Path | None = None) -> Settings:
+    """Resolve settings. `overrides` are command-line flags (None means not given)."""
+    cwd = cwd or Path.cwd()
+    names = [f.name for f in fields(Settings)]
+    values: dict[str, Any] = {}
+
+    config_path = cwd / CONFIG_FILE
+    if config_path.exists():
+        try:
+            data = tomllib.loads(config_path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"{config_path} is not valid TOML ({exc})", "fix the file or remove it") from None
+        section = data.get("wipcast", data)
+        unknown = sorted(set(section) - set(names))
+        if unknown:
+            raise InputError(f"{config_path} has unknown setting(s): {', '.join(unknown)}", f"known settings: {', '.join(names)}")
+        for key, raw in section.items():
+            values[key] = _coerce(key, raw, str(config_path))
+
+    for key in names:
+        env_name = ENV_PREFIX + key.upper()
+        if env_name in os.environ:
+            values[key] = _coerce(key, os.environ[env_name], f"environment variable {env_name}")
+
+    for key, raw in (overrides or {}).items():
+        if raw is not None:
+            values[key] = _coerce(key, raw, f"flag --{key.replace('_', '-')}")
+
+    settings = Settings(**{k: v for k, v in values.items() if v is not None})
+    if not settings.warehouse_dir.is_absolute():
+        settings = replace(settings, warehouse_dir=(cwd / settings.warehouse_dir))
+    if not settings.input_dir.is_absolute():
+        settings = replace(settings, input_dir=(cwd / settings.input_dir))
+    return settings

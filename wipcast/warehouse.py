@@ -1,0 +1,56 @@
+"""Opening the working and published DuckDB databases.
+
+DuckDB allows one read-write process or many read-only ones, never both. The pipeline
+opens the working database briefly, one step at a time; readers only ever open the
+published copy, read-only, so they never hold a lock the pipeline needs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from wipcast.errors import WipcastError
+from wipcast.settings import Settings
+
+
+def new_run_id() -> str:
+    """Sortable, unique run identifier: UTC timestamp plus a random suffix."""
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+
+
+@contextlib.contextmanager
+def work_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Read-write connection to the working database; closed on exit."""
+    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(settings.work_db))
+    except duckdb.IOException as exc:
+        raise WipcastError(
+            f"cannot open the working warehouse {settings.work_db} ({exc})",
+            "another wipcast step is probably running; wait for it to finish",
+        ) from None
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def open_published(path: Path) -> duckdb.DuckDBPyConnection:
+    """Read-only connection to a published warehouse file."""
+    if not path.exists():
+        raise WipcastError(f"no published warehouse at {path}", "build it with `make build` or `wipcast run`")
+    return duckdb.connect(str(path), read_only=True)
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])

@@ -102,15 +102,18 @@ def _print_ingest(result) -> None:
     table = Table(title="Ingest", show_edge=False)
     for col in ("entity", "read", "loaded", "quarantined"):
         table.add_column(col, justify="left" if col == "entity" else "right")
-    for e in result.entities:
-        table.add_row(e.entity, f"{e.rows_read:,}", f"{e.rows_loaded:,}", f"{e.rows_quarantined:,}")
+    for entity, counts in result.files.items():
+        if counts.source_file:
+            table.add_row(entity, f"{counts.rows_read:,}", f"{counts.rows_loaded:,}", f"{counts.rows_quarantined:,}")
     out.print(table)
-    if result.quarantine_counts:
+    for name in result.absent_optional:
+        out.print(f"{name}: optional file absent; the table is kept (empty if never loaded)")
+    if result.quarantined:
         q = Table(title="Quarantined rows (see ops.quarantine)", show_edge=False)
         q.add_column("entity")
         q.add_column("reason")
         q.add_column("rows", justify="right")
-        for (entity, reason), n in sorted(result.quarantine_counts.items()):
+        for (entity, reason), n in sorted(result.quarantined.items()):
             q.add_row(entity, reason, f"{n:,}")
         out.print(q)
 
@@ -120,7 +123,8 @@ def _step_transform(settings: Settings, run_id: str) -> None:
 
     with logged_step(settings, run_id, "transform") as record, _progress() as progress:
         output = dbt_build(settings, progress=progress)
-        record.message = output.strip().splitlines()[-1][:500] if output.strip() else None
+        done = [line for line in output.splitlines() if "Done." in line]
+        record.message = done[-1].split("Done.", 1)[1].strip()[:500] if done else None
     if settings.verbose:
         out.print(output)
     out.print("[green]dbt build passed[/green]: staging, intermediate and marts are up to date.")
@@ -131,7 +135,8 @@ def _step_forecast(settings: Settings, run_id: str, as_of, horizon: int, draws: 
 
     with logged_step(settings, run_id, "forecast") as record, _progress() as progress:
         summary = forecasting.run_forecast(settings, run_id, as_of=as_of, horizon=horizon, draws=draws, seed=seed, progress=progress)
-        record.rows = summary.get("rows") if isinstance(summary, dict) else None
+        rows = summary.get("rows") if isinstance(summary, dict) else None
+        record.rows = sum(rows.values()) if isinstance(rows, dict) else rows
     out.print(f"[green]forecast written[/green]: run {run_id}" + (f", as of {summary.get('as_of_date')}" if isinstance(summary, dict) and summary.get("as_of_date") else ""))
 
 

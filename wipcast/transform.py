@@ -34,6 +34,7 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env["WIPCAST_WORK_DB"] = str(settings.work_db)
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    env["DBT_USE_COLORS"] = "false"
     env["DBT_LOG_PATH"] = str(settings.warehouse_dir / "dbt_logs")
     env["DBT_TARGET_PATH"] = str(settings.warehouse_dir / "dbt_target")
     return env

@@ -1,0 +1,1 @@
+"""wipcast dashboard (Streamlit). Entry point: app/streamlit_app.py; data access: app/data.py."""

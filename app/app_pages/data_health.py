@@ -1,0 +1,90 @@
+"""Data health: the last pipeline run and its steps, row counts, quarantined rows, freshness of each source."""
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from app import charts, data, ui
+
+st.title("Data health")
+
+info = data.published_file_info()
+st.caption(f"Published warehouse `{info['path']}` · {info['size_mb']:,.1f} MB · published "
+           f"{info['modified']:%d %b %Y %H:%M}. Global filters do not apply on this page.")
+
+
+def tiles() -> None:
+    cols = st.columns(4)
+    with cols[0], st.container(border=True):
+        st.metric("Published", f"{info['modified']:%d %b %Y %H:%M}")
+    with cols[1], st.container(border=True):
+        try:
+            st.metric("Data as of", f"{data.actuals_as_of():%d %b %Y}")
+        except data.DataUnavailable:
+            st.metric("Data as of", "—")
+    with cols[2], st.container(border=True):
+        quarantined = data.quarantine_summary()["rows"].sum() if data.has_table("quarantine") else None
+        st.metric("Rows in quarantine", f"{int(quarantined):,}" if quarantined is not None else "—",
+                  help="Input rows that failed the contract checks and were set aside (ops.quarantine).")
+    with cols[3], st.container(border=True):
+        tables = sum(1 for schema, _ in data.catalog() if schema in ("marts", "forecast"))
+        st.metric("Published tables", f"{tables:,}", help="Tables in the marts and forecast schemas.")
+
+
+def last_run() -> None:
+    st.subheader("Last pipeline run")
+    steps = data.last_run_steps()
+    if steps.empty:
+        ui.empty_state("the run log is empty: no `wipcast run` has finished yet")
+        return
+    failed = steps[steps["status"] != "success"]
+    finished = steps["finished_at"].max()
+    status = "success" if failed.empty else f"{len(failed)} step(s) not successful"
+    when = f"{finished:%d %b %Y %H:%M} UTC" if finished == finished and finished is not None else "not finished"
+    text = f"Run **{steps['run_id'].iloc[0]}**: {status}, finished {when}."
+    (st.success if failed.empty else st.warning)(text)
+    ui.table_with_download(steps, "last run steps", {
+        "seconds": st.column_config.NumberColumn("Seconds", format="%.1f"),
+        "rows": st.column_config.NumberColumn("Rows", format="localized")})
+
+
+def freshness() -> None:
+    st.subheader("Freshness of each source")
+    dates = data.latest_business_dates()
+    ui.table_with_download(dates, "latest business dates",
+                           {"latest": st.column_config.DateColumn("Latest date", format="DD MMM YYYY")})
+    if data.has_table("load_log"):
+        loads = data.source_freshness()
+        if loads.empty:
+            ui.empty_state("the load log is empty")
+        else:
+            ui.table_with_download(loads, "last load per source", {
+                "rows_in_last_load": st.column_config.NumberColumn("Rows in last load", format="localized")})
+    else:
+        ui.empty_state("the warehouse has no ops.load_log (it is written by `wipcast ingest`)")
+
+
+def quarantine() -> None:
+    st.subheader("Quarantined rows")
+    frame = data.quarantine_summary()
+    if frame.empty:
+        st.success("No quarantined rows: every input row passed the contract checks.", icon=":material/check:")
+        return
+    by_entity = frame.groupby("entity")["rows"].sum().reset_index()
+    figure = go.Figure(go.Bar(x=by_entity["entity"], y=by_entity["rows"], marker_color="#d9534f"))
+    ui.chart_with_table(charts._layout(figure, 300), frame, "quarantined rows by entity and reason")
+
+
+def counts() -> None:
+    st.subheader("Row counts")
+    ui.table_with_download(data.row_counts(), "row counts",
+                           {"row_count": st.column_config.NumberColumn("Rows", format="localized")}, height=400)
+
+
+ui.guarded(tiles)
+ui.guarded(last_run)
+left, right = st.columns(2)
+with left:
+    ui.guarded(freshness)
+with right:
+    ui.guarded(quarantine)
+ui.guarded(counts)

@@ -1,0 +1,62 @@
+"""wipcast dashboard: the router. Run with `wipcast app` or `streamlit run app/streamlit_app.py`.
+
+It sets up the page, draws the global filters in the sidebar, picks the page with st.navigation and runs it.
+Every data error a user can meet (no warehouse yet, a publish in progress) is turned into a message here,
+so no page ever shows a traceback for them.
+"""
+
+import sys
+from pathlib import Path
+
+# Streamlit puts this file's folder on sys.path; the pages import `app.*` from the project root.
+PROJECT_ROOT = str(Path(__file__).resolve().parents[1])
+if PROJECT_ROOT not in sys.path:
+    sys.path.insert(0, PROJECT_ROOT)
+
+import streamlit as st  # noqa: E402
+
+from app import data, ui  # noqa: E402
+from app.filters import sidebar_filters  # noqa: E402
+from app.warehouse_access import WarehouseBusy, WarehouseMissing, file_identity  # noqa: E402
+
+PAGES = [
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("app_pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
+    st.Page("app_pages/variance.py", title="Variance", icon=":material/compare_arrows:"),
+    st.Page("app_pages/unbilled.py", title="Unbilled exposure", icon=":material/receipt_long:"),
+    st.Page("app_pages/utilization.py", title="Utilization", icon=":material/groups:"),
+    st.Page("app_pages/accuracy.py", title="Forecast accuracy", icon=":material/target:"),
+    st.Page("app_pages/data_health.py", title="Data health", icon=":material/monitor_heart:"),
+]
+
+st.set_page_config(page_title="wipcast", page_icon=":material/insights:", layout="wide")
+page = st.navigation(PAGES, position="top")
+
+
+@st.fragment(run_every="15s")
+def watch_for_publish() -> None:
+    """Rerun the whole app when a publish has replaced the warehouse file since this session last drew."""
+    try:
+        identity = file_identity()
+    except WarehouseMissing:
+        identity = None
+    seen = st.session_state.get("wipcast_seen_identity")
+    if seen is not None and identity is not None and identity != seen:
+        st.session_state["wipcast_seen_identity"] = identity
+        st.toast("New data published: refreshed.", icon=":material/sync:")
+        st.rerun(scope="app")
+
+
+try:
+    st.session_state["wipcast_seen_identity"] = file_identity()
+    st.session_state["wipcast_currency"] = data.reporting_currency()
+    sidebar_filters()
+    with st.sidebar:
+        watch_for_publish()
+    page.run()
+except WarehouseMissing as missing:
+    st.title(page.title)
+    ui.missing_warehouse(missing.path)
+except WarehouseBusy:
+    st.title(page.title)
+    ui.warehouse_busy()

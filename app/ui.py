@@ -1,0 +1,92 @@
+"""Building blocks every page uses: KPI tiles, chart + table + CSV, empty states, guarded sections."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from app import data
+
+# OWASP CSV injection: a text cell starting with one of these is neutralised with a leading quote.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+FILTER_STATE_KEY = "wipcast_filters"
+
+
+def current_filters() -> data.Filters:
+    """The global filters the router put in session state for this rerun."""
+    return st.session_state.get(FILTER_STATE_KEY, data.Filters())
+
+
+def reporting_currency() -> str:
+    return st.session_state.get("wipcast_currency", "USD")
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV for spreadsheets: numbers stay numbers, text that could run as a formula gets a leading quote."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_TRIGGERS) else v)
+    return safe.to_csv(index=False).encode("utf-8")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def table_with_download(frame: pd.DataFrame, name: str, column_config: dict | None = None,
+                        height: int | str = "auto") -> None:
+    st.dataframe(frame, hide_index=True, column_config=column_config or {}, width="stretch", height=height)
+    st.download_button(
+        "Download CSV", csv_bytes(frame), file_name=f"{_slug(name)}.csv", mime="text/csv",
+        key=f"csv-{_slug(name)}", on_click="ignore", icon=":material/download:",
+    )
+
+
+def chart_with_table(figure, frame: pd.DataFrame, name: str, column_config: dict | None = None,
+                     caption: str | None = None) -> None:
+    """A chart, with the numbers behind it one click away (Table tab) and a CSV download."""
+    chart_tab, table_tab = st.tabs(["Chart", "Table"])
+    with chart_tab:
+        st.plotly_chart(figure, width="stretch", key=f"chart-{_slug(name)}", config={"displaylogo": False})
+    with table_tab:
+        table_with_download(frame, name, column_config)
+    if caption:
+        st.caption(caption)
+
+
+def empty_state(reason: str) -> None:
+    """Say why a section is empty, and what would fill it."""
+    st.info(f"Nothing to show here: {reason}.", icon=":material/info:")
+
+
+def guarded(render: Callable[[], None]) -> None:
+    """Render a section; a table or column missing from the warehouse becomes an empty state, not a crash."""
+    try:
+        render()
+    except data.DataUnavailable as exc:
+        empty_state(str(exc) + ". Rebuild the warehouse with `make build` once the pipeline produces it")
+
+
+def ignored_filters_note(ignored: list[str]) -> None:
+    if ignored:
+        names = ", ".join(data._label(d) for d in ignored)
+        st.caption(f"The {names} filter does not apply to this figure (the data is not broken down that way).")
+
+
+def missing_warehouse(path) -> None:
+    st.warning(
+        f"No published warehouse found at `{path}`. {data.BUILD_HINT}\n\n"
+        "To look at the demo firm: `make demo`. To point the app at another warehouse, set "
+        "`WIPCAST_WAREHOUSE_DIR`.",
+        icon=":material/database:",
+    )
+
+
+def warehouse_busy() -> None:
+    st.warning("The warehouse is being refreshed right now. This page will show the new data in a few seconds: "
+               "reload it.", icon=":material/hourglass_top:")

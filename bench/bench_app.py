@@ -1,0 +1,113 @@
+"""Dashboard timings in a real browser: first render of each page, and a filter change once cached.
+
+    .venv/bin/python bench/bench_app.py [--warehouse-dir DIR]
+
+Without --warehouse-dir it builds the small hand-made fixture warehouse of tests/app. Point it at the demo
+warehouse (`warehouse/`) or the 10,000-employee one for the issue's targets: first render < 2 s (demo) /
+< 4 s (10k), filter change < 1 s once cached. Times are from navigation until the script has finished
+and every visible chart has drawn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "app"))
+sys.path.insert(0, str(ROOT))
+
+from live_server import PAGES, error_texts, launch_chromium, streamlit_server, wait_for_page, wait_until_idle  # noqa: E402
+
+
+def _metric_value(page, label: str) -> str:
+    return page.locator('[data-testid="stMetric"]').filter(has_text=label).first.locator(
+        '[data-testid="stMetricValue"]').inner_text()
+
+
+def _set_practice(page, practice: str | None) -> None:
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Practice")
+    if practice is None:
+        box.get_by_role("button", name="Clear all").click()
+    else:
+        field = box.locator("input")
+        field.click()
+        field.fill(practice)
+        field.press("Enter")
+        page.keyboard.press("Escape")
+
+
+def _wait_for_change(page, label: str, old: str, timeout_ms: int = 30_000) -> None:
+    page.wait_for_function(
+        """([label, old]) => { const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
+              .find(m => m.innerText.includes(label));
+              return m && !m.innerText.includes(old); }""", arg=[label, old], timeout=timeout_ms)
+    wait_until_idle(page)
+
+
+def run(warehouse_dir: Path) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    results: dict = {"first_render": {}, "second_render": {}, "navigation": {}, "filter_change": []}
+    with streamlit_server(warehouse_dir) as url, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        for label, store in (("first", "first_render"), ("again", "second_render")):
+            for path, (title, key_text) in PAGES.items():
+                start = time.perf_counter()
+                page.goto(f"{url}/{path}")
+                wait_for_page(page, title, key_text, timeout_ms=120_000)
+                results[store][title] = time.perf_counter() - start
+                errors = error_texts(page)
+                if errors:
+                    print(f"  ! {title} ({label}) shows errors: {errors}")
+        # In-app navigation (what a user does after the app is open): click each page in the top bar.
+        page.goto(url)
+        wait_for_page(page, "Overview", "Revenue year to date")
+        for path, (title, key_text) in list(PAGES.items())[1:] + [("", PAGES[""])]:
+            start = time.perf_counter()
+            page.get_by_role("link", name=title, exact=True).first.click()
+            wait_for_page(page, title, key_text, timeout_ms=120_000)
+            results["navigation"][title] = time.perf_counter() - start
+        # Filter change on the Overview: Data, clear, Data, clear... (after the first pair, all cached).
+        page.goto(url)
+        wait_for_page(page, "Overview", "Revenue year to date")
+        for practice in ("Data", None, "Data", None, "Data", None):
+            old = _metric_value(page, "Revenue year to date")
+            start = time.perf_counter()
+            _set_practice(page, practice)
+            _wait_for_change(page, "Revenue year to date", old)
+            results["filter_change"].append(time.perf_counter() - start)
+        browser.close()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse-dir", type=Path, help="folder holding wipcast.duckdb")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.warehouse_dir
+        if folder is None:
+            from fixture_warehouse import build_fixture_warehouse
+
+            folder = Path(tmp)
+            build_fixture_warehouse(folder / "wipcast.duckdb")
+        size_mb = (folder / "wipcast.duckdb").stat().st_size / 1e6
+        print(f"warehouse {folder / 'wipcast.duckdb'} ({size_mb:,.1f} MB)")
+        results = run(folder)
+    print(f"{'page':<20}{'first load':>12}{'reload':>10}{'nav click':>11}   (seconds, browser until charts drawn)")
+    for title, seconds in results["first_render"].items():
+        print(f"{title:<20}{seconds:>12.2f}{results['second_render'][title]:>10.2f}"
+              f"{results['navigation'][title]:>11.2f}")
+    changes = results["filter_change"]
+    print(f"filter change (Overview, practice): first {changes[0]:.2f}s, then cached median "
+          f"{statistics.median(changes[2:]):.2f}s, max {max(changes[2:]):.2f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Benchmark of the forecasting engine on the demo firm against the targets of issue 4.
+
+    .venv/bin/python bench/bench_forecast.py [--employees 150] [--from 2025-06] [--to 2026-06] [--draws 2000]
+
+Generates the demo firm (wipcast.demo.generate), loads its canonical files into a scratch
+warehouse's raw_canonical schema (the shape ingest writes), then measures:
+- `run_forecast` wall time (target < 30 s on the demo firm);
+- an as-of backtest over the month range: WAPE at horizons 1-3 against the best baseline
+  (target ratio <= 0.75), 80% interval coverage (target 75-85%), Brier score of the calibrated
+  win probability against the CRM's;
+- learned delivery factors against `_truth.json` (target within 0.05).
+Nothing is faked: the figures printed are what the engine produced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from forecasting import delivery, engine, run_backtest, run_forecast  # noqa: E402
+from forecasting.inputs import as_of_view, from_parquet_dir  # noqa: E402
+from wipcast.settings import Settings  # noqa: E402
+
+
+def load_raw(db: Path, folder: Path) -> None:
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("create schema if not exists raw_canonical")
+        for f in sorted(folder.glob("*.parquet")):
+            con.execute(f"create or replace table raw_canonical.{f.stem} as select * from read_parquet('{f}')")
+    finally:
+        con.close()
+
+
+def factor_check(folder: Path, truth: dict) -> dict:
+    inputs = as_of_view(from_parquet_dir(folder), dt.date.fromisoformat(truth["generator"]["as_of"]))
+    base = engine.history_base(inputs)
+    pw = delivery.planned_vs_worked(base["plan_origins"], base["rated"], inputs.projects, inputs.as_of, ("time_and_materials",))
+    realized = truth["delivery_factor"]["realized"]
+    rows = []
+    for role, factor, hours in delivery.raw_factors(pw, ["role"]).sort("role").iter_rows():
+        rows.append({"level": "role", "key": role, "learned": round(factor, 4), "truth": realized["by_role"].get(role, {}).get("1")})
+    learned = delivery.learn_factors(pw)
+    for practice, factor in learned["practice"].filter(pl.col("bucket") == "h1").select("practice", "factor").sort("practice").iter_rows():
+        rows.append({"level": "practice", "key": practice, "learned": round(factor, 4), "truth": realized["by_practice"].get(practice, {}).get("1")})
+    diffs = [abs(r["learned"] - r["truth"]) for r in rows if r["truth"] is not None]
+    return {"rows": rows, "max_abs_diff": max(diffs) if diffs else None}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--employees", type=int, default=150)
+    ap.add_argument("--months", type=int, default=30)
+    ap.add_argument("--from", dest="start", default="2025-06")
+    ap.add_argument("--to", dest="end", default="2026-06")
+    ap.add_argument("--draws", type=int, default=2000)
+    ap.add_argument("--backtest-draws", type=int, default=500)
+    ap.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
+    args = ap.parse_args()
+
+    from wipcast.demo import generate
+
+    work = Path(tempfile.mkdtemp(prefix="wipcast-bench-"))
+    data = work / "demo"
+    t0 = time.perf_counter()
+    generate(data, employees=args.employees, months=args.months)
+    truth = json.loads((data / "_truth.json").read_text())
+    settings = Settings(warehouse_dir=work / "warehouse", reporting_currency="USD")
+    settings.warehouse_dir.mkdir(parents=True)
+    load_raw(settings.work_db, data)
+    print(f"demo firm generated and loaded in {time.perf_counter() - t0:.1f} s ({work})")
+
+    t = time.perf_counter()
+    fc = run_forecast(settings, "bench-forecast", draws=args.draws, seed=1)
+    forecast_s = time.perf_counter() - t
+    print(f"run_forecast: {forecast_s:.1f} s (target < 30 s), as of {fc['as_of']}, rows {fc['rows']}")
+
+    t = time.perf_counter()
+    bt = run_backtest(settings, "bench-backtest", args.start, args.end, draws=args.backtest_draws,
+                      progress=lambda d, a, b: print(f"  {d} ({a:.0f}/{b:.0f})", flush=True))
+    backtest_s = time.perf_counter() - t
+    s = bt["summary"]
+    factors = factor_check(data, truth)
+    results = {
+        "forecast_seconds": round(forecast_s, 1), "backtest_seconds": round(backtest_s, 1), "backtest_origins": len(bt["origins"]),
+        **s, "delivery_factors": factors, "report": bt["report"],
+    }
+    print(json.dumps(results, indent=2, default=str))
+    ratio = s["ratio_to_best_baseline"]
+    print("\nTargets")
+    print(f"  forecast < 30 s ............... {forecast_s:.1f} s {'OK' if forecast_s < 30 else 'MISSED'}")
+    print(f"  WAPE h1-3 <= 0.75 x best ...... {ratio:.3f} {'OK' if ratio is not None and ratio <= 0.75 else 'MISSED'}")
+    cov = s["coverage80_all"]
+    print(f"  80% coverage in 75-85% ........ {cov:.1%} {'OK' if cov is not None and 0.75 <= cov <= 0.85 else 'MISSED'}")
+    bc, bcrm = s["brier_calibrated"], s["brier_crm"]
+    print(f"  Brier calibrated < CRM ........ {bc:.3f} vs {bcrm:.3f} {'OK' if bc is not None and bc < bcrm else 'MISSED'}")
+    md = factors["max_abs_diff"]
+    print(f"  delivery factors within 0.05 .. max diff {md:.3f} {'OK' if md is not None and md <= 0.05 else 'MISSED'}")
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

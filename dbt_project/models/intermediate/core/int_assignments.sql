@@ -1,0 +1,14 @@
+-- Union point of every source of assignments, in canonical column names. Today only the
+-- canonical files; a vendor source (stg_harvest__*, stg_netsuite__*, ...) is added as
+-- another `union all` branch with its own source_system.
+select
+    assignment_id,
+    project_id,
+    employee_id,
+    role,
+    start_date,
+    end_date,
+    hours_per_week,
+    updated_at,
+    'canonical' as source_system
+from {{ ref('stg_canonical__assignments') }}

@@ -1,0 +1,355 @@
+"""Every read the forecasting engine makes, and the as-of filter applied to it.
+
+All warehouse access of the forecasting package happens here, so that the no-leak
+guarantee has one place to live: `as_of_view(raw, as_of)` returns only what was known at
+the end of the as-of day. Everything downstream takes the resulting `Inputs` (polars frames)
+and never sees later data.
+
+Reading prefers the dbt intermediate models (`intermediate.int_<entity>`, the union point
+of all sources) and falls back to `raw_canonical.<entity>`; both carry the canonical
+column names of `wipcast.contract`. `from_frames` builds the same `RawData` from polars
+frames (tests, the demo simulator's parquet files).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from wipcast.contract import RAW_SCHEMA
+from wipcast.errors import WipcastError
+
+# Columns the engine uses, per canonical entity.
+COLUMNS: dict[str, list[str]] = {
+    "legal_entities": ["entity_id", "currency"],
+    "customers": ["customer_id", "region"],
+    "employees": ["employee_id", "role", "practice", "region", "entity_id", "cost_rate", "hire_date", "termination_date"],
+    "projects": [
+        "project_id", "customer_id", "entity_id", "practice", "billing_type", "currency", "contract_value",
+        "budget_hours", "start_date", "end_date", "status", "opportunity_id",
+    ],
+    "rate_cards": ["project_id", "role", "bill_rate", "currency", "valid_from", "valid_to"],
+    "time_entries": ["time_entry_id", "employee_id", "project_id", "work_date", "hours", "billable", "approval_status", "approved_at", "bill_rate", "updated_at"],
+    "assignments": ["assignment_id", "project_id", "employee_id", "role", "start_date", "end_date", "hours_per_week", "updated_at"],
+    "assignment_snapshots": ["snapshot_date", "assignment_id", "project_id", "employee_id", "role", "start_date", "end_date", "hours_per_week"],
+    "milestones": ["milestone_id", "project_id", "amount", "due_date", "completed_date"],
+    "opportunities": [
+        "opportunity_id", "customer_id", "practice", "region", "currency", "amount", "stage", "probability",
+        "created_date", "close_date", "expected_start_date", "expected_duration_weeks", "status", "project_id", "updated_at",
+    ],
+    "opportunity_history": ["opportunity_id", "changed_at", "stage", "probability", "amount", "close_date", "expected_start_date", "status"],
+    "fx_rates": ["rate_date", "currency", "rate_to_reporting"],
+    "holidays": ["holiday_date", "region"],
+}
+
+REQUIRED = ("projects", "time_entries", "employees", "fx_rates")
+MONEY_COLUMNS = {"cost_rate", "contract_value", "bill_rate", "amount", "budget_hours", "hours", "hours_per_week", "probability",
+                 "expected_duration_weeks", "rate_to_reporting"}
+TIMESTAMP_COLUMNS = {"approved_at", "updated_at", "changed_at"}
+
+
+@dataclass(frozen=True)
+class RawData:
+    """Canonical entities as read, before any as-of filtering. `assignment_versions` has
+    plan_date + assignment columns (snapshots, plus current assignments dated `current_plan_date`)."""
+
+    legal_entities: pl.DataFrame
+    customers: pl.DataFrame
+    employees: pl.DataFrame
+    projects: pl.DataFrame
+    rate_cards: pl.DataFrame
+    time_entries: pl.DataFrame
+    assignment_versions: pl.DataFrame
+    milestones: pl.DataFrame
+    opportunities: pl.DataFrame
+    opportunity_history: pl.DataFrame
+    fx_rates: pl.DataFrame
+    holidays: pl.DataFrame
+    reporting_currency: str = "USD"
+
+    def row_counts(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name).height for f in fields(self) if isinstance(getattr(self, f.name), pl.DataFrame)}
+
+    def latest_activity_date(self) -> dt.date:
+        """Default as-of date: the latest work date in the data (the dbt as_of_date rule uses
+        work, invoice and payment dates; time is the one the forecast depends on)."""
+        latest = self.time_entries["work_date"].max()
+        if latest is None:
+            raise WipcastError("there are no time entries to forecast from", "load data with `wipcast ingest` first")
+        return latest
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What was known at the end of `as_of` (see `as_of_view`)."""
+
+    as_of: dt.date
+    reporting_currency: str
+    legal_entities: pl.DataFrame
+    customers: pl.DataFrame
+    employees: pl.DataFrame
+    projects: pl.DataFrame  # known by as_of, with `closed` (bool) as of as_of
+    rate_cards: pl.DataFrame
+    time_entries: pl.DataFrame  # approved by as_of, worked on or before as_of
+    plan_versions: pl.DataFrame  # every plan version dated on or before as_of
+    plan: pl.DataFrame  # the latest of them: the plan as it stood at as_of
+    milestones: pl.DataFrame  # completed_date null unless completed by as_of
+    opportunities: pl.DataFrame  # created by as_of, state as of as_of, with won_date / lost_date
+    opportunity_states: pl.DataFrame  # every known state (history) up to as_of, for training
+    fx_rates: pl.DataFrame  # rate_date <= as_of
+    holidays: pl.DataFrame
+    plan_source: str = "snapshots"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _normalise(name: str, df: pl.DataFrame) -> pl.DataFrame:
+    """Select the engine's columns with stable dtypes (absent optional columns become nulls)."""
+    cols = COLUMNS[name]
+    exprs = []
+    for c in cols:
+        if c in TIMESTAMP_COLUMNS:
+            dtype: pl.DataType = pl.Datetime("us", "UTC")
+        elif c in MONEY_COLUMNS:
+            dtype = pl.Float64
+        elif c.endswith("_date") or c in ("valid_from", "valid_to"):
+            dtype = pl.Date
+        elif c == "billable":
+            dtype = pl.Boolean
+        else:
+            dtype = pl.String
+        if c in df.columns:
+            e = pl.col(c)
+            if dtype == pl.Datetime("us", "UTC"):
+                src = df.schema[c]
+                if isinstance(src, pl.Datetime) and src.time_zone is None:
+                    e = e.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+                elif isinstance(src, pl.Date):
+                    e = e.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+                else:
+                    e = e.cast(pl.Datetime("us", "UTC"))
+            elif dtype == pl.Date and df.schema[c] == pl.String:
+                e = e.str.to_date()
+            else:
+                e = e.cast(dtype)
+            exprs.append(e.alias(c))
+        else:
+            exprs.append(pl.lit(None, dtype=dtype).alias(c))
+    return df.select(exprs)
+
+
+def _plan_versions(assignments: pl.DataFrame, snapshots: pl.DataFrame, current_plan_date: dt.date | None) -> pl.DataFrame:
+    cols = ["plan_date", "assignment_id", "project_id", "employee_id", "role", "start_date", "end_date", "hours_per_week"]
+    parts = []
+    if snapshots.height:
+        parts.append(snapshots.rename({"snapshot_date": "plan_date"}).select(cols))
+    if assignments.height and current_plan_date is not None:
+        parts.append(assignments.with_columns(pl.lit(current_plan_date).alias("plan_date")).select(cols))
+    if not parts:
+        return pl.DataFrame(schema={c: (pl.Date if c.endswith("date") else pl.Float64 if c == "hours_per_week" else pl.String) for c in cols})
+    return pl.concat(parts).unique(["plan_date", "assignment_id"], keep="last").sort(["plan_date", "assignment_id"])
+
+
+def from_frames(frames: dict[str, pl.DataFrame], reporting_currency: str = "USD",
+                plan_versions: pl.DataFrame | None = None) -> RawData:
+    """Build RawData from canonical frames (entity name -> frame). Missing optional entities are empty."""
+    norm: dict[str, pl.DataFrame] = {}
+    for name in COLUMNS:
+        df = frames.get(name)
+        if df is None:
+            df = pl.DataFrame()
+        norm[name] = _normalise(name, df)
+    latest_work = norm["time_entries"]["work_date"].max()
+    if plan_versions is None:
+        plan_versions = _plan_versions(norm["assignments"], norm["assignment_snapshots"], latest_work)
+    return RawData(
+        legal_entities=norm["legal_entities"], customers=norm["customers"], employees=norm["employees"],
+        projects=norm["projects"], rate_cards=norm["rate_cards"], time_entries=norm["time_entries"],
+        assignment_versions=plan_versions, milestones=norm["milestones"], opportunities=norm["opportunities"],
+        opportunity_history=norm["opportunity_history"], fx_rates=norm["fx_rates"], holidays=norm["holidays"],
+        reporting_currency=reporting_currency,
+    )
+
+
+def from_parquet_dir(folder: Path, reporting_currency: str = "USD") -> RawData:
+    """Thin adapter for the demo simulator's canonical files (<entity>.parquet or .csv)."""
+    frames = {}
+    for name in COLUMNS:
+        for ext, reader in ((".parquet", pl.read_parquet), (".csv", lambda p: pl.read_csv(p, try_parse_dates=True))):
+            path = Path(folder) / f"{name}{ext}"
+            if path.exists():
+                frames[name] = reader(path)
+                break
+    return from_frames(frames, reporting_currency)
+
+
+def _relation(con: duckdb.DuckDBPyConnection, entity: str) -> tuple[str, str] | None:
+    for schema, table in (("intermediate", f"int_{entity}"), (RAW_SCHEMA, entity)):
+        if _table(con, schema, table):
+            return schema, table
+    return None
+
+
+def read_warehouse(con: duckdb.DuckDBPyConnection, reporting_currency: str) -> RawData:
+    """Read the canonical entities from the working warehouse into polars."""
+    frames: dict[str, pl.DataFrame] = {}
+    for name in COLUMNS:
+        rel = _relation(con, name)
+        if rel is None:
+            if name in REQUIRED:
+                raise WipcastError(f"the warehouse has no {name} table", "run `wipcast ingest` and `wipcast transform` first")
+            continue
+        schema, table = rel
+        available = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?", [schema, table]).fetchall()}
+        wanted = [c for c in COLUMNS[name] if c in available]
+        frames[name] = pl.from_arrow(con.sql(f'select {", ".join(wanted)} from "{schema}"."{table}"').to_arrow_table())
+    # The plan as known at each plan date, from dbt when it exists (snapshots + dbt snapshot history + current).
+    versions = None
+    if _table(con, "intermediate", "int_assignment_plan_versions"):
+        versions = pl.from_arrow(con.sql(
+            "select plan_date, assignment_id, project_id, employee_id, role, start_date, end_date, hours_per_week "
+            "from intermediate.int_assignment_plan_versions").to_arrow_table())
+        versions = versions.with_columns(pl.col("plan_date").cast(pl.Date), pl.col("start_date").cast(pl.Date),
+                                         pl.col("end_date").cast(pl.Date), pl.col("hours_per_week").cast(pl.Float64))
+    return from_frames(frames, reporting_currency, versions)
+
+
+def read_mart_revenue(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
+    """marts.mart_revenue_monthly (project, month, earned revenue in the reporting currency, as-of date)
+    when the revenue marts have been built; used only to cross-check the engine's own history."""
+    if not _table(con, "marts", "mart_revenue_monthly"):
+        return None
+    return pl.from_arrow(con.sql(
+        "select project_id, month_start as month, cast(earned_revenue_reporting as double) as revenue, as_of_date "
+        "from marts.mart_revenue_monthly").to_arrow_table())
+
+
+def _table(con, schema, table) -> bool:
+    row = con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]).fetchall()
+    return bool(row and row[0][0])
+
+
+# --------------------------------------------------------------------------- as-of filter
+
+
+def _end_of_day(d: dt.date) -> dt.datetime:
+    return dt.datetime.combine(d + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
+
+
+def opportunity_state_as_of(opps: pl.DataFrame, history: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """Each opportunity created by `as_of`, with stage, probability, amount, dates and status as
+    they stood at the end of `as_of`, plus won_date / lost_date when it closed by then."""
+    cutoff = _end_of_day(as_of)
+    base = opps.filter(pl.col("created_date") <= as_of)
+    hist = history.filter(pl.col("changed_at") < cutoff).sort("changed_at")
+    state_cols = ["stage", "probability", "amount", "close_date", "expected_start_date", "status"]
+    if hist.height:
+        last = hist.group_by("opportunity_id").agg([pl.col(c).last() for c in state_cols])
+        # When the current stage was entered (time in stage is a strong staleness signal).
+        since = (hist.join(last.select("opportunity_id", pl.col("stage").alias("_cur")), on="opportunity_id")
+                 .filter(pl.col("stage") == pl.col("_cur")).group_by("opportunity_id")
+                 .agg(pl.col("changed_at").min().dt.date().alias("stage_since")))
+        closed = (hist.filter(pl.col("status").is_in(["won", "lost"]))
+                  .group_by("opportunity_id").agg(pl.col("changed_at").first().dt.date().alias("_closed_on")))
+        base = (base.join(last, on="opportunity_id", how="left", suffix="_h")
+                .with_columns([pl.coalesce(pl.col(f"{c}_h"), pl.col(c)).alias(c) for c in state_cols])
+                .drop([f"{c}_h" for c in state_cols])
+                .join(closed, on="opportunity_id", how="left", maintain_order="left")
+                .join(since, on="opportunity_id", how="left", maintain_order="left"))
+        has_hist = pl.col("opportunity_id").is_in(hist["opportunity_id"].unique().implode())
+    else:
+        base = base.with_columns(pl.lit(None, pl.Date).alias("_closed_on"), pl.lit(None, pl.Date).alias("stage_since"))
+        has_hist = pl.lit(False)
+    # Without a history row, a current won/lost status only counts if it was closed by as_of.
+    closed_by_record = pl.col("status").is_in(["won", "lost"]) & (pl.col("close_date") <= as_of)
+    base = base.with_columns(
+        pl.when(has_hist).then(pl.col("status"))
+        .when(closed_by_record).then(pl.col("status"))
+        .otherwise(pl.lit("open")).alias("status"),
+        pl.when(has_hist).then(pl.col("_closed_on")).otherwise(pl.col("close_date")).alias("_closed_on"),
+    )
+    return base.with_columns(
+        pl.when(pl.col("status") == "won").then(pl.col("_closed_on")).alias("won_date"),
+        pl.when(pl.col("status") == "lost").then(pl.col("_closed_on")).alias("lost_date"),
+        pl.when(pl.col("status") == "open").then(pl.lit(None, pl.String)).otherwise(pl.col("project_id")).alias("project_id"),
+    ).drop("_closed_on")
+
+
+def as_of_view(raw: RawData, as_of: dt.date) -> Inputs:
+    """Only what was known at the end of `as_of`:
+    - time approved by then (approved_at) for work on or before it;
+    - plan versions dated on or before it; the plan is the latest of them;
+    - opportunities created by then, in the state their history gives at that moment;
+    - milestones count as completed only when completed by then;
+    - projects known by then (a plan, time, a won opportunity, or no opportunity and a start
+      on or before it), closed when their end date has passed and nothing is planned after it;
+    - fx rates dated on or before it."""
+    cutoff = _end_of_day(as_of)
+    te = raw.time_entries.filter(
+        (pl.col("work_date") <= as_of)
+        & (pl.col("approval_status") == "approved")
+        & (pl.coalesce(pl.col("approved_at"), pl.col("updated_at")) < cutoff)
+    )
+    versions = raw.assignment_versions.filter(pl.col("plan_date") <= as_of)
+    plan_source = "snapshots"
+    if versions.height:
+        latest = versions["plan_date"].max()
+        plan = versions.filter(pl.col("plan_date") == latest)
+    else:
+        plan = versions
+        plan_source = "none"
+    opps = opportunity_state_as_of(raw.opportunities, raw.opportunity_history, as_of)
+    states = _opportunity_states(raw, as_of)
+
+    won_projects = opps.filter(pl.col("status") == "won").select("project_id").drop_nulls()
+    known_ids = pl.concat([
+        plan.select("project_id"),
+        te.select("project_id"),
+        won_projects,
+        raw.projects.filter(pl.col("opportunity_id").is_null() & (pl.col("start_date") <= as_of)).select("project_id"),
+    ]).unique()
+    planned_after = plan.filter(pl.col("end_date") > as_of).select("project_id").unique()
+    projects = raw.projects.join(known_ids, on="project_id", how="semi").with_columns(
+        (pl.col("end_date").is_not_null() & (pl.col("end_date") <= as_of)
+         & ~pl.col("project_id").is_in(planned_after["project_id"].implode())).alias("closed")
+    )
+    milestones = raw.milestones.join(projects.select("project_id"), on="project_id", how="semi").with_columns(
+        pl.when(pl.col("completed_date") <= as_of).then(pl.col("completed_date")).alias("completed_date")
+    )
+    return Inputs(
+        as_of=as_of, reporting_currency=raw.reporting_currency,
+        legal_entities=raw.legal_entities, customers=raw.customers, employees=raw.employees.filter(pl.col("hire_date") <= as_of),
+        projects=projects, rate_cards=raw.rate_cards.filter(pl.col("valid_from") <= as_of),
+        time_entries=te.join(projects.select("project_id"), on="project_id", how="semi"),
+        plan_versions=versions, plan=plan.join(projects.select("project_id"), on="project_id", how="semi"),
+        milestones=milestones, opportunities=opps, opportunity_states=states,
+        fx_rates=raw.fx_rates.filter(pl.col("rate_date") <= as_of), holidays=raw.holidays, plan_source=plan_source,
+    )
+
+
+def _opportunity_states(raw: RawData, as_of: dt.date) -> pl.DataFrame:
+    """Opportunity states at each month end up to as_of (training rows for the win model)."""
+    opps = raw.opportunities.filter(pl.col("created_date") <= as_of)
+    if not opps.height:
+        return opps.with_columns(pl.lit(None, pl.Date).alias("state_date"))
+    first = opps["created_date"].min()
+    ends = pl.date_range(first.replace(day=1), as_of, "1mo", eager=True).dt.month_end()
+    ends = [d for d in ends.to_list() if d <= as_of]
+    frames = []
+    for d in ends:
+        s = opportunity_state_as_of(opps, raw.opportunity_history, d)
+        if s.height:
+            frames.append(s.with_columns(pl.lit(d).alias("state_date")))
+    if not frames:
+        return opps.head(0).with_columns(pl.lit(None, pl.Date).alias("state_date"))
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def with_as_of_reporting(inputs: Inputs, **changes) -> Inputs:
+    return replace(inputs, **changes)

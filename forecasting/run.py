@@ -1,0 +1,124 @@
+"""`run_forecast`: read the warehouse, forecast, write the `forecast` tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+
+import numpy as np
+import polars as pl
+
+from forecasting import engine, store
+from forecasting.inputs import RawData, as_of_view, read_mart_revenue, read_warehouse
+from wipcast.errors import InputError
+from wipcast.warehouse import work_connection
+
+Progress = Callable[[str, float, float], None] | None
+
+
+def _tick(progress: Progress, text: str, done: float, total: float) -> None:
+    if progress is not None:
+        progress(text, done, total)
+
+
+def model_versions() -> dict[str, str]:
+    import sklearn
+    import statsmodels
+
+    return {"engine": engine.MODEL_VERSION, "polars": pl.__version__, "numpy": np.__version__,
+            "scikit-learn": sklearn.__version__, "statsmodels": statsmodels.__version__}
+
+
+def read_raw(settings) -> RawData:
+    with work_connection(settings) as con:
+        return read_warehouse(con, settings.reporting_currency)
+
+
+def mart_check(settings, result: engine.ForecastResult) -> dict[str, float]:
+    """Difference between the engine's `actual` rows and marts.mart_revenue_monthly for the same
+    months, when the marts exist and were built for the same as-of date (0 means they agree)."""
+    with work_connection(settings) as con:
+        mart = read_mart_revenue(con)
+    if mart is None or not mart.height or not result.actual.height:
+        return {}
+    mart = mart.filter(pl.col("as_of_date").cast(pl.Date) == result.as_of)
+    months = result.actual["month"].unique().implode()
+    if not mart.height:
+        return {}
+    ours = float(result.actual["revenue"].sum())
+    theirs = float(mart.filter(pl.col("month").cast(pl.Date).is_in(months))["revenue"].sum())
+    return {"actual.total_engine": ours, "actual.total_mart": theirs, "actual.difference_vs_mart": ours - theirs}
+
+
+def persist(con, run_id: str, result: engine.ForecastResult, horizon: int, parameters: dict, row_counts: dict,
+            scenario_id: str = store.SCENARIO_BASE, draws_to_store: int | None = None) -> dict[str, int]:
+    """Write one run (runs, revenue_forecast, draws, quantiles, diagnostics) in one transaction."""
+    rows = engine.quantile_rows(result)
+    keys, cells = result.summed_draws(["practice", "region", "entity_id"])
+    if draws_to_store is not None and cells.shape[2] > draws_to_store:
+        cells = cells[:, :, :draws_to_store]
+    q = [store.quantiles_from_draws(*result.summed_draws([]), result.months, "firm")]
+    for level, by in (("practice", ["practice"]), ("region", ["region"]), ("practice_region", ["practice", "region"])):
+        k, d = result.summed_draws(by)
+        q.append(store.quantiles_from_draws(k, d, result.months, level))
+    counts = {}
+    con.execute("begin transaction")
+    try:
+        store.assert_new_run(con, run_id)
+        store.write_run(con, run_id, result.as_of, horizon, model_versions(), parameters, row_counts)
+        counts["revenue_forecast"] = store.write_forecast_rows(con, run_id, rows, scenario_id)
+        counts["revenue_forecast_draws"] = store.write_draws(con, run_id, keys, cells, result.months, scenario_id)
+        counts["revenue_quantiles"] = store.write_quantiles(con, run_id, pl.concat(q, how="vertical_relaxed"), scenario_id)
+        counts["model_diagnostics"] = store.write_diagnostics(con, run_id, result.diagnostics)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return counts
+
+
+def resolve_as_of(settings, raw: RawData, as_of: dt.date | None) -> dt.date:
+    chosen = as_of or getattr(settings, "as_of", None) or raw.latest_activity_date()
+    if isinstance(chosen, str):
+        try:
+            chosen = dt.date.fromisoformat(chosen)
+        except ValueError:
+            raise InputError(f"as-of date {chosen!r} is not a date", "use YYYY-MM-DD") from None
+    return chosen
+
+
+def run_forecast(settings, run_id: str, as_of: dt.date | None = None, horizon: int = 12, draws: int = 2000,
+                 seed: int | None = None, progress: Progress = None, *, scenario_id: str = store.SCENARIO_BASE,
+                 adjust: Callable[[engine.Prepared], engine.Prepared] | None = None) -> dict:
+    """Forecast revenue from the working warehouse as known at `as_of` and append the run to the
+    `forecast` schema. `adjust` (for scenarios) may edit the prepared inputs before simulation."""
+    if not 1 <= horizon <= 36:
+        raise InputError(f"horizon {horizon} is out of range", "use 1 to 36 months")
+    if not 100 <= draws <= 20000:
+        raise InputError(f"draws {draws} is out of range", "use 100 to 20000")
+    started = time.perf_counter()
+    _tick(progress, "reading the warehouse", 0, 4)
+    raw = read_raw(settings)
+    as_of = resolve_as_of(settings, raw, as_of)
+    _tick(progress, "learning from history", 1, 4)
+    prep = engine.prepare(as_of_view(raw, as_of), horizon)
+    if adjust is not None:
+        prep = adjust(prep)
+    _tick(progress, "simulating", 2, 4)
+    result = engine.simulate(prep, draws, seed)
+    result.diagnostics.update(mart_check(settings, result))
+    _tick(progress, "writing forecast tables", 3, 4)
+    params = {"kind": "forecast", "draws": draws, "seed": seed, "reporting_currency": settings.reporting_currency,
+              "scenario_id": scenario_id, "models": result.notes}
+    with work_connection(settings) as con:
+        store.ensure_schema(con)
+        counts = persist(con, run_id, result, horizon, params, raw.row_counts(), scenario_id)
+    _tick(progress, "done", 4, 4)
+    _, firm = result.summed_draws([])
+    firm_mean = firm[0].mean(axis=1) if firm.shape[0] else np.zeros(len(result.months))
+    return {
+        "run_id": run_id, "as_of": as_of, "horizon": horizon, "draws": draws, "months": result.months,
+        "rows": counts, "firm_mean_by_month": dict(zip(result.months, map(float, firm_mean))),
+        "seconds": round(time.perf_counter() - started, 2), "models": result.notes,
+    }

@@ -1,0 +1,152 @@
+"""Unplanned revenue: work that arrived without being in the plan or the pipeline at the origin.
+
+History: for every month m and horizon h, revenue in m of projects that, at the month end h
+months earlier, were neither planned in m (time-and-materials), nor booked (other billing
+types), nor an open opportunity. The h = 1 series per practice is forecast with statsmodels'
+ExponentialSmoothing; every fit is guarded (exceptions, non-finite or implausible output) with a
+seasonal-naive fallback, recorded in the diagnostics. Longer horizons add (share at h - share at 1)
+x the practice's total revenue forecast (the same guarded ExponentialSmoothing on all its revenue),
+where share at h is the learned share of revenue that was unplanned h months ahead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+import polars as pl
+
+
+
+def project_known_dates(inputs, rated: pl.DataFrame) -> pl.DataFrame:
+    """First date each project was visible: a plan version, time worked, or the deal's win
+    (projects without a deal: their start date)."""
+    parts = [
+        inputs.plan_versions.group_by("project_id").agg(pl.col("plan_date").min().alias("d")),
+        rated.group_by("project_id").agg(pl.col("work_date").min().alias("d")),
+        inputs.opportunities.filter(pl.col("won_date").is_not_null()).select("project_id", pl.col("won_date").alias("d")).drop_nulls(),
+        inputs.projects.filter(pl.col("opportunity_id").is_null()).select("project_id", pl.col("start_date").alias("d")),
+    ]
+    return pl.concat(parts, how="vertical_relaxed").group_by("project_id").agg(pl.col("d").min().alias("known_date"))
+
+
+def unplanned_history(inputs, history: pl.DataFrame, plan_origins: pl.DataFrame, rated: pl.DataFrame, max_h: int) -> pl.DataFrame:
+    """(practice, month, h, unplanned) for complete months, h = 1..max_h."""
+    last_complete = (inputs.as_of + dt.timedelta(days=1)).replace(day=1)
+    hist = history.filter((pl.col("month") < last_complete) & (pl.col("revenue") != 0)).join(
+        inputs.projects.select("project_id", "practice", "billing_type", "opportunity_id"), on="project_id", how="inner")
+    known = project_known_dates(inputs, rated)
+    opp = inputs.opportunities.select("opportunity_id", "created_date", "won_date")
+    hist = hist.join(known, on="project_id", how="left", maintain_order="left").join(opp, on="opportunity_id", how="left", maintain_order="left")
+    planned = (plan_origins.filter(pl.col("origin") == pl.col("origin").dt.month_end())
+               .group_by("origin", "project_id", "month").agg(pl.col("hours").sum().alias("planned")))
+    first_origin = plan_origins["origin"].min()
+    out = []
+    for h in range(1, max_h + 1):
+        x = hist.with_columns(pl.col("month").dt.offset_by(f"-{h}mo").dt.month_end().alias("origin"))
+        if first_origin is not None:
+            x = x.filter(pl.col("origin") >= first_origin)
+        x = x.join(planned, on=["origin", "project_id", "month"], how="left", maintain_order="left")
+        in_pipeline = pl.col("created_date").is_not_null() & (pl.col("created_date") <= pl.col("origin")) & (
+            pl.col("won_date").is_null() | (pl.col("won_date") > pl.col("origin")))
+        known_then = pl.col("known_date").is_not_null() & (pl.col("known_date") <= pl.col("origin"))
+        booked = known_then & ((pl.col("billing_type") != "time_and_materials") | (pl.col("planned").fill_null(0.0) > 0))
+        x = x.filter(~in_pipeline & ~booked)
+        out.append(x.group_by("practice", "month").agg(pl.col("revenue").sum().alias("unplanned")).with_columns(pl.lit(h).alias("h")))
+    return pl.concat(out) if out else pl.DataFrame(schema={"practice": pl.String, "month": pl.Date, "unplanned": pl.Float64, "h": pl.Int32})
+
+
+def horizon_shares(uh: pl.DataFrame, totals: pl.DataFrame, practices: list[str], max_h: int) -> dict[str, np.ndarray]:
+    """Per practice, share[h-1] = unplanned revenue at horizon h / all revenue, over the months where
+    the horizon-h history exists (practice x month totals: practice, month, revenue). Non-decreasing
+    in h (the further out, the less is planned); a horizon with under three months of history takes
+    the firm-wide share, or the previous horizon's."""
+    def shares(u: pl.DataFrame, t: pl.DataFrame) -> np.ndarray:
+        out = np.full(max_h, np.nan)
+        for h in range(1, max_h + 1):
+            x = u.filter(pl.col("h") == h).group_by("month").agg(pl.col("unplanned").sum())
+            j = t.join(x, on="month", how="inner")
+            # months where the horizon-h origin existed: those present in x (zero-unplanned months included via t)
+            months_h = u.filter(pl.col("h") == h)["month"].unique()
+            jj = t.filter(pl.col("month").is_in(months_h.implode())).join(x, on="month", how="left").fill_null(0.0)
+            if jj.height >= 3 and jj["revenue"].sum() > 0:
+                out[h - 1] = float(np.clip(jj["unplanned"].sum() / jj["revenue"].sum(), 0.0, 1.0))
+            _ = j
+        return out
+
+    firm_t = totals.group_by("month").agg(pl.col("revenue").sum())
+    firm = shares(uh, firm_t)
+    result = {}
+    for p in practices:
+        sh = shares(uh.filter(pl.col("practice") == p), totals.filter(pl.col("practice") == p).select("month", "revenue"))
+        sh = np.where(np.isnan(sh), firm, sh)
+        for i in range(max_h):  # still missing: carry the previous horizon (or zero)
+            if np.isnan(sh[i]):
+                sh[i] = sh[i - 1] if i else 0.0
+        result[p] = np.maximum.accumulate(sh)
+    return result
+
+
+def seasonal_naive(y: np.ndarray, horizon: int) -> tuple[np.ndarray, float]:
+    """Same month last year (the mean of the last three months when there is no year yet), and
+    the sd of its in-sample errors."""
+    n = len(y)
+    if n >= 13:
+        fc = np.array([y[n - 12 + (i % 12)] for i in range(horizon)])
+        resid = y[12:] - y[:-12]
+    elif n >= 1:
+        fc = np.full(horizon, float(np.mean(y[-3:])))
+        resid = y[1:] - y[:-1] if n > 1 else np.array([0.0])
+    else:
+        return np.zeros(horizon), 0.0
+    return fc, float(np.std(resid)) if len(resid) > 1 else float(abs(np.mean(y)) * 0.3)
+
+
+def ets_fit(y: np.ndarray, horizon: int) -> tuple[np.ndarray, float]:
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    seasonal = "add" if len(y) >= 24 else None
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        fit = ExponentialSmoothing(y, trend="add", damped_trend=True, seasonal=seasonal,
+                                   seasonal_periods=12 if seasonal else None, initialization_method="estimated").fit(use_brute=False)
+    fc = np.asarray(fit.forecast(horizon), dtype=float)
+    return fc, float(np.std(np.asarray(fit.resid, dtype=float)))
+
+
+def guarded_forecast(y: np.ndarray, horizon: int, fitter: Callable = ets_fit) -> tuple[np.ndarray, float, str, str]:
+    """(forecast, residual sd, model, reason): the ETS fit unless it fails or its output is implausible
+    (non-finite, above three times the history's maximum, or clearly negative), then seasonal naive."""
+    if len(y) < 8:
+        fc, sd = seasonal_naive(y, horizon)
+        return np.maximum(fc, 0), sd, "seasonal_naive", "short_history"
+    try:
+        fc, sd = fitter(y, horizon)
+        top = max(float(np.max(np.abs(y))), 1.0)
+        if not (np.all(np.isfinite(fc)) and np.isfinite(sd)):
+            raise ValueError("non-finite forecast")
+        if np.max(fc) > 3 * top or np.min(fc) < -0.5 * top:
+            raise ValueError("implausible forecast")
+        return np.maximum(fc, 0), sd, "ets", "ok"
+    except Exception as exc:  # noqa: BLE001 — every failure is recorded, never raised
+        fc, sd = seasonal_naive(y, horizon)
+        return np.maximum(fc, 0), sd, "seasonal_naive", type(exc).__name__
+
+
+def series_by_practice(uh: pl.DataFrame, practices: list[str], last_complete: dt.date) -> dict[str, np.ndarray]:
+    """The h = 1 unplanned series per practice, zero-filled over a continuous month range."""
+    u1 = uh.filter(pl.col("h") == 1)
+    if not u1.height:
+        return {p: np.zeros(0) for p in practices}
+    first = u1["month"].min()
+    months = pl.date_range(first, last_complete, "1mo", eager=True)
+    months = months.filter(months < last_complete)
+    grid = pl.DataFrame({"month": months})
+    out = {}
+    for p in practices:
+        s = grid.join(u1.filter(pl.col("practice") == p).select("month", "unplanned"), on="month", how="left").fill_null(0.0).sort("month")
+        out[p] = s["unplanned"].to_numpy()
+    return out
+

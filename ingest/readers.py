@@ -1,0 +1,155 @@
+"""Find the contract files in a folder and read each one into Arrow, untouched.
+
+CSV files are read with every column as text (empty means null) so that a bad value in
+one row never fails the whole file: parsing into contract types happens later, in
+DuckDB, where a failure can be pinned to its row. Parquet files keep their own types.
+Each table gets a `__row` column: the 1-based data row in the file (the header is not
+counted), which is what ops.quarantine reports.
+
+Structural problems found here (unknown or duplicate files, missing files or columns,
+unknown columns, unreadable files) are collected, not raised one at a time, so the user
+sees all of them in one run.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from wipcast import contract as c
+
+ROW_COLUMN = "__row"
+SUFFIXES = {".csv": "csv", ".parquet": "parquet"}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    entity: str
+    path: Path
+    fmt: str  # "csv" or "parquet"
+
+
+@dataclass
+class RawTable:
+    source: SourceFile
+    table: pa.Table  # the file's columns (text for CSV) plus __row
+
+
+def _ignored(path: Path) -> bool:
+    # Hidden files (.DS_Store) and files starting with "_" (e.g. the simulator's _truth.json)
+    # are not data files.
+    return path.name.startswith(".") or path.name.startswith("_")
+
+
+def discover(folder: Path, problems: list[str]) -> dict[str, SourceFile]:
+    """Map entity name → its file. Appends a message to `problems` for every structural issue."""
+    found: dict[str, list[SourceFile]] = {}
+    for path in sorted(folder.iterdir()):
+        if _ignored(path):
+            continue
+        fmt = SUFFIXES.get(path.suffix.lower())
+        name = path.stem
+        if not path.is_file() or fmt is None or name not in c.ENTITIES_BY_NAME:
+            hint = ""
+            close = difflib.get_close_matches(name, list(c.ENTITIES_BY_NAME), n=1)
+            if close:
+                hint = f" (did you mean {close[0]}{path.suffix if fmt else '.csv'}?)"
+            problems.append(
+                f"{path.name}: unknown file; files must be named <entity>.csv or <entity>.parquet{hint}"
+            )
+            continue
+        found.setdefault(name, []).append(SourceFile(name, path, fmt))
+
+    sources: dict[str, SourceFile] = {}
+    for name, files in found.items():
+        if len(files) > 1:
+            listed = " and ".join(f.path.name for f in files)
+            problems.append(f"{listed}: two files for entity {name}; keep exactly one")
+            continue
+        sources[name] = files[0]
+
+    for ent in c.ENTITIES:
+        if ent.name not in found and not ent.optional_file:
+            problems.append(f"{ent.name}.csv (or .parquet): required file is missing")
+    return sources
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        try:
+            return next(csv.reader(fh))
+        except StopIteration:
+            raise ValueError("the file is empty (no header row)") from None
+
+
+def _read_csv(path: Path) -> pa.Table:
+    header = _csv_header(path)
+    if len(set(header)) != len(header):
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        raise ValueError(f"column(s) {', '.join(dupes)} appear more than once in the header")
+    return pacsv.read_csv(
+        path,
+        # quoted values may contain line breaks (notes, names); parsing stays multi-threaded
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in header},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        ),
+    )
+
+
+def _read_parquet(path: Path) -> pa.Table:
+    table = pq.read_table(path)
+    names = table.column_names
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"column(s) {', '.join(dupes)} appear more than once")
+    for field in table.schema:
+        if pa.types.is_nested(field.type):
+            raise ValueError(f"column {field.name} is nested ({field.type}); contract columns are flat values")
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(
+                table.schema.get_field_index(field.name), field.name, table[field.name].cast(field.type.value_type)
+            )
+    return table
+
+
+def read(source: SourceFile, problems: list[str]) -> RawTable | None:
+    """Read one file and check its columns against the contract. None when it cannot be used."""
+    try:
+        table = _read_csv(source.path) if source.fmt == "csv" else _read_parquet(source.path)
+    except (pa.ArrowException, OSError, ValueError, UnicodeDecodeError, csv.Error) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        problems.append(f"{source.path.name}: cannot be read as {source.fmt.upper()} ({detail})")
+        return None
+
+    entity = c.entity(source.entity)
+    known = set(entity.column_names)
+    present = table.column_names
+    ok = True
+    for name in present:
+        if name not in known:
+            close = difflib.get_close_matches(name, entity.column_names, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(
+                f"{source.path.name}: column {name!r} is not in the contract for {entity.name}{hint}; "
+                "remove or rename it"
+            )
+            ok = False
+    for col in entity.columns:
+        if col.name not in present and not col.optional:
+            problems.append(f"{source.path.name}: required column {col.name} is missing")
+            ok = False
+    if not ok:
+        return None
+    rows = pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64))
+    return RawTable(source, table.append_column(ROW_COLUMN, rows))

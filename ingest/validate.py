@@ -1,0 +1,215 @@
+"""Validate raw tables against the contract in an in-memory DuckDB, vectorised.
+
+Two passes, both before anything is written:
+1. `stage` parses every column into its contract type and flags per row where a value
+   could not be parsed. A column in which no value parses (but some are present) is a
+   structural problem: the whole file is probably in another format, so the run stops.
+2. `check` applies the row rules (keys, ranges, enums, entity checks, duplicates, parent
+   references) and splits the rows into valid Arrow (for dlt) and quarantined rows with
+   their raw values as JSON. Entities are checked parents first, so a child whose parent
+   was quarantined (and is not already in the warehouse) is quarantined too.
+
+Python touches only quarantined rows; valid rows stay in DuckDB/Arrow throughout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ingest import rules
+from ingest.readers import ROW_COLUMN, RawTable
+from ingest.rules import q
+from ingest.schema import ROW_ID, ROW_ID_SQL, TYPE_WORDS, arrow_schema
+from wipcast import contract as c
+from wipcast.errors import WipcastError
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("row_number", pa.int64()),
+        ("column_name", pa.string()),
+        ("reason", pa.string()),
+        ("raw_row", pa.string()),
+    ]
+)
+
+
+@dataclass
+class Checked:
+    entity: str
+    rows_read: int
+    valid: pa.Table  # contract schema, ready for dlt
+    quarantined: pa.Table  # QUARANTINE_SCHEMA
+
+
+def new_connection() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")  # timestamps without an offset are read as UTC
+    con.execute("SET preserve_insertion_order = false")  # lets big scans stream; order is not needed
+    return con
+
+
+class Validator:
+    """Holds the in-memory DuckDB where raw files are staged and checked."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+        self._raw: dict[str, RawTable] = {}
+        self._parsed: dict[str, set[str]] = {}  # entity → columns that may fail to parse
+
+    # ---- pass 1 -------------------------------------------------------------------------
+    def stage(self, raw: RawTable, problems: list[str]) -> None:
+        """Parse one file into contract types; report columns in which nothing parses."""
+        entity = c.entity(raw.source.entity)
+        name = entity.name
+        self.con.register(f"raw_{name}", raw.table)
+        source_types = {
+            row[0]: row[1] for row in self.con.execute(f"DESCRIBE raw_{name}").fetchall()
+        }
+        select = [q(ROW_COLUMN)]
+        flags: set[str] = set()
+        for col in entity.columns:
+            src = source_types.get(col.name)
+            select.append(f"{rules.parse_expr(col, src)} AS {q(col.name)}")
+            if rules.can_fail_parse(col, src):
+                flags.add(col.name)
+                select.append(
+                    f"({rules.present_expr(col, src)} AND {rules.parse_expr(col, src)} IS NULL) "
+                    f"AS {q(rules.parse_flag(col.name))}"
+                )
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE typed_{name} AS SELECT {', '.join(select)} FROM raw_{name}")
+        except duckdb.Error as exc:
+            problems.append(f"{raw.source.path.name}: columns cannot be read as contract types ({exc})")
+            return
+        self._raw[name] = raw
+        self._parsed[name] = flags
+        self._report_unparseable_columns(entity, raw, flags, problems)
+
+    def _report_unparseable_columns(self, entity, raw: RawTable, flags: set[str], problems: list[str]) -> None:
+        if not flags:
+            return
+        ordered = [col for col in entity.column_names if col in flags]
+        stats = ", ".join(
+            f"count(*) FILTER (WHERE {q(rules.parse_flag(n))}), count({q(n)}), "
+            f"min({q(ROW_COLUMN)}) FILTER (WHERE {q(rules.parse_flag(n))})"
+            for n in ordered
+        )
+        row = self.con.execute(f"SELECT {stats} FROM typed_{entity.name}").fetchall()[0]
+        for i, name in enumerate(ordered):
+            failed, parsed, first_bad = row[3 * i], row[3 * i + 1], row[3 * i + 2]
+            if failed and not parsed:
+                value = self.con.execute(
+                    f"SELECT CAST({q(name)} AS VARCHAR) FROM raw_{entity.name} WHERE {q(ROW_COLUMN)} = ?",
+                    [first_bad],
+                ).fetchall()[0][0]
+                col = entity.column(name)
+                problems.append(
+                    f"{raw.source.path.name}: column {name}: none of its {failed} value(s) can be read as a "
+                    f"{TYPE_WORDS[col.type]} (row {first_bad}: {value!r})"
+                )
+
+    # ---- pass 2 -------------------------------------------------------------------------
+    def load_existing_keys(self, work_db: Path, parents: set[str]) -> None:
+        """Keys already in raw_canonical count as valid parents (the warehouse keeps them)."""
+        for parent in parents:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE keys_{parent} (k VARCHAR)")
+        if not work_db.exists():
+            return
+        try:
+            self.con.execute(f"ATTACH {rules.lit(str(work_db))} AS wh (READ_ONLY)")
+        except duckdb.Error as exc:
+            raise WipcastError(
+                f"cannot open the working warehouse {work_db} ({str(exc).splitlines()[0]})",
+                "another wipcast step is probably running; wait for it to finish and rerun the ingest",
+            ) from None
+        try:
+            for parent in parents:
+                pkey = c.entity(parent).primary_key[0]
+                exists = self.con.execute(
+                    "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' "
+                    "AND schema_name = ? AND table_name = ?",
+                    [c.RAW_SCHEMA, parent],
+                ).fetchall()[0][0]
+                if exists:
+                    self.con.execute(
+                        f"INSERT INTO keys_{parent} SELECT DISTINCT {q(pkey)} FROM wh.{c.RAW_SCHEMA}.{q(parent)}"
+                    )
+        finally:
+            self.con.execute("DETACH wh")
+
+    def check(self, entity: c.Entity, referenced: bool) -> Checked:
+        """Apply row rules; return valid rows and quarantined rows. Frees the staged tables."""
+        name = entity.name
+        if name not in self._raw:  # absent optional file: an empty, typed table
+            empty = arrow_schema(entity).empty_table()
+            return Checked(name, 0, empty, QUARANTINE_SCHEMA.empty_table())
+
+        parsed = self._parsed[name]
+        conds = [(r.condition, r.column, r.reason) for r in rules.value_rules(entity, parsed)]
+
+        join = ""
+        keys = entity.primary_key
+        # Key columns are renamed in dups_ so that bare column names in the rules stay unambiguous.
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE dups_{name} AS "
+            f"SELECT {', '.join(f'{q(k)} AS __k{i}' for i, k in enumerate(keys))}, "
+            f"max({q(ROW_COLUMN)}) AS __keep FROM typed_{name} "
+            f"WHERE {' AND '.join(f'{q(k)} IS NOT NULL' for k in keys)} "
+            f"GROUP BY ALL HAVING count(*) > 1"
+        )
+        n_dup_keys = self.con.execute(f"SELECT count(*) FROM dups_{name}").fetchall()[0][0]
+        if n_dup_keys:
+            on = " AND ".join(f"t.{q(k)} = d.__k{i}" for i, k in enumerate(keys))
+            join = f"LEFT JOIN dups_{name} d ON {on}"
+            column, reason = rules.duplicate_reason(entity)
+            conds.append((f"(d.__keep IS NOT NULL AND t.{q(ROW_COLUMN)} <> d.__keep)", column, reason))
+
+        for col in entity.columns:
+            if col.references:
+                parent, pcol = col.references.split(".")
+                assert pcol == c.entity(parent).primary_key[0], col.references
+                conds.append(
+                    (
+                        f"(t.{q(col.name)} IS NOT NULL AND t.{q(col.name)} NOT IN (SELECT k FROM keys_{parent}))",
+                        col.name,
+                        rules.reference_reason(col),
+                    )
+                )
+
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE checked_{name} AS "
+            f"SELECT t.*, {rules.problem_case(conds)} AS __problem FROM typed_{name} t {join}"
+        )
+        self.con.execute(f"DROP TABLE typed_{name}")  # free memory early: big files are held three times
+
+        columns = ", ".join(q(col) for col in entity.column_names)
+        valid = self.con.sql(
+            f"SELECT {columns}, {ROW_ID_SQL} AS {ROW_ID} FROM checked_{name} WHERE __problem IS NULL"
+        ).to_arrow_table()
+        valid = valid.cast(arrow_schema(entity))
+
+        raw = self._raw[name]
+        raw_names = [n for n in raw.table.column_names if n != ROW_COLUMN]
+        as_json = "to_json({" + ", ".join(f"{rules.lit(n)}: r.{q(n)}" for n in raw_names) + "})"
+        quarantined = self.con.sql(
+            f"SELECT b.{q(ROW_COLUMN)} AS row_number, split_part(b.__problem, chr(31), 1) AS column_name, "
+            f"split_part(b.__problem, chr(31), 2) AS reason, CAST({as_json} AS VARCHAR) AS raw_row "
+            f"FROM (SELECT {q(ROW_COLUMN)}, __problem FROM checked_{name} WHERE __problem IS NOT NULL) b "
+            f"JOIN raw_{name} r ON r.{q(ROW_COLUMN)} = b.{q(ROW_COLUMN)} ORDER BY row_number"
+        ).to_arrow_table().cast(QUARANTINE_SCHEMA)
+
+        if referenced:
+            pkey = keys[0]
+            self.con.execute(
+                f"INSERT INTO keys_{name} SELECT {q(pkey)} FROM checked_{name} WHERE __problem IS NULL"
+            )
+        for table in (f"checked_{name}", f"dups_{name}"):
+            self.con.execute(f"DROP TABLE IF EXISTS {table}")
+        self.con.unregister(f"raw_{name}")
+        rows_read = raw.table.num_rows
+        del self._raw[name]
+        return Checked(name, rows_read, valid, quarantined)

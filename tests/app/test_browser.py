@@ -1,0 +1,125 @@
+"""The dashboard in a real Chromium: every page loads with its title and key figures and no error element,
+a filter change updates the figures, and a publish underneath the running app shows up without a restart.
+
+Needs /usr/bin/chromium (Debian package `chromium`; `make test` installs it). Screenshots of every page go
+to tests/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import money_value
+from fixture_warehouse import build_fixture_warehouse
+from live_server import CHROMIUM, PAGES, error_texts, launch_chromium, streamlit_server, wait_for_page, wait_until_idle
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: apt-get install -y chromium"),
+]
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+YTD_SQL = """select sum(r.earned_revenue_reporting) from marts.mart_revenue_monthly r join marts.dim_project p
+             using (project_id) where r.month_start between date '2026-01-01' and date '2026-10-01'
+             and list_contains(?, p.practice)"""
+
+
+def ytd_from_sql(folder: Path, practices: list[str]) -> float:
+    con = duckdb.connect(str(folder / "wipcast.duckdb"), read_only=True)
+    try:
+        return con.execute(YTD_SQL, [practices]).fetchone()[0]
+    finally:
+        con.close()
+
+
+def metric_text(page, label: str) -> str:
+    tile = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return tile.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory, warehouse_dir):
+    """A running `streamlit run app/streamlit_app.py` on its own copy of the published warehouse."""
+    folder = tmp_path_factory.mktemp("browser-warehouse")
+    shutil.copyfile(warehouse_dir / "wipcast.duckdb", folder / "wipcast.duckdb")
+    with streamlit_server(folder) as url:
+        yield url, folder
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1800})
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def test_every_page_loads_with_title_key_figures_and_no_error(live_app, page):
+    url, _ = live_app
+    ARTIFACTS.mkdir(exist_ok=True)
+    for path, (title, key_text) in PAGES.items():
+        page.goto(f"{url}/{path}")
+        wait_for_page(page, title, key_text)
+        assert error_texts(page) == [], f"{title}: {error_texts(page)}"
+        assert page.locator('[data-testid="stMetricValue"]').count() >= 1, f"{title} shows no key figure"
+        page.screenshot(path=str(ARTIFACTS / f"page-{path or 'overview'}.png"), full_page=True)
+
+
+def test_a_filter_change_updates_the_headline(live_app, page):
+    url, folder = live_app
+    page.goto(url)
+    wait_for_page(page, "Overview", "Revenue year to date")
+    assert money_value(metric_text(page, "Revenue year to date")) == pytest.approx(
+        ytd_from_sql(folder, ["Cloud", "Data", "Strategy"]), abs=0.5)
+    practice = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Practice").locator("input")
+    practice.click()
+    practice.fill("Data")
+    practice.press("Enter")
+    page.keyboard.press("Escape")
+    expected = ytd_from_sql(folder, ["Data"])
+    page.wait_for_function(
+        """([label, text]) => [...document.querySelectorAll('[data-testid="stMetric"]')]
+            .some(m => m.innerText.includes(label) && m.innerText.includes(text))""",
+        arg=["Revenue year to date", f"${expected:,.0f}"], timeout=20_000)
+    wait_until_idle(page)
+    assert error_texts(page) == []
+
+
+def test_a_publish_underneath_the_running_app_shows_up_without_a_restart(live_app, page, tmp_path):
+    url, folder = live_app
+    page.goto(url)
+    wait_for_page(page, "Overview", "Revenue year to date")
+    before = money_value(metric_text(page, "Revenue year to date"))
+
+    staging = tmp_path / "wipcast.duckdb"
+    build_fixture_warehouse(staging, bump=2.0)
+    os.replace(staging, folder / "wipcast.duckdb")  # what `wipcast run` does when it publishes
+    expected = ytd_from_sql(folder, ["Cloud", "Data", "Strategy"])
+    assert expected == pytest.approx(2 * before, rel=0.001)
+
+    # No click, no reload: the app's publish watcher notices the new file and redraws.
+    page.wait_for_function(
+        """([label, text]) => [...document.querySelectorAll('[data-testid="stMetric"]')]
+            .some(m => m.innerText.includes(label) && m.innerText.includes(text))""",
+        arg=["Revenue year to date", f"${expected:,.0f}"], timeout=40_000)
+    wait_until_idle(page)
+    assert error_texts(page) == []
+    # And every page still works on the new file.
+    for path, (title, key_text) in PAGES.items():
+        page.goto(f"{url}/{path}")
+        wait_for_page(page, title, key_text)
+        assert error_texts(page) == [], f"{title}: {error_texts(page)}"

@@ -1,0 +1,41 @@
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from contract_check import read_entity  # noqa: E402
+
+from wipcast.demo import generate  # noqa: E402
+
+AS_OF = dt.date(2026, 10, 31)
+# WIPCAST_DEMO_TEST_SEED lets a developer check that the statistical assertions hold for other draws.
+FIRM_ARGS = dict(employees=80, months=12, as_of=AS_OF, seed=int(os.environ.get("WIPCAST_DEMO_TEST_SEED", "11")))
+
+
+class Firm:
+    """A generated folder with its tables loaded on demand as pandas frames (money as float)."""
+
+    def __init__(self, folder: Path, summary: dict):
+        self.folder, self.summary, self._cache = folder, summary, {}
+
+    def __getitem__(self, name):
+        if name not in self._cache:
+            t = read_entity(self.folder, name)
+            cols = [c.cast(pa.float64()) if pa.types.is_decimal(c.type) else c for c in t.columns]
+            self._cache[name] = pa.Table.from_arrays(cols, names=t.column_names).to_pandas()
+        return self._cache[name]
+
+
+@pytest.fixture(scope="session")
+def firm(tmp_path_factory) -> Firm:
+    out = tmp_path_factory.mktemp("demo") / "firm"
+    calls = []
+    summary = generate(out, progress=lambda d, c, t: calls.append((d, c, t)), **FIRM_ARGS)
+    f = Firm(out, summary)
+    f.progress_calls = calls
+    return f

@@ -1,0 +1,12 @@
+"""Demo firm simulator: writes a realistic professional-services firm in the canonical
+input contract (one file per entity) plus `_truth.json`, deterministic for a seed.
+
+    from wipcast.demo import generate
+    summary = generate("data/demo", employees=150, months=30)
+"""
+
+from __future__ import annotations
+
+from .generate import generate
+
+__all__ = ["generate"]

@@ -129,8 +129,8 @@ def check_snapshot_keeps_the_superseded_plan(built):
                        updated_at = timestamptz '2024-07-05 09:00:00+00' where assignment_id = 'A1'""")
     finally:
         con.close()
-    dbt("snapshot", "-s", "assignments_snapshot")
-    dbt("run", "-s", "int_assignments", "int_assignment_plan_versions")
+    dbt("build", "-s", "assignments_snapshot", "int_assignment_plan_versions",
+        "--exclude-resource-type", "test", "unit_test")
     rows = query(db_path, """
         select plan_date, hours_per_week from intermediate.int_assignment_plan_versions
         where assignment_id = 'A1' order by plan_date""")
@@ -149,10 +149,11 @@ def check_bad_as_of_is_a_clear_error(built):
 
 def check_as_of_override_moves_point_in_time_values(built):
     db_path, dbt = built
-    dbt("run", "-s", "int_as_of", "mart_pipeline", "--vars", "{as_of: '2024-06-30'}")
-    row = query(db_path, "select as_of_date, amount_reporting, age_days from marts.mart_pipeline where opportunity_id = 'O2'")[0]
+    dbt("run", "-s", "int_as_of", "int_calendar", "mart_pipeline", "--vars", "{as_of: '2024-06-30'}")
+    assert query(db_path, "select as_of_date from intermediate.int_as_of") == [(dt.date(2024, 6, 30),)]
+    rows = query(db_path, "select as_of_date, amount_reporting, age_days from marts.mart_pipeline where opportunity_id = 'O2'")
     # June's GBP average 1.26 -> 1260; 29 days from 1 to 30 June
-    assert row == (dt.date(2024, 6, 30), 1260, 29)
+    assert rows == [(dt.date(2024, 6, 30), 1260, 29)]
 
 
 def test_dbt_build_on_the_small_firm(small_warehouse):

@@ -17,4 +17,4 @@ select
 {%- else %}
     cast(coalesce(max(activity_date), cast({{ dbt.current_timestamp() }} as date)) as date) as as_of_date
 {%- endif %}
-from activity_dates
+from (select max(activity_date) as activity_date from activity_dates) as latest

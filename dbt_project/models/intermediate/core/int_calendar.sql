@@ -1,6 +1,8 @@
 {{ config(materialized='table') }}
 -- One row per day from the Monday on or before the first of the month of the earliest date in
--- the data to three years after the as-of date (room for plans and forecasts).
+-- the data to three years after the as-of date (room for plans and forecasts), or to the latest
+-- work, invoice or payment date if that is later (an as_of override in the past must not cut
+-- actuals out of the calendar).
 
 with data_dates as (
     select min(work_date) as first_date from {{ ref('int_time_entries') }}
@@ -20,12 +22,23 @@ first_month as (
     from data_dates
 ),
 
+last_day as (
+    select max(last_date) as last_day
+    from (
+        select cast({{ dbt.dateadd('year', 3, as_of_date()) }} as date) as last_date
+        union all select max(work_date) from {{ ref('int_time_entries') }}
+        union all select max(invoice_date) from {{ ref('int_invoices') }}
+        union all select max(payment_date) from {{ ref('int_payments') }}
+    ) as candidates
+),
+
 bounds as (
     -- back to the Monday so that the first ISO week is complete
     select
         cast({{ dbt.dateadd('day', '1 - ' ~ iso_day_of_week('first_month_start'), 'first_month_start') }} as date) as start_day,
-        cast({{ dbt.dateadd('year', 3, as_of_date()) }} as date) as end_day
+        last_day.last_day as end_day
     from first_month
+    cross join last_day
 ),
 
 days as (

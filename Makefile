@@ -40,7 +40,7 @@ chromium:
 	@test -x $(CHROMIUM) || { echo "chromium could not be installed at $(CHROMIUM)"; exit 1; }
 
 test: setup chromium
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # Quick loop while developing: no browser, no end-to-end build.
 test-fast: setup

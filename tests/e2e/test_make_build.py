@@ -65,3 +65,22 @@ def test_failed_run_leaves_published_warehouse_untouched(built, tmp_path):
     assert result.returncode == 1
     assert "projects" in result.stderr
     assert (warehouse / "wipcast.duckdb").read_bytes() == before
+
+
+def test_readme_sql_runs_on_the_published_warehouse(built):
+    """The analyst examples in README.md and docs/marts.md are real queries, not prose."""
+    import re
+
+    warehouse, _ = built
+    blocks = []
+    for doc in ("README.md", "docs/marts.md"):
+        blocks += re.findall(r"```sql\n(.*?)```", (ROOT / doc).read_text(), flags=re.S)
+    statements = [s.strip() for block in blocks for s in block.split(";") if s.strip() and not s.strip().startswith("--") or re.search(r"\bselect\b", s)]
+    statements = [s for s in statements if re.search(r"\bselect\b", s, flags=re.I)]
+    assert len(statements) >= 10
+    con = duckdb.connect(str(warehouse / "wipcast.duckdb"), read_only=True)
+    try:
+        for sql in statements:
+            con.execute(sql).fetchall()
+    finally:
+        con.close()

@@ -40,6 +40,12 @@ ingest_app = typer.Typer(no_args_is_help=True, help="Load data into the warehous
 app.add_typer(demo_app, name="demo")
 app.add_typer(ingest_app, name="ingest")
 
+# Scenario and export commands live in their own module; it imports forecasting only inside commands.
+from wipcast.cli_scenario import export_cmd, scenario_app  # noqa: E402
+
+app.add_typer(scenario_app, name="scenario")
+app.command("export")(export_cmd)
+
 _state: dict = {"overrides": {}, "verbose": False}
 
 APP_ENTRY = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"

@@ -1,0 +1,101 @@
+"""Fixtures: the forecasting tests' synthetic firm, prepared once, and a small warehouse holding a
+base forecast and two scenario runs (built once per session)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+for extra in (ROOT, ROOT / "tests" / "forecasting"):
+    if str(extra) not in sys.path:
+        sys.path.insert(0, str(extra))
+
+import synth  # noqa: E402  (tests/forecasting/synth.py: a firm with known behaviour)
+
+from wipcast.settings import Settings  # noqa: E402
+
+AS_OF = dt.date(2025, 12, 31)
+SEED = 5
+DRAWS = 300
+ADJUSTED_YAML = """
+name: fewer-wins
+description: "=HYPERLINK(\\"http://evil\\")"
+win_probability:
+  - multiplier: 0.5
+hiring:
+  - role: Consultant
+    practice: Alpha
+    count: 2
+    start_month: 2026-03-01
+    demand_limited: false
+"""
+
+
+@pytest.fixture(scope="session")
+def raw():
+    from forecasting.inputs import from_frames
+
+    return from_frames(synth.build())
+
+
+@pytest.fixture(scope="session")
+def prep(raw):
+    from forecasting import engine
+    from forecasting.inputs import as_of_view
+
+    return engine.prepare(as_of_view(raw, AS_OF), 12, diagnose=False)
+
+
+@pytest.fixture(scope="session")
+def inputs(raw):
+    from forecasting.inputs import as_of_view
+
+    return as_of_view(raw, AS_OF)
+
+
+def _write_raw(db: Path, frames) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("create schema if not exists raw_canonical")
+        for name, df in frames.items():
+            con.register("_f", df.to_arrow())
+            con.execute(f"create or replace table raw_canonical.{name} as select * from _f")
+            con.unregister("_f")
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory) -> Settings:
+    """work.duckdb with raw_canonical (synthetic firm), base run 'base-1' (seed 5) and scenario runs
+    'neutral-1' (no adjustments) and 'fewer-1' (ADJUSTED_YAML)."""
+    from forecasting import run_forecast
+    from forecasting.scenarios import from_yaml_text, run_scenario
+
+    folder = tmp_path_factory.mktemp("scenario-warehouse")
+    settings = Settings(warehouse_dir=folder, reporting_currency="USD", as_of=AS_OF)
+    _write_raw(settings.work_db, synth.build())
+    run_forecast(settings, "base-1", horizon=12, draws=DRAWS, seed=SEED)
+    run_scenario(settings, from_yaml_text("name: neutral"), "neutral-1")
+    run_scenario(settings, from_yaml_text(ADJUSTED_YAML), "fewer-1")
+    return settings
+
+
+@pytest.fixture()
+def sql(warehouse):
+    import duckdb
+
+    def run(statement: str, params=()):
+        con = duckdb.connect(str(warehouse.work_db), read_only=True)
+        try:
+            return con.execute(statement, list(params)).fetchall()
+        finally:
+            con.close()
+
+    return run

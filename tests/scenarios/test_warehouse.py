@@ -1,0 +1,88 @@
+"""Scenario runs in the warehouse: exact neutral reproduction, the scenario tables, compare, and the CLI."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from conftest import AS_OF, SEED
+
+from forecasting.scenarios.compare import FIRM, compare
+from forecasting.scenarios.tables import scenario_list
+
+
+# engine.prepare() itself is not bit-reproducible between two calls (multithreaded polars sums add in a
+# varying order: differences of ~1e-11 on amounts of ~1e5), so two warehouse runs agree to 1e-6 of a
+# currency unit; test_apply.py proves bit-for-bit equality from one prepared input.
+TOLERANCE = 1e-6
+
+
+def test_neutral_run_equals_base_row_for_row(sql):
+    rows = sql("""select count(*) from forecast.revenue_forecast where run_id = 'base-1'""")[0][0]
+    matched = sql("""
+        select count(*), max(abs(a.mean - b.mean)), max(abs(a.p10 - b.p10)), max(abs(a.p50 - b.p50)), max(abs(a.p90 - b.p90))
+        from forecast.revenue_forecast a join forecast.revenue_forecast b
+          on a.month = b.month and a.component = b.component
+         and a.project_id is not distinct from b.project_id and a.opportunity_id is not distinct from b.opportunity_id
+         and a.practice is not distinct from b.practice and a.region is not distinct from b.region
+        where a.run_id = 'base-1' and b.run_id = 'neutral-1'""")[0]
+    assert rows > 50 and matched[0] == rows and max(matched[1:]) < TOLERANCE
+    draws = sql("""select count(*), max(abs(a.value - b.value)) from forecast.revenue_forecast_draws a join forecast.revenue_forecast_draws b
+                   on a.month = b.month and a.draw = b.draw and a.practice is not distinct from b.practice
+                   and a.region is not distinct from b.region and a.entity_id is not distinct from b.entity_id
+                   where a.run_id = 'base-1' and b.run_id = 'neutral-1'""")[0]
+    assert draws[0] == sql("select count(*) from forecast.revenue_forecast_draws where run_id = 'base-1'")[0][0] and draws[1] < TOLERANCE
+    assert sql("select distinct scenario_id from forecast.revenue_forecast where run_id = 'neutral-1'") == [("neutral",)]
+
+
+def test_scenario_tables_record_definition_and_run(sql):
+    runs = sql("select scenario_id, run_id, as_of_date, seed, status from forecast.scenario_runs order by run_id")
+    assert runs == [("fewer-wins", "fewer-1", AS_OF, SEED, "success"), ("neutral", "neutral-1", AS_OF, SEED, "success")]
+    yaml_text = sql("""select s.definition_yaml from forecast.scenario_runs r join forecast.scenarios s using (scenario_id, definition_hash)
+                       where r.run_id = 'fewer-1'""")[0][0]
+    assert "multiplier: 0.5" in yaml_text and "count: 2" in yaml_text
+    params = sql("select json_extract_string(parameters, '$.kind'), json_extract_string(parameters, '$.base_run_id') from forecast.runs where run_id = 'fewer-1'")
+    assert params == [("scenario", "base-1")]
+
+
+def test_scenario_list(warehouse):
+    con = duckdb.connect(str(warehouse.work_db), read_only=True)
+    try:
+        frame = scenario_list(con)
+    finally:
+        con.close()
+    assert frame["scenario_id"].to_list() == ["fewer-wins", "neutral"]
+    assert frame["latest_run_id"].to_list() == ["fewer-1", "neutral-1"]
+
+
+def test_compare_deltas_match_independent_sql(warehouse, sql):
+    con = duckdb.connect(str(warehouse.work_db), read_only=True)
+    try:
+        neutral, _ = compare(con, "base", "neutral")
+        frame, info = compare(con, "base", "fewer-wins")
+    finally:
+        con.close()
+    assert neutral["delta_mean"].abs().max() < TOLERANCE and neutral["delta_p10"].abs().max() < TOLERANCE
+    assert info["base"]["run_id"] == "base-1" and info["same_as_of"]
+    firm = frame.filter(frame["practice"] == FIRM).sort("month")
+    expected = dict(sql("""select month, (select sum(value) from forecast.revenue_forecast_draws where run_id = 'fewer-1' and month = m.month)
+                                        - (select sum(value) from forecast.revenue_forecast_draws where run_id = 'base-1' and month = m.month)
+                           from (select distinct month from forecast.revenue_forecast_draws where run_id = 'base-1') m"""))
+    draws = sql("select count(distinct draw) from forecast.revenue_forecast_draws where run_id = 'base-1'")[0][0]
+    for month, delta in firm.select("month", "delta_mean").iter_rows():
+        assert delta == pytest.approx(expected[month] / draws, rel=1e-9, abs=1e-6)
+    # the pipeline halves and the hires start in March: January can only go down
+    assert firm["delta_mean"][0] < 0
+    practices = set(frame["practice"].to_list()) - {FIRM}
+    assert practices == {"Alpha", "Beta"}
+
+
+def test_unknown_scenario_name_lists_known_ones(warehouse):
+    from wipcast.errors import InputError
+
+    con = duckdb.connect(str(warehouse.work_db), read_only=True)
+    try:
+        with pytest.raises(InputError) as caught:
+            compare(con, "base", "nope")
+    finally:
+        con.close()
+    assert "'nope'" in caught.value.one_line() and "base, fewer-wins, neutral" in caught.value.one_line()

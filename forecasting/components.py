@@ -34,6 +34,15 @@ def _meta(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select([pl.col(c).cast(pl.String) if c in frame.columns else pl.lit(None, pl.String).alias(c) for c in META_COLS])
 
 
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _month_index_of_ordinals(ordinals: np.ndarray) -> np.ndarray:
+    """year * 12 + month - 1 of proleptic ordinals, vectorised (no Python date objects)."""
+    months = (np.asarray(ordinals, dtype=np.int64) - EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return months + 1970 * 12
+
+
 def _month_pos(months: list[dt.date]) -> dict[dt.date, int]:
     return {m: i for i, m in enumerate(months)}
 
@@ -108,11 +117,17 @@ def booked_fixed_fee(ff: pl.DataFrame, planned_cost: pl.DataFrame, months: list[
     ctd = ff["cost_to_date_pc"].fill_null(0.0).to_numpy()
     fxp = ff["fx"].fill_null(1.0).to_numpy()
     o = overrun * np.exp(sd_overrun * rng.standard_normal((len(ids), n_draws)) - sd_overrun**2 / 2)  # (P, D)
+    # Cost is incurred unevenly month to month (the same spread as delivered hours): monthly shocks.
+    month_shock = np.exp(sd_overrun * rng.standard_normal((len(ids), T, n_draws)) - sd_overrun**2 / 2)
+    cum_plan_draws = np.cumsum(plan[:, :, None] * month_shock, axis=1)  # (P, T, D)
     cum_plan = np.cumsum(plan, axis=1)  # (P, T)
     # Cost incurred through month t = cost to date + o x planned cost through t; the estimate to
     # complete at t's end is the plan still remaining then (as the marts' rule measures it).
-    incurred = ctd[:, None, None] + o[:, None, :] * cum_plan[:, :, None]
-    remaining = np.maximum(etc_all[:, None] - cum_plan, 0.0)[:, :, None]
+    incurred = ctd[:, None, None] + o[:, None, :] * np.minimum(cum_plan_draws, etc_all[:, None, None])
+    remaining = np.maximum(etc_all[:, None, None] - cum_plan_draws, 0.0)
+    # Once the plan's last month has passed the work is done, whatever the monthly shocks summed to.
+    plan_done = cum_plan >= etc_all[:, None] * (1 - 1e-9)  # (P, T)
+    remaining = np.where(plan_done[:, :, None], 0.0, remaining)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = incurred / (incurred + remaining)
     pct = np.where(np.isfinite(pct), np.minimum(pct, 1.0), 1.0)
@@ -156,8 +171,7 @@ def milestones(open_ms: pl.DataFrame, projects: pl.DataFrame, slips: np.ndarray,
         else:
             ordinals = as_of.toordinal() + rng.integers(1, 31, size=n_draws)
         ordinals = np.maximum(ordinals, as_of.toordinal() + 1)
-        dates = [dt.date.fromordinal(int(o)) for o in ordinals]
-        t = np.array([d.year * 12 + d.month - 1 - month_idx0 for d in dates])
+        t = _month_index_of_ordinals(ordinals) - month_idx0
         ok = (t >= 0) & (t < len(months))
         vals[pidx[pid], t[ok], np.nonzero(ok)[0]] += amount
     meta = pl.DataFrame({"project_id": ids}).join(projects, on="project_id", how="left", maintain_order="left")
@@ -203,7 +217,7 @@ def pipeline(opps: pl.DataFrame, months: list[dt.date], n_draws: int, rng: np.ra
     exp_start = np.array([d.toordinal() for d in opps["expected_start_date"].to_list()])
     s = rng.choice(slips, size=(n, n_draws)).astype(int)
     start = exp_start[:, None] + s
-    months_idx = np.vectorize(lambda o: (lambda d: d.year * 12 + d.month - 1)(dt.date.fromordinal(int(o))))(start)
+    months_idx = _month_index_of_ordinals(start)
     k = np.clip(months_idx - i0, 0, None)
     win = rng.random((n, n_draws)) < opps["win_prob"].to_numpy()[:, None]
     beyond = k >= T
@@ -233,10 +247,14 @@ def unplanned(forecasts: dict[str, tuple[np.ndarray, float]], uplift: dict[str, 
         draws = np.maximum(m[:, None] + noise, 0.0)
         shares = region_shares.filter(pl.col("practice") == practice)
         if not shares.height:
-            shares = pl.DataFrame({"practice": [practice], "region": [None], "share": [1.0]}, schema={"practice": pl.String, "region": pl.String, "share": pl.Float64})
-        for region, share in shares.select("region", "share").iter_rows():
-            metas.append({"practice": practice, "region": region})
+            shares = pl.DataFrame({"practice": [practice], "region": [None], "share": [1.0], "entity_id": [None]},
+                                  schema={"practice": pl.String, "region": pl.String, "share": pl.Float64, "entity_id": pl.String})
+        if "entity_id" not in shares.columns:
+            shares = shares.with_columns(pl.lit(None, pl.String).alias("entity_id"))
+        for region, share, entity in shares.sort("region", nulls_last=True).select("region", "share", "entity_id").iter_rows():
+            metas.append({"practice": practice, "region": region, "entity_id": entity})
             vals.append(draws * share)
     if not vals:
         return Component.empty("unplanned", T)
-    return Component("unplanned", _meta(pl.DataFrame(metas, schema={"practice": pl.String, "region": pl.String})), np.stack(vals))
+    schema = {"practice": pl.String, "region": pl.String, "entity_id": pl.String}
+    return Component("unplanned", _meta(pl.DataFrame(metas, schema=schema)), np.stack(vals))

@@ -18,6 +18,9 @@ import polars as pl
 from forecasting.calendar import month_index
 
 SHRINK_HOURS = 400.0
+# Delivery is a behaviour of people and roles, not of the contract type, so every billable project
+# teaches it; contract-type effects are calibrated separately (T&M realization, fixed-fee overrun).
+BILLABLE_TYPES = ("time_and_materials", "fixed_fee", "milestone", "retainer")
 BUCKETS = ((1, 1, "h1"), (2, 2, "h2"), (3, 3, "h3"), (4, 6, "h4_6"), (7, 12, "h7_12"), (13, 999, "h13p"))
 
 

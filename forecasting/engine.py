@@ -87,7 +87,9 @@ class ForecastResult:
         offset = 0
         for c, keys in zip(blocks, keys_all):
             g = keys.join(groups, on=list(keys.columns), how="left", nulls_equal=True, maintain_order="left")["_g"].to_numpy()
-            np.add.at(out, g, np.broadcast_to(c.values, (c.values.shape[0], len(self.months), n_draws)))
+            # Sum series into their group one group at a time (np.add.at is slow on large arrays).
+            for gid in np.unique(g):
+                out[gid] += c.values[g == gid].sum(axis=0)  # (months, draws or 1), broadcast over draws
             offset += c.values.shape[0]
         return groups.drop("_g"), out
 
@@ -134,7 +136,7 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
     projects = _project_attributes(inputs)
 
     # ---- delivery factors (time and materials) and overrun (fixed fee)
-    pw = delivery.planned_vs_worked(plan_origins, rated, inputs.projects, as_of, ("time_and_materials",))
+    pw = delivery.planned_vs_worked(plan_origins, rated, inputs.projects, as_of, delivery.BILLABLE_TYPES)
     factors = delivery.learn_factors(pw)
     disp = delivery.dispersion(pw)
     for row in factors["firm"].iter_rows(named=True):
@@ -262,6 +264,13 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
     region_shares = recent.group_by("practice", "region").agg(pl.col("revenue").sum()).with_columns(
         (pl.col("revenue") / pl.col("revenue").sum().over("practice")).alias("share")).filter(pl.col("share") > 0).select("practice", "region", "share")
 
+    # Pipeline and unplanned revenue has no contracting entity yet: use the region's usual one.
+    region_entity = (projects.filter(pl.col("region").is_not_null() & pl.col("entity_id").is_not_null())
+                     .group_by("region", "entity_id").agg(pl.len().alias("_n")).sort("_n", "entity_id", descending=True)
+                     .group_by("region", maintain_order=True).agg(pl.col("entity_id").first()))
+    open_opps = open_opps.drop("entity_id", strict=False).join(region_entity, on="region", how="left", maintain_order="left")
+    region_shares = region_shares.join(region_entity, on="region", how="left", maintain_order="left")
+
     actual = history.filter((pl.col("month").dt.year() == as_of.year) & (pl.col("month") <= month_start(as_of))).select("project_id", "month", "revenue")
     return Prepared(
         as_of=as_of, months=months, projects=projects, history=history, actual=actual, tm_rows=tm_rows, ff=ff, ff_planned_cost=ff_cost,
@@ -272,6 +281,17 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
 
 
 # --------------------------------------------------------------------------- simulate
+
+MAX_DRAW_CELLS = 120_000_000  # series x months x draws held in memory at once (~1 GB of float64)
+
+
+def affordable_draws(prep: Prepared, draws: int) -> int:
+    """Fewer draws when a very large firm would not fit in memory (never below 200)."""
+    n_series = (prep.tm_rows["project_id"].n_unique() + prep.ff.height + prep.open_milestones["project_id"].n_unique()
+                + prep.opportunities.height + 3 * len(prep.unplanned_forecasts) + 1)
+    cap = MAX_DRAW_CELLS // max(1, n_series * len(prep.months))
+    return int(max(200, min(draws, cap)))
+
 
 
 def simulate(prep: Prepared, draws: int = 2000, seed: int | None = None) -> ForecastResult:

@@ -70,6 +70,7 @@ class RawData:
     fx_rates: pl.DataFrame
     holidays: pl.DataFrame
     reporting_currency: str = "USD"
+    warehouse_as_of: dt.date | None = None  # intermediate.int_as_of (the marts' as-of date), when built
 
     def row_counts(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name).height for f in fields(self) if isinstance(getattr(self, f.name), pl.DataFrame)}
@@ -217,7 +218,12 @@ def read_warehouse(con: duckdb.DuckDBPyConnection, reporting_currency: str) -> R
             "from intermediate.int_assignment_plan_versions").to_arrow_table())
         versions = versions.with_columns(pl.col("plan_date").cast(pl.Date), pl.col("start_date").cast(pl.Date),
                                          pl.col("end_date").cast(pl.Date), pl.col("hours_per_week").cast(pl.Float64))
-    return from_frames(frames, reporting_currency, versions)
+    raw = from_frames(frames, reporting_currency, versions)
+    if _table(con, "intermediate", "int_as_of"):
+        rows = con.sql("select cast(max(as_of_date) as date) from intermediate.int_as_of").fetchall()
+        if rows and rows[0][0] is not None:
+            raw = replace(raw, warehouse_as_of=rows[0][0])
+    return raw
 
 
 def read_mart_revenue(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
@@ -268,6 +274,13 @@ def opportunity_state_as_of(opps: pl.DataFrame, history: pl.DataFrame, as_of: dt
         has_hist = pl.lit(False)
     # Without a history row, a current won/lost status only counts if it was closed by as_of.
     closed_by_record = pl.col("status").is_in(["won", "lost"]) & (pl.col("close_date") <= as_of)
+    # A deal closed later, without history: its stage and probability then are unknown (the record
+    # holds the closing stage, which would leak the outcome into the win model's features).
+    reopened = ~has_hist & pl.col("status").is_in(["won", "lost"]) & ~closed_by_record
+    base = base.with_columns(
+        pl.when(reopened).then(pl.lit(None, pl.String)).otherwise(pl.col("stage")).alias("stage"),
+        pl.when(reopened).then(pl.lit(None, pl.Float64)).otherwise(pl.col("probability")).alias("probability"),
+    )
     base = base.with_columns(
         pl.when(has_hist).then(pl.col("status"))
         .when(closed_by_record).then(pl.col("status"))
@@ -350,6 +363,3 @@ def _opportunity_states(raw: RawData, as_of: dt.date) -> pl.DataFrame:
         return opps.head(0).with_columns(pl.lit(None, pl.Date).alias("state_date"))
     return pl.concat(frames, how="diagonal_relaxed")
 
-
-def with_as_of_reporting(inputs: Inputs, **changes) -> Inputs:
-    return replace(inputs, **changes)

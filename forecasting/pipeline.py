@@ -108,7 +108,7 @@ class WinModel:
         from sklearn.model_selection import GroupKFold
 
         oof = np.full(len(y), np.nan)
-        for tr, te in GroupKFold(n_splits=min(4, len(np.unique(groups)))).split(X, y, groups):
+        for tr, te in GroupKFold(n_splits=min(3, len(np.unique(groups)))).split(X, y, groups):
             if len(np.unique(y[tr])) < 2:
                 continue
             try:

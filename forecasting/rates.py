@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from forecasting.calendar import add_months, month_start
+from forecasting.calendar import month_start
 
 FAR_FUTURE = dt.date(9999, 12, 31)
 
@@ -131,11 +131,3 @@ def future_bill_rates(keys: pl.DataFrame, inputs, fx_future: pl.DataFrame, histo
         k = k.join(by_role, on=["project_id", "role"], how="left", maintain_order="left").join(by_proj, on="project_id", how="left", maintain_order="left").with_columns(
             pl.coalesce(pl.col("rate"), pl.col("_r1"), pl.col("_r2")).alias("rate")).drop("_r1", "_r2")
     return k.select("project_id", "role", "month", pl.col("rate").fill_null(0.0), "rate_source")
-
-
-def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
-    out, m = [], month_start(first)
-    while m <= last:
-        out.append(m)
-        m = add_months(m, 1)
-    return out

@@ -79,7 +79,8 @@ def persist(con, run_id: str, result: engine.ForecastResult, horizon: int, param
 
 
 def resolve_as_of(settings, raw: RawData, as_of: dt.date | None) -> dt.date:
-    chosen = as_of or getattr(settings, "as_of", None) or raw.latest_activity_date()
+    # The flag, then the setting, then the as-of date the marts were built for, then the latest work date.
+    chosen = as_of or getattr(settings, "as_of", None) or raw.warehouse_as_of or raw.latest_activity_date()
     if isinstance(chosen, str):
         try:
             chosen = dt.date.fromisoformat(chosen)
@@ -106,10 +107,13 @@ def run_forecast(settings, run_id: str, as_of: dt.date | None = None, horizon: i
     if adjust is not None:
         prep = adjust(prep)
     _tick(progress, "simulating", 2, 4)
+    requested = draws
+    draws = engine.affordable_draws(prep, draws)
     result = engine.simulate(prep, draws, seed)
+    result.diagnostics["simulation.draws"] = float(draws)
     result.diagnostics.update(mart_check(settings, result))
     _tick(progress, "writing forecast tables", 3, 4)
-    params = {"kind": "forecast", "draws": draws, "seed": seed, "reporting_currency": settings.reporting_currency,
+    params = {"kind": "forecast", "draws": draws, "draws_requested": requested, "seed": seed, "reporting_currency": settings.reporting_currency,
               "scenario_id": scenario_id, "models": result.notes}
     with work_connection(settings) as con:
         store.ensure_schema(con)
@@ -118,7 +122,7 @@ def run_forecast(settings, run_id: str, as_of: dt.date | None = None, horizon: i
     _, firm = result.summed_draws([])
     firm_mean = firm[0].mean(axis=1) if firm.shape[0] else np.zeros(len(result.months))
     return {
-        "run_id": run_id, "as_of": as_of, "horizon": horizon, "draws": draws, "months": result.months,
+        "run_id": run_id, "as_of": as_of, "as_of_date": as_of, "horizon": horizon, "draws": draws, "draws_requested": requested, "months": result.months,
         "rows": counts, "firm_mean_by_month": dict(zip(result.months, map(float, firm_mean))),
         "seconds": round(time.perf_counter() - started, 2), "models": result.notes,
     }

@@ -112,8 +112,8 @@ def ets_fit(y: np.ndarray, horizon: int) -> tuple[np.ndarray, float]:
         warnings.simplefilter("ignore")
         fit = ExponentialSmoothing(y, trend="add", damped_trend=True, seasonal=seasonal,
                                    seasonal_periods=12 if seasonal else None, initialization_method="estimated").fit(use_brute=False)
-    fc = np.asarray(fit.forecast(horizon), dtype=float)
-    return fc, float(np.std(np.asarray(fit.resid, dtype=float)))
+        fc = np.asarray(fit.forecast(horizon), dtype=float)
+        return fc, float(np.std(np.asarray(fit.resid, dtype=float)))
 
 
 def guarded_forecast(y: np.ndarray, horizon: int, fitter: Callable = ets_fit) -> tuple[np.ndarray, float, str, str]:

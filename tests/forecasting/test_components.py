@@ -138,3 +138,46 @@ def test_guarded_forecast_falls_back_and_says_why():
 
     assert guarded_forecast(y, 3, absurd)[2] == "seasonal_naive"
     assert guarded_forecast(y, 3)[2] == "ets"
+
+
+def test_time_and_materials_realization_ratio_with_shrinkage():
+    from types import SimpleNamespace
+
+    from forecasting.calibration import tm_realization
+
+    e = D(2026, 1, 31)
+    inputs = SimpleNamespace(
+        projects=pl.DataFrame({"project_id": ["p"], "practice": ["X"], "billing_type": ["time_and_materials"], "currency": ["USD"]}),
+        rate_cards=pl.DataFrame({"project_id": [None], "role": ["Consultant"], "bill_rate": [100.0], "currency": ["USD"],
+                                 "valid_from": [D(2020, 1, 1)], "valid_to": [None]}, schema_overrides={"project_id": pl.String, "valid_to": pl.Date}))
+    plan = pl.DataFrame({"origin": [e], "assignment_id": ["a"], "project_id": ["p"], "employee_id": ["e1"], "role": ["Consultant"],
+                         "region": ["NA"], "month": [D(2026, 2, 1)], "hours": [100.0]})
+    history = pl.DataFrame({"project_id": ["p"], "month": [D(2026, 2, 1)], "revenue": [12000.0]})
+    rated = pl.DataFrame(schema={"billing_type": pl.String, "project_id": pl.String, "role": pl.String, "hours": pl.Float64, "bill_value_reporting": pl.Float64})
+    factors = {"firm": pl.DataFrame({"bucket": ["h1"], "factor": [1.0]}),
+               "practice": pl.DataFrame(schema={"practice": pl.String, "bucket": pl.String, "factor": pl.Float64}),
+               "cell": pl.DataFrame(schema={"practice": pl.String, "role": pl.String, "bucket": pl.String, "factor": pl.Float64}), "pooled": 1.0}
+    share = pl.DataFrame({"practice": ["X"], "billable_share": [1.0]})
+    fx = pl.DataFrame({"currency": ["USD"], "month": [D(2026, 2, 1)], "fx": [1.0]})
+    out = tm_realization(inputs, plan, history, rated, factors, share, fx, D(2026, 3, 31))
+    # Model: 100 h x 1.0 x 1.0 x 100 = 10,000; earned 12,000; prior 5% of 10,000 = 500 toward 1:
+    # (12,000 + 500) / (10,000 + 500) = 1.190476.
+    assert out == {"h1": pytest.approx(12500 / 10500)}
+
+
+def test_backtest_metrics_by_hand():
+    from forecasting.backtest import compute_metrics
+
+    truth = pl.DataFrame({"practice": ["X", "X"], "month": M[:2], "actual": [100.0, 200.0]})
+    recs = pl.DataFrame({
+        "method": ["wipcast", "wipcast"], "level_key": [None, None], "month": M[:2], "h": [1, 3],
+        "point": [110.0, 150.0], "p10": [90.0, 160.0], "p90": [120.0, 240.0], "origin": [D(2025, 12, 31)] * 2,
+    }, schema_overrides={"level_key": pl.String})
+    m = compute_metrics(recs, truth, {None: 50.0})
+    get = lambda metric, h=None: m.filter((pl.col("metric") == metric) & (pl.col("horizon").eq_missing(h)))["value"][0]  # noqa: E731
+    # h1: |100 - 110| / 100 = 0.10; bias +0.10; MASE 10 / 50 = 0.2; 100 in [90, 120] -> covered.
+    assert (get("wape", 1), get("bias", 1), get("mase", 1), get("coverage80", 1)) == pytest.approx((0.10, 0.10, 0.2, 1.0))
+    # h3: 200 vs 150 -> WAPE 0.25, bias -0.25; 200 in [160, 240] -> covered.
+    assert (get("wape", 3), get("bias", 3)) == pytest.approx((0.25, -0.25))
+    # pooled h1-3: (10 + 50) / 300 = 0.2; bias (10 - 50) / 300 = -0.1333.
+    assert (get("wape_h1_3"), get("bias_h1_3")) == pytest.approx((0.2, -40 / 300))

@@ -143,3 +143,18 @@ def test_backtest_writes_metrics_history_and_report(synth_settings):
         con.close()
     text = open(out["report"]).read()
     assert "WAPE" in text and "baseline_scheduled" in text
+
+
+def test_default_as_of_is_the_marts_as_of_date(synth_settings):
+    from dataclasses import replace
+
+    settings = replace(synth_settings, as_of=None)
+    con = duckdb.connect(str(settings.work_db))
+    try:
+        con.execute("create schema if not exists intermediate")
+        con.execute("create table intermediate.int_as_of as select date '2025-11-30' as as_of_date")
+    finally:
+        con.close()
+    out = run_forecast(settings, "default-as-of", horizon=3, draws=200, seed=1)
+    assert out["as_of"] == dt.date(2025, 11, 30)
+    assert out["months"][0] == dt.date(2025, 12, 1)

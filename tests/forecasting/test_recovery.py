@@ -26,7 +26,7 @@ def demo_firm(tmp_path_factory):
 
 def test_delivery_factors_recovered_within_005(demo_firm):
     inputs, base, truth = demo_firm
-    pw = delivery.planned_vs_worked(base["plan_origins"], base["rated"], inputs.projects, inputs.as_of, ("time_and_materials",))
+    pw = delivery.planned_vs_worked(base["plan_origins"], base["rated"], inputs.projects, inputs.as_of, delivery.BILLABLE_TYPES)
     realized = truth["delivery_factor"]["realized"]
     # Horizon 1 month ahead of a month-end plan ~ the truth's 1-week-ahead weekly snapshots.
     by_role = delivery.raw_factors(pw, ["role"])
@@ -36,14 +36,17 @@ def test_delivery_factors_recovered_within_005(demo_firm):
     learned = delivery.learn_factors(pw)
     for practice, factor in learned["practice"].filter(pl.col("bucket") == "h1").select("practice", "factor").iter_rows():
         assert factor == pytest.approx(realized["by_practice"][practice]["1"], abs=0.05), practice
-    # Shrunk practice x role cells: thin cells lean on their practice, so allow a few misses.
+    # Shrunk practice x role cells: every well-observed cell (5,000+ planned hours in the truth) within
+    # 0.05; thin cells lean on their practice, so allow a few misses there (all within 0.1).
     errors = []
     for role, practice, factor in learned["cell"].filter(pl.col("bucket") == "h1").select("role", "practice", "factor").iter_rows():
         t = realized["by_role_practice"].get(f"{role}|{practice}")
         if t:
-            errors.append(abs(factor - t["1"]["factor"]))
-    assert len(errors) >= 20
-    assert np.mean(np.array(errors) <= 0.05) >= 0.9 and max(errors) < 0.1
+            errors.append((abs(factor - t["1"]["factor"]), t["1"]["planned_hours"]))
+    e = np.array(errors)
+    assert len(e) >= 20
+    assert e[e[:, 1] >= 5000, 0].max() <= 0.05
+    assert np.mean(e[:, 0] <= 0.05) >= 0.85 and e[:, 0].max() < 0.1
 
 
 def test_calibrated_win_probability_is_calibrated_out_of_sample(demo_firm):

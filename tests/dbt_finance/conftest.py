@@ -23,6 +23,7 @@ FINANCE_MARTS = (
 sys.path.insert(0, str(REPO_ROOT / "tests" / "dbt"))
 from raw_fixture import build_raw_warehouse  # noqa: E402
 
+from finance_dbt import run_dbt  # noqa: E402
 from finance_firm import finance_firm_rows  # noqa: E402
 
 
@@ -52,14 +53,3 @@ def finance_warehouse_as_of_february(finance_warehouse, tmp_path_factory) -> Pat
     return db_path
 
 
-def run_dbt(db_path: Path, work: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    cmd = [
-        str(DBT), *args,
-        "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-    ]
-    env = {**os.environ, "WIPCAST_WORK_DB": str(db_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    result = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=300)
-    if check and result.returncode != 0:
-        pytest.fail(f"dbt {args[0]} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
-    return result

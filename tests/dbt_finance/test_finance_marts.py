@@ -170,7 +170,7 @@ def test_as_of_setting_gives_the_marts_as_they_stood_then(finance_warehouse_as_o
 
 def test_singular_tests_catch_a_tampered_mart(finance_warehouse, tmp_path):
     """The invariants are not vacuous: corrupt a copy of the marts and they fail."""
-    from conftest import run_dbt
+    from finance_dbt import run_dbt
 
     db = tmp_path / "work.duckdb"
     shutil.copy(finance_warehouse, db)

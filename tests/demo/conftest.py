@@ -12,9 +12,7 @@ from contract_check import read_entity  # noqa: E402
 
 from wipcast.demo import generate  # noqa: E402
 
-AS_OF = dt.date(2026, 10, 31)
-# WIPCAST_DEMO_TEST_SEED lets a developer check that the statistical assertions hold for other draws.
-FIRM_ARGS = dict(employees=80, months=12, as_of=AS_OF, seed=int(os.environ.get("WIPCAST_DEMO_TEST_SEED", "11")))
+from demo_firm_args import AS_OF, FIRM_ARGS  # noqa: E402
 
 
 class Firm:

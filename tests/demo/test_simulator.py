@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import AS_OF, FIRM_ARGS
+from demo_firm_args import AS_OF, FIRM_ARGS
 from contract_check import check_folder
 
 from wipcast.contract import ENTITIES

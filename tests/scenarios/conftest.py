@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-for extra in (ROOT, ROOT / "tests" / "forecasting"):
+for extra in (ROOT, ROOT / "tests" / "forecasting", ROOT / "tests" / "scenarios"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
@@ -18,21 +18,7 @@ import synth  # noqa: E402  (tests/forecasting/synth.py: a firm with known behav
 
 from wipcast.settings import Settings  # noqa: E402
 
-AS_OF = dt.date(2025, 12, 31)
-SEED = 5
-DRAWS = 300
-ADJUSTED_YAML = """
-name: fewer-wins
-description: "=HYPERLINK(\\"http://evil\\")"
-win_probability:
-  - multiplier: 0.5
-hiring:
-  - role: Consultant
-    practice: Alpha
-    count: 2
-    start_month: 2026-03-01
-    demand_limited: false
-"""
+from scenario_consts import ADJUSTED_YAML, AS_OF, DRAWS, SEED  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from conftest import AS_OF
+from scenario_consts import AS_OF
 
 from forecasting import engine
 from forecasting.scenarios import from_yaml_text, simulate_scenario

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import AS_OF, SEED
+from scenario_consts import AS_OF, SEED
 
 from forecasting.scenarios.compare import FIRM, compare
 from forecasting.scenarios.tables import scenario_list

@@ -132,11 +132,13 @@ def bridge(start_label: str, start: float, steps: list[tuple[str, float]], end_l
     return _layout(fig)
 
 
-def heatmap(frame: pd.DataFrame, x: str, y: str, z: str, title: str = "", zmax: float = 1.2) -> go.Figure:
+def heatmap(frame: pd.DataFrame, x: str, y: str, z: str, title: str = "", zmax: float = 1.2,
+            zmid: float | None = None) -> go.Figure:
+    """Red below `zmid` (the utilization target when known), green above it."""
     pivot = frame.pivot_table(index=y, columns=x, values=z, aggfunc="first").sort_index(axis=1)
     columns = [c.strftime("%d %b") if hasattr(c, "strftime") else str(c) for c in pivot.columns]
     fig = go.Figure(go.Heatmap(
-        z=pivot.values, x=columns, y=list(pivot.index), zmin=0, zmax=zmax,
+        z=pivot.values, x=columns, y=list(pivot.index), zmin=0, zmax=zmax, zmid=zmid,
         colorscale="RdYlGn", texttemplate="%{z:.0%}", hovertemplate="%{y} week of %{x}: %{z:.1%}<extra></extra>",
         colorbar={"tickformat": ".0%"},
     ))

@@ -15,7 +15,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from wipcast.settings import load_settings
@@ -95,8 +94,9 @@ TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
         "margin_at_completion": ("margin_at_completion_reporting", "margin_at_completion"),
         "is_loss_contract": ("is_loss_contract", "loss_contract", "flag_loss_contract"),
         "is_over_budget": ("is_over_budget", "over_budget", "flag_over_budget"),
-        "overdue_milestone_amount": ("overdue_milestone_amount_reporting", "overdue_milestone_amount",
-                                     "overdue_milestones_amount"),
+        "overdue_milestone_amount": ("overdue_milestone_amount_reporting",
+                                     "{overdue_milestone_amount} * {fx_rate_to_reporting}",
+                                     "overdue_milestone_amount", "overdue_milestones_amount"),
     }),
     "unbilled": ("marts", "mart_unbilled_exposure", {
         "project_id": ("project_id",),
@@ -515,11 +515,22 @@ def target_monthly(f: Filters, start: dt.date, end: dt.date) -> tuple[pd.DataFra
     return frame, ignored
 
 
+def month_elapsed_fraction(as_of: dt.date) -> float:
+    """Share of the as-of month that the data covers: 15 Oct -> 15/31; a month end -> 1."""
+    next_month = (month_start(as_of) + dt.timedelta(days=32)).replace(day=1)
+    return as_of.day / (next_month - month_start(as_of)).days
+
+
 def target_ytd(f: Filters, as_of: dt.date) -> tuple[float | None, list[str]]:
+    """Target from 1 January to the as-of date; the as-of month's target is prorated by the days elapsed."""
     frame, ignored = target_monthly(f, dt.date(as_of.year, 1, 1), month_start(as_of))
     if ignored:
         return None, ignored
-    return (float(frame["target"].sum()) if not frame.empty else None), ignored
+    if frame.empty:
+        return None, ignored
+    weights = [month_elapsed_fraction(as_of) if pd.Timestamp(m).date() == month_start(as_of) else 1.0
+               for m in frame["month"]]
+    return float((frame["target"] * weights).sum()), ignored
 
 
 # --------------------------------------------------------------------------------------------------
@@ -676,13 +687,14 @@ def forecast_by_group(f: Filters, run_id: str, group: str) -> pd.DataFrame:
 
 
 def forecast_projects(f: Filters, run_id: str) -> pd.DataFrame:
-    """Projects in a run's forecast with their forecast total, for the drill-down chooser."""
+    """Projects in a run (with actuals or forecast), largest forecast first, for the drill-down chooser."""
     t = Table("forecast")
     clause = _direct_clause(t, f, "t")
     frame = query(
-        f"select {t.c('project_id', 't')} as project_id, sum({t.c('mean', 't')})::double as forecast "
-        f"from {t.ref} t where {t.c('run_id', 't')} = ? and {t.c('project_id', 't')} is not null "
-        f"and {t.c('component', 't')} <> 'actual'{clause.sql} group by 1 order by 2 desc",
+        f"select {t.c('project_id', 't')} as project_id, sum(case when {t.c('component', 't')} <> 'actual' "
+        f"then {t.c('mean', 't')} else 0 end)::double as forecast "
+        f"from {t.ref} t where {t.c('run_id', 't')} = ? and {t.c('project_id', 't')} is not null"
+        f"{clause.sql} group by 1 order by 2 desc, 1",
         (run_id, *clause.params),
     )
     return _label_ids(frame, "project_id", "project_id", keep_id=True)
@@ -967,10 +979,15 @@ def utilization_by_practice_week(f: Filters, start: dt.date, end: dt.date) -> tu
     scope = _employee_clause(u.c("employee_id", "u"), f)
     planned = f"sum({u.c('planned', 'u')})" if u.has("planned") else "null"
     bench = f"sum({u.c('bench', 'u')})" if u.has("bench") else "null"
+    # Capacity no assignment covers, per person and week: the bench ahead (the mart's bench_hours is
+    # capacity minus hours actually billed, which is all of capacity in future weeks).
+    unassigned = (f"sum(greatest({u.c('capacity', 'u')} - coalesce({u.c('planned', 'u')}, 0), 0))"
+                  if u.has("planned") else "null")
     frame = query(
         f"select cast({u.c('week', 'u')} as date) as week, coalesce({e.c('practice', 'e')}, '(none)') as practice, "
         f"sum({u.c('capacity', 'u')})::double as capacity, sum({u.c('billable', 'u')})::double as billable, "
-        f"{planned}::double as planned, {bench}::double as bench from {u.ref} u "
+        f"{planned}::double as planned, {bench}::double as bench, {unassigned}::double as unassigned "
+        f"from {u.ref} u "
         f"left join {e.ref} e on e.{e.c('employee_id')} = u.{u.c('employee_id')} "
         f"where {u.c('week', 'u')} between ? and ?{scope.sql} group by 1, 2 order by 1, 2",
         (start, end, *scope.params),
@@ -1020,6 +1037,11 @@ def top_risks(f: Filters, limit: int = 10) -> pd.DataFrame:
     risks = _label_ids(risks.reset_index(drop=True), "project_id", "project_id", keep_id=True)
     return risks[["id", "label", "why", "money_at_stake", "at_risk", "unbilled", "expected_loss",
                   "overdue_milestones"]]
+
+
+def tracks_overdue_milestones() -> bool:
+    """Whether the project financials carry overdue milestone amounts (else the risk table hides the column)."""
+    return has_table("project_financials") and Table("project_financials").has("overdue_milestone_amount")
 
 
 def _risk_reason(row) -> str:
@@ -1185,11 +1207,3 @@ def _label_ids(frame: pd.DataFrame, column: str, dim: str, keep_id: bool = False
         frame[column] = frame["label"]
         frame = frame.drop(columns="label")
     return frame
-
-
-def quantile_band_available() -> bool:
-    return has_table("draws")
-
-
-def nan_to_none(value):
-    return None if value is None or (isinstance(value, float) and np.isnan(value)) else value

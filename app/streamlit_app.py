@@ -28,31 +28,35 @@ PAGES = [
     st.Page("app_pages/accuracy.py", title="Forecast accuracy", icon=":material/target:"),
     st.Page("app_pages/data_health.py", title="Data health", icon=":material/monitor_heart:"),
 ]
+# The Scenarios page (issue 6) is owned by the scenarios work; it joins the navigation when present.
+if (Path(__file__).parent / "app_pages" / "scenarios.py").exists():
+    PAGES.insert(3, st.Page("app_pages/scenarios.py", title="Scenarios", icon=":material/tune:"))
 
 st.set_page_config(page_title="wipcast", page_icon=":material/insights:", layout="wide")
 page = st.navigation(PAGES, position="top")
 
 
-@st.fragment(run_every="15s")
-def watch_for_publish() -> None:
-    """Rerun the whole app when a publish has replaced the warehouse file since this session last drew."""
+def current_identity():
     try:
-        identity = file_identity()
+        return file_identity()
     except WarehouseMissing:
-        identity = None
-    seen = st.session_state.get("wipcast_seen_identity")
-    if seen is not None and identity is not None and identity != seen:
-        st.session_state["wipcast_seen_identity"] = identity
+        return None
+
+
+@st.fragment(run_every="10s")
+def watch_for_publish() -> None:
+    """Rerun the whole app when the warehouse file changed (a publish, or the first build) since the last run."""
+    if current_identity() != st.session_state.get("wipcast_seen_identity"):
         st.toast("New data published: refreshed.", icon=":material/sync:")
         st.rerun(scope="app")
 
 
+st.session_state["wipcast_seen_identity"] = current_identity()
+with st.sidebar:
+    watch_for_publish()
 try:
-    st.session_state["wipcast_seen_identity"] = file_identity()
     st.session_state["wipcast_currency"] = data.reporting_currency()
     sidebar_filters()
-    with st.sidebar:
-        watch_for_publish()
     page.run()
 except WarehouseMissing as missing:
     st.title(page.title)

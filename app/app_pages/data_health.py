@@ -15,7 +15,8 @@ st.caption(f"Published warehouse `{info['path']}` Â· {info['size_mb']:,.1f} MB Â
 def tiles() -> None:
     cols = st.columns(4)
     with cols[0], st.container(border=True):
-        st.metric("Published", f"{info['modified']:%d %b %Y %H:%M}")
+        st.metric("Published", f"{info['modified']:%d %b %Y}")
+        st.caption(f"at {info['modified']:%H:%M} (server time)")
     with cols[1], st.container(border=True):
         try:
             st.metric("Data as of", f"{data.actuals_as_of():%d %b %Y}")
@@ -43,6 +44,9 @@ def last_run() -> None:
     text = f"Run **{steps['run_id'].iloc[0]}**: {status}, finished {when}."
     (st.success if failed.empty else st.warning)(text)
     ui.table_with_download(steps, "last run steps", {
+        "run_id": "Run", "step": "Step", "status": "Status", "message": "Message",
+        "started_at": st.column_config.DatetimeColumn("Started", format="DD MMM YYYY HH:mm:ss"),
+        "finished_at": st.column_config.DatetimeColumn("Finished", format="DD MMM YYYY HH:mm:ss"),
         "seconds": st.column_config.NumberColumn("Seconds", format="%.1f"),
         "rows": st.column_config.NumberColumn("Rows", format="localized")})
 
@@ -51,14 +55,17 @@ def freshness() -> None:
     st.subheader("Freshness of each source")
     dates = data.latest_business_dates()
     ui.table_with_download(dates, "latest business dates",
-                           {"latest": st.column_config.DateColumn("Latest date", format="DD MMM YYYY")})
+                           {"source": "Source", "latest": st.column_config.DateColumn("Latest date", format="DD MMM YYYY")})
     if data.has_table("load_log"):
         loads = data.source_freshness()
         if loads.empty:
             ui.empty_state("the load log is empty")
         else:
             ui.table_with_download(loads, "last load per source", {
-                "rows_in_last_load": st.column_config.NumberColumn("Rows in last load", format="localized")})
+                "entity": "Source entity",
+                "last_loaded_at": st.column_config.DatetimeColumn("Last loaded", format="DD MMM YYYY HH:mm"),
+                "rows_in_last_load": st.column_config.NumberColumn("Rows loaded", format="localized"),
+                "rows_quarantined": st.column_config.NumberColumn("Quarantined", format="localized")})
     else:
         ui.empty_state("the warehouse has no ops.load_log (it is written by `wipcast ingest`)")
 
@@ -71,13 +78,15 @@ def quarantine() -> None:
         return
     by_entity = frame.groupby("entity")["rows"].sum().reset_index()
     figure = go.Figure(go.Bar(x=by_entity["entity"], y=by_entity["rows"], marker_color="#d9534f"))
-    ui.chart_with_table(charts._layout(figure, 300), frame, "quarantined rows by entity and reason")
+    ui.chart_with_table(charts._layout(figure, 300), frame, "quarantined rows by entity and reason",
+                        {"entity": "Entity", "reason": "Reason", "rows": st.column_config.NumberColumn("Rows")})
 
 
 def counts() -> None:
     st.subheader("Row counts")
     ui.table_with_download(data.row_counts(), "row counts",
-                           {"row_count": st.column_config.NumberColumn("Rows", format="localized")}, height=400)
+                           {"schema": "Schema", "table_name": "Table",
+                            "row_count": st.column_config.NumberColumn("Rows", format="localized")}, height=400)
 
 
 ui.guarded(tiles)

@@ -6,6 +6,7 @@ import streamlit as st
 from app import charts, data, ui
 from app.formatting import hours, money, money_column, percent
 
+MAX_LINES = 10
 filters = ui.current_filters()
 currency = ui.reporting_currency()
 
@@ -84,7 +85,14 @@ def by_group() -> None:
         return
     label = data.FORECAST_GROUPINGS[group]
     frame = frame.rename(columns={"grp": label})
-    figure = charts.grouped_lines(frame, "month", "mean", label, currency)
+    # A line per group stays readable up to about ten: the rest are summed into one line (the table has all).
+    totals = frame.groupby(label)["mean"].sum().sort_values(ascending=False)
+    charted = frame
+    if len(totals) > MAX_LINES:
+        others = ~frame[label].isin(totals.index[:MAX_LINES])
+        charted = pd.concat([frame[~others], frame[others].groupby("month", as_index=False)["mean"].sum()
+                             .assign(**{label: f"All other {len(totals) - MAX_LINES}"})])
+    figure = charts.grouped_lines(charted, "month", "mean", label, currency)
     table = frame.pivot_table(index=label, columns="month", values="mean", aggfunc="sum")
     table.columns = [pd.Timestamp(c).strftime("%b %Y") for c in table.columns]
     table = table.reset_index()

@@ -29,7 +29,7 @@ def revenue_tile(as_of: dt.date) -> None:
     st.metric("Revenue year to date", money(actual, currency), delta=delta,
               help="Earned revenue from 1 January to the as-of date, reporting currency.")
     if target:
-        st.caption(f"Target {money(target, currency)} · Jan–{as_of:%b %Y}")
+        st.caption(f"Target {money(target, currency)} · 1 Jan–{as_of:%d %b %Y}")
     elif ignored:
         st.caption("Targets are set by practice and region only, so there is none for this filter.")
     else:
@@ -41,12 +41,16 @@ def outlook_tile(year: int) -> None:
         raise data.DataUnavailable("no forecast run yet (run `wipcast forecast`)")
     outlook = data.full_year_outlook(filters, filters.run_id, year)
     headline = outlook["p50"] if outlook["p50"] is not None else outlook["mean"]
+    target_frame, ignored = data.target_monthly(filters, dt.date(year, 1, 1), dt.date(year, 12, 1))
+    target = float(target_frame["target"].sum()) if not ignored and not target_frame.empty else None
     st.metric(f"Full-year {year} outlook (p50)" if outlook["p50"] is not None else f"Full-year {year} outlook (mean)",
               money(headline, currency),
+              delta=f"{(headline - target) / target:+.1%} vs full-year target" if target else None,
               help="Actual revenue of the closed months plus the forecast of the rest of the year. "
                    "p50 and the p10-p90 range come from the simulation draws summed at this filter.")
     if outlook["p10"] is not None:
-        st.caption(f"80% range {money(outlook['p10'], currency)} – {money(outlook['p90'], currency)}")
+        st.caption(f"80% range {money(outlook['p10'], currency)} – {money(outlook['p90'], currency)}"
+                   + (f" · target {money(target, currency)}" if target else ""))
     else:
         st.caption(f"Range not available: {outlook['range_note']}." if outlook["range_note"] else "")
 
@@ -145,7 +149,9 @@ def risks_table() -> None:
     if risks.empty:
         ui.empty_state("no project has unbilled, at-risk or loss amounts for the chosen filters")
         return
-    risks = risks.assign(link=[f"/forecast?project={pid}" for pid in risks["id"]])
+    risks = risks.assign(link=[f"forecast?project={pid}" for pid in risks["id"]])
+    if not data.tracks_overdue_milestones():
+        risks = risks.drop(columns="overdue_milestones")
     ui.table_with_download(risks, "top risks", {
         "id": None, "label": "Project", "why": "Why it is here",
         "money_at_stake": money_column("Money at stake", currency,

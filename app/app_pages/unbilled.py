@@ -31,9 +31,11 @@ def tiles() -> None:
     for col, measure in zip(cols[1:], ("approved_unbilled", "pending_approval", "at_risk"), strict=True):
         with col, st.container(border=True):
             st.metric(charts.EXPOSURE_LABELS[measure], money(buckets[measure].sum(), currency))
-    hours_no_rate = data.unbilled_hours_without_rate(filters)
-    if hours_no_rate:
-        cols[3].caption(f"plus {hours_no_rate:,.0f} h of billable time with no bill rate (no value can be put on it)")
+            if measure == "at_risk":
+                hours_no_rate = data.unbilled_hours_without_rate(filters)
+                if hours_no_rate:
+                    st.caption(f"plus {hours_no_rate:,.0f} h of billable time with no bill rate "
+                               "(no value can be put on it)")
 
 
 def by_age() -> None:
@@ -60,7 +62,7 @@ def by_group() -> None:
                                  horizontal=True)
     config = {"id": f"{data.EXPOSURE_GROUPINGS[group]} id", "label": data.EXPOSURE_GROUPINGS[group], **MEASURE_CONFIG}
     if group == "project_id":
-        frame = frame.assign(link=[f"/forecast?project={pid}" for pid in frame["id"]])
+        frame = frame.assign(link=[f"forecast?project={pid}" for pid in frame["id"]])
         config["link"] = st.column_config.LinkColumn("Project forecast", display_text="open")
     ui.chart_with_table(figure, frame, f"unbilled by {group}", config,
                         caption=f"Chart: the 15 largest of {len(frame)}; the table lists all." if len(frame) > 15 else None)

@@ -30,8 +30,15 @@ if filters.customers:
 CONFIG = {"week": st.column_config.DateColumn("Week starting", format="DD MMM YYYY"), "practice": "Practice",
           "capacity": hours_column("Capacity"), "billable": hours_column("Billable"),
           "planned": hours_column("Planned"), "bench": hours_column("Bench"),
+          "unassigned": hours_column("Bench (unassigned)"),
           "utilization": percent_column("Billable utilization"),
           "planned_utilization": percent_column("Planned utilization")}
+
+
+def target() -> float | None:
+    """The capacity-weighted utilization target of the last four weeks (the heat maps' midpoint)."""
+    summary, _ = data.utilization_summary(filters, *data.last_complete_weeks(as_of, 4))
+    return summary["target"]
 
 
 def tiles() -> None:
@@ -47,8 +54,8 @@ def tiles() -> None:
     with cols[1], st.container(border=True):
         st.metric("Planned utilization, next 12 weeks", percent(planned / capacity if capacity else None))
     with cols[2], st.container(border=True):
-        st.metric("Bench hours, next 12 weeks", hours(future["bench"].sum()),
-                  help="Capacity not covered by any assignment.")
+        st.metric("Bench hours, next 12 weeks", hours(future["unassigned"].sum()),
+                  help="Capacity not covered by any assignment, summed person by person and week by week.")
     with cols[3], st.container(border=True):
         st.metric("Planned hours, next 12 weeks", hours(planned), help="Demand from assignments.")
         st.caption(f"of {hours(capacity)} capacity")
@@ -62,8 +69,7 @@ def heatmaps() -> None:
         if past.empty:
             ui.empty_state("no time recorded in the last 12 weeks for the chosen filters")
         else:
-            figure = charts.heatmap(past, "week", "practice",
-                                    "utilization")
+            figure = charts.heatmap(past, "week", "practice", "utilization", zmid=target())
             ui.chart_with_table(figure, past[["week", "practice", "capacity", "billable", "utilization"]],
                                 "actual utilization by practice and week", CONFIG)
     with right:
@@ -72,8 +78,7 @@ def heatmaps() -> None:
         if future.empty:
             ui.empty_state("no capacity or plan in the next 12 weeks for the chosen filters")
         else:
-            figure = charts.heatmap(future, "week", "practice",
-                                    "planned_utilization")
+            figure = charts.heatmap(future, "week", "practice", "planned_utilization", zmid=target())
             ui.chart_with_table(figure, future[["week", "practice", "capacity", "planned", "planned_utilization"]],
                                 "planned utilization by practice and week", CONFIG)
 
@@ -84,21 +89,22 @@ def capacity_demand() -> None:
     if future.empty:
         ui.empty_state("no capacity or plan in the next 12 weeks for the chosen filters")
         return
-    weekly = future.groupby("week")[["capacity", "planned", "bench"]].sum().reset_index()
+    weekly = future.groupby("week")[["capacity", "planned", "unassigned"]].sum().reset_index()
     ui.chart_with_table(charts.capacity_vs_demand(weekly), weekly, "capacity vs demand", CONFIG)
 
 
 def bench() -> None:
     st.subheader("Bench hours by practice, next 12 weeks")
+    st.caption("Capacity no assignment covers yet.")
     future, _ = data.utilization_by_practice_week(filters, next_start, next_end)
     if future.empty:
         ui.empty_state("no capacity in the next 12 weeks for the chosen filters")
         return
     figure = go.Figure()
     for practice, part in future.groupby("practice", sort=True):
-        figure.add_bar(x=part["week"], y=part["bench"], name=str(practice), hovertemplate="%{y:,.0f} h")
+        figure.add_bar(x=part["week"], y=part["unassigned"], name=str(practice), hovertemplate="%{y:,.0f} h")
     figure.update_layout(barmode="stack", yaxis={"title": "Hours", "tickformat": ",.0f"})
-    ui.chart_with_table(charts._layout(figure), future[["week", "practice", "capacity", "planned", "bench"]],
+    ui.chart_with_table(charts._layout(figure), future[["week", "practice", "capacity", "planned", "unassigned"]],
                         "bench hours", CONFIG)
 
 

@@ -109,7 +109,7 @@ def projects() -> None:
     if frame.empty:
         ui.empty_state("no project-level revenue or forecast in this window")
         return
-    frame = frame.assign(link=[f"/forecast?project={pid}" for pid in frame["id"]])
+    frame = frame.assign(link=[f"forecast?project={pid}" for pid in frame["id"]])
     ui.table_with_download(frame, "largest project variances", {
         "id": "Project id", "label": "Project",
         **{c: money_column(c.title(), currency) for c in ("actual", "forecast", "variance")},

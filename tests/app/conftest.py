@@ -1,8 +1,11 @@
-"""Fixtures for the dashboard tests: a published warehouse on disk and AppTest helpers."""
+"""Fixtures for the dashboard tests: a published warehouse on disk.
+
+Helpers live in app_helpers.py (not here: several test folders have a conftest.py, and
+`from conftest import ...` would pick whichever was imported last).
+"""
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -10,22 +13,11 @@ import duckdb
 import pytest
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))  # fixture_warehouse, live_server
+sys.path.insert(0, str(HERE))  # app_helpers, app_fixture_warehouse, app_live_server
 if str(HERE.parents[1]) not in sys.path:  # the `app` package, even before `pip install -e .` picks it up
     sys.path.insert(0, str(HERE.parents[1]))
 
-from fixture_warehouse import build_fixture_warehouse  # noqa: E402
-
-APP_SCRIPT = HERE.parents[1] / "app" / "streamlit_app.py"
-PAGE_FILES = {
-    "Overview": "app_pages/overview.py",
-    "Forecast": "app_pages/forecast.py",
-    "Variance": "app_pages/variance.py",
-    "Unbilled exposure": "app_pages/unbilled.py",
-    "Utilization": "app_pages/utilization.py",
-    "Forecast accuracy": "app_pages/accuracy.py",
-    "Data health": "app_pages/data_health.py",
-}
+from app_fixture_warehouse import build_fixture_warehouse  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -57,35 +49,3 @@ def sql(warehouse_dir):
             con.close()
 
     return scalar
-
-
-def open_page(page_title: str, timeout: float = 60):
-    """Run the router, switch to a page, run again; return the AppTest."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=timeout).run()
-    if page_title != "Overview":
-        at.switch_page(PAGE_FILES[page_title]).run()
-    return at
-
-
-def metric(at, label_start: str):
-    matches = [m for m in at.metric if m.label.startswith(label_start)]
-    assert matches, f"no metric starting {label_start!r}; have {[m.label for m in at.metric]}"
-    return matches[0]
-
-
-def money_value(text: str) -> float:
-    """'$12,888,362' -> 12888362.0; '-$2,500' -> -2500.0."""
-    negative = text.strip().startswith("-")
-    number = float(re.sub(r"[^0-9.]", "", text))
-    return -number if negative else number
-
-
-def percent_value(text: str) -> float:
-    return float(text.rstrip("%").replace(",", "")) / 100
-
-
-def no_exception(at) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]

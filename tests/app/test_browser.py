@@ -7,18 +7,20 @@ to tests/artifacts/ (git-ignored).
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import money_value
-from fixture_warehouse import build_fixture_warehouse
-from live_server import CHROMIUM, PAGES, error_texts, launch_chromium, streamlit_server, wait_for_page, wait_until_idle
+from app_helpers import money_value
+from app_fixture_warehouse import build_fixture_warehouse
+from wipcast.publish import publish
+from wipcast.settings import load_settings
+from app_live_server import CHROMIUM, PAGES, error_texts, launch_chromium, streamlit_server, wait_for_page, wait_until_idle
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.xdist_group("app-browser"),  # one worker: the module shares one server and one Chromium
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: apt-get install -y chromium"),
 ]
 
@@ -62,7 +64,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1800})
+    context = browser.new_context(viewport={"width": 1440, "height": 2400})  # tall: whole pages in shots
     tab = context.new_page()
     yield tab
     context.close()
@@ -75,7 +77,8 @@ def test_every_page_loads_with_title_key_figures_and_no_error(live_app, page):
         page.goto(f"{url}/{path}")
         wait_for_page(page, title, key_text)
         assert error_texts(page) == [], f"{title}: {error_texts(page)}"
-        assert page.locator('[data-testid="stMetricValue"]').count() >= 1, f"{title} shows no key figure"
+        if path != "scenarios":  # issue 6's page has figures only once a scenario has run
+            assert page.locator('[data-testid="stMetricValue"]').count() >= 1, f"{title} shows no key figure"
         page.screenshot(path=str(ARTIFACTS / f"page-{path or 'overview'}.png"), full_page=True)
 
 
@@ -99,15 +102,15 @@ def test_a_filter_change_updates_the_headline(live_app, page):
     assert error_texts(page) == []
 
 
-def test_a_publish_underneath_the_running_app_shows_up_without_a_restart(live_app, page, tmp_path):
+def test_a_publish_underneath_the_running_app_shows_up_without_a_restart(live_app, page):
     url, folder = live_app
     page.goto(url)
     wait_for_page(page, "Overview", "Revenue year to date")
     before = money_value(metric_text(page, "Revenue year to date"))
 
-    staging = tmp_path / "wipcast.duckdb"
-    build_fixture_warehouse(staging, bump=2.0)
-    os.replace(staging, folder / "wipcast.duckdb")  # what `wipcast run` does when it publishes
+    # What `wipcast run` does last: build in the working database, then publish (copy + atomic os.replace).
+    build_fixture_warehouse(folder / "work.duckdb", bump=2.0)
+    publish(load_settings({"warehouse_dir": str(folder)}), "test-publish")
     expected = ytd_from_sql(folder, ["Cloud", "Data", "Strategy"])
     assert expected == pytest.approx(2 * before, rel=0.001)
 
@@ -118,8 +121,9 @@ def test_a_publish_underneath_the_running_app_shows_up_without_a_restart(live_ap
         arg=["Revenue year to date", f"${expected:,.0f}"], timeout=40_000)
     wait_until_idle(page)
     assert error_texts(page) == []
-    # And every page still works on the new file.
-    for path, (title, key_text) in PAGES.items():
+    # And other pages work on the new file too (every page was checked on the old one above).
+    for path in ("unbilled", "forecast"):
+        title, key_text = PAGES[path]
         page.goto(f"{url}/{path}")
         wait_for_page(page, title, key_text)
         assert error_texts(page) == [], f"{title}: {error_texts(page)}"

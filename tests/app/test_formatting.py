@@ -74,3 +74,13 @@ def test_variance_window_covers_closed_months_after_the_earlier_forecast():
     assert data.variance_window(dt.date(2026, 7, 31), dt.date(2026, 10, 31)) == (dt.date(2026, 8, 1),
                                                                                  dt.date(2026, 10, 1))
     assert data.variance_window(dt.date(2026, 7, 31), dt.date(2026, 8, 15)) is None
+
+
+@pytest.mark.parametrize(("as_of", "fraction"), [
+    (dt.date(2026, 10, 31), 1.0),
+    (dt.date(2026, 10, 15), 15 / 31),
+    (dt.date(2028, 2, 14), 14 / 29),  # leap year
+    (dt.date(2026, 4, 1), 1 / 30),
+])
+def test_the_as_of_months_target_is_prorated_by_the_days_elapsed(as_of, fraction):
+    assert data.month_elapsed_fraction(as_of) == pytest.approx(fraction)

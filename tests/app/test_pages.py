@@ -10,7 +10,7 @@ Dates below are worked out by hand from the fixture's as-of date, Saturday 31 Oc
 from __future__ import annotations
 
 import pytest
-from conftest import PAGE_FILES, metric, money_value, no_exception, open_page, percent_value
+from app_helpers import APP_SCRIPT, PAGE_FILES, metric, money_value, no_exception, open_page, percent_value
 
 LATEST_RUN = "run-202610"
 YTD_SQL = """
@@ -70,6 +70,9 @@ def test_overview_headline_figures_equal_sql_on_the_marts(sql):
                  "where month_start between date '2026-01-01' and date '2026-10-01'")
     ytd = sql(YTD_SQL, [ALL_PRACTICES])
     assert metric(at, "Revenue year to date").delta == f"{(ytd - target) / target:+.1%} vs target"
+    year_target = sql("select sum(target_revenue) from marts.mart_revenue_vs_target where year(month_start) = 2026")
+    outlook = sql(OUTLOOK_P50_SQL, [LATEST_RUN, ALL_PRACTICES])
+    assert metric(at, "Full-year 2026 outlook").delta == f"{(outlook - year_target) / year_target:+.1%} vs full-year target"
 
 
 def test_overview_practice_filter_changes_every_headline_consistently(sql):
@@ -107,11 +110,17 @@ def test_overview_entity_filter_has_no_target_and_says_why(sql):
     assert any("practice and region only" in c.value for c in at.caption)
 
 
-def test_overview_lists_the_ten_largest_risks_in_order():
+def test_overview_lists_the_ten_largest_risks_in_order(sql):
     at = open_page("Overview")
     risks = at.dataframe[-1].value
     assert len(risks) == 10
     assert list(risks["money_at_stake"]) == sorted(risks["money_at_stake"], reverse=True)
+    # Overdue milestones are kept in the project currency: shown at the as-of month's rate.
+    for row in risks.itertuples():
+        overdue = sql("select overdue_milestone_amount * fx_rate_to_reporting from marts.mart_project_financials "
+                      "where project_id = ?", [row.id])
+        assert row.overdue_milestones == pytest.approx(overdue, abs=0.01)
+    assert (risks["overdue_milestones"] > 0).any()
 
 
 def test_forecast_page_figures_equal_sql(sql):
@@ -195,6 +204,9 @@ def test_utilization_page_figures_equal_sql(sql):
     planned = sql("select sum(planned_hours) / sum(capacity_hours) from marts.mart_utilization_weekly "
                   "where week_start between date '2026-11-02' and date '2027-01-18'")
     assert percent_value(metric(at, "Planned utilization, next 12 weeks").value) == pytest.approx(planned, abs=0.0005)
+    bench = sql("select sum(greatest(capacity_hours - planned_hours, 0)) from marts.mart_utilization_weekly "
+                "where week_start between date '2026-11-02' and date '2027-01-18'")
+    assert metric(at, "Bench hours, next 12 weeks").value == f"{bench:,.0f} h"
     at.multiselect(key="filter_region").set_value(["NA"]).run()
     no_exception(at)
     na = sql("""select sum(u.billable_hours) / sum(u.capacity_hours) from marts.mart_utilization_weekly u
@@ -219,3 +231,50 @@ def test_data_health_page_shows_the_last_run_and_quarantine():
     assert metric(at, "Rows in quarantine").value == "2"
     assert metric(at, "Data as of").value == "31 Oct 2026"
     assert metric(at, "Published tables").value == "18"  # 12 marts + 6 forecast tables in the fixture
+
+
+def test_a_project_link_opens_that_projects_forecast():
+    at = open_page("Overview")
+    link = at.dataframe[-1].value["link"].iloc[0]  # the largest risk's "open" link
+    project_id = link.split("project=")[1]
+    at.query_params["project"] = project_id
+    at.switch_page(PAGE_FILES["Forecast"]).run()
+    no_exception(at)
+    assert at.selectbox(key="forecast_project").value == project_id
+
+
+def test_choosing_an_earlier_forecast_run_changes_the_outlook_to_that_runs(sql):
+    at = open_page("Overview")
+    latest = money_value(metric(at, "Full-year 2026 outlook (p50)").value)
+    at.selectbox(key="filter_run").set_value("run-202607").run()
+    no_exception(at)
+    earlier = money_value(metric(at, "Full-year 2026 outlook (p50)").value)
+    assert earlier == pytest.approx(sql(OUTLOOK_P50_SQL, ["run-202607", ALL_PRACTICES]), abs=0.5)
+    assert earlier != pytest.approx(latest, abs=0.5)
+    assert any("forecast made as of **31 Jul 2026**" in c.value for c in at.caption)
+
+
+def test_the_run_chooser_offers_forecast_runs_newest_first_and_no_backtest_summaries():
+    at = open_page("Overview")
+    options = at.selectbox(key="filter_run").options
+    assert options[0].endswith("202610") and options[0].startswith("31 Oct 2026 · forecast")
+    assert not any("summary" in o for o in options)
+    assert len(options) == 7
+
+
+def test_a_customer_filter_shows_the_mean_outlook_and_says_why_there_is_no_range(sql):
+    at = open_page("Overview")
+    at.multiselect(key="filter_customer").set_value(["C02"]).run()
+    no_exception(at)
+    mean = sql("select sum(mean) from forecast.revenue_forecast where run_id = ? and year(month) = 2026 "
+               "and customer_id = 'C02'", [LATEST_RUN])
+    assert money_value(metric(at, "Full-year 2026 outlook (mean)").value) == pytest.approx(mean, abs=0.5)
+    assert any("not broken down by customer" in c.value for c in at.caption)
+
+
+@pytest.mark.skipif(not (APP_SCRIPT.parent / "app_pages" / "scenarios.py").exists(), reason="no Scenarios page")
+def test_the_scenarios_page_joins_the_navigation_and_renders():
+    at = open_page("Overview")
+    at.switch_page("app_pages/scenarios.py").run()
+    no_exception(at)
+    assert [t.value for t in at.title] == ["Scenarios"]

@@ -10,7 +10,7 @@ import datetime as dt
 
 import duckdb
 import pytest
-from conftest import PAGE_FILES, metric, money_value, no_exception, open_page, percent_value
+from app_helpers import PAGE_FILES, metric, money_value, no_exception, open_page, percent_value
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("app-real-warehouse")]
 

@@ -8,8 +8,11 @@ import shutil
 import duckdb
 import pandas as pd
 import pytest
-from conftest import PAGE_FILES, metric, money_value, no_exception, open_page
-from fixture_warehouse import build_fixture_warehouse
+from app_helpers import PAGE_FILES, metric, money_value, no_exception, open_page
+from app_fixture_warehouse import build_fixture_warehouse
+
+from wipcast.publish import publish
+from wipcast.settings import load_settings
 
 from app import data, warehouse_access
 
@@ -17,20 +20,22 @@ YTD_SQL = ("select sum(earned_revenue_reporting) from marts.mart_revenue_monthly
            "where month_start between date '2026-01-01' and date '2026-10-01'")
 
 
-@pytest.mark.parametrize("title", list(PAGE_FILES))
-def test_without_a_warehouse_every_page_says_how_to_build_it(title, tmp_path, use_warehouse):
+def test_without_a_warehouse_every_page_says_how_to_build_it(tmp_path, use_warehouse):
     use_warehouse(tmp_path / "nothing-here")
-    at = open_page(title)
-    no_exception(at)
-    assert [t.value for t in at.title] == [title]
-    assert any("make build" in w.value for w in at.warning), [w.value for w in at.warning]
+    at = open_page("Overview")
+    for title, page_file in PAGE_FILES.items():
+        at.switch_page(page_file).run()
+        no_exception(at)
+        assert [t.value for t in at.title] == [title]
+        assert any("make build" in w.value for w in at.warning), [w.value for w in at.warning]
 
 
 @pytest.fixture(scope="module")
-def marts_only_dir(tmp_path_factory):
+def marts_only_dir(tmp_path_factory, warehouse_dir):
     """A warehouse published before any forecast or run log existed (marts only)."""
     folder = tmp_path_factory.mktemp("marts-only")
-    path = build_fixture_warehouse(folder / "wipcast.duckdb")
+    path = folder / "wipcast.duckdb"
+    shutil.copyfile(warehouse_dir / "wipcast.duckdb", path)
     con = duckdb.connect(str(path))
     for schema in ("forecast", "ops"):
         con.execute(f"drop schema {schema} cascade")
@@ -38,14 +43,15 @@ def marts_only_dir(tmp_path_factory):
     return folder
 
 
-@pytest.mark.parametrize("title", list(PAGE_FILES))
-def test_a_warehouse_without_forecasts_gives_empty_states_not_errors(title, marts_only_dir, use_warehouse):
+def test_a_warehouse_without_forecasts_gives_empty_states_not_errors(marts_only_dir, use_warehouse):
     use_warehouse(marts_only_dir)
-    at = open_page(title)
-    no_exception(at)
-    assert [t.value for t in at.title] == [title]
-    if title in ("Forecast", "Variance", "Forecast accuracy"):
-        assert any("forecast" in i.value.lower() or "backtest" in i.value.lower() for i in at.info)
+    at = open_page("Overview")
+    for title, page_file in PAGE_FILES.items():
+        at.switch_page(page_file).run()
+        no_exception(at)
+        assert [t.value for t in at.title] == [title]
+        if title in ("Forecast", "Variance", "Forecast accuracy"):
+            assert any("forecast" in i.value.lower() or "backtest" in i.value.lower() for i in at.info), title
 
 
 def test_a_publish_underneath_the_running_app_shows_the_new_data(tmp_path, use_warehouse, sql):
@@ -55,10 +61,9 @@ def test_a_publish_underneath_the_running_app_shows_the_new_data(tmp_path, use_w
     before = money_value(metric(at, "Revenue year to date").value)
     assert before == pytest.approx(sql(YTD_SQL, folder=folder), abs=0.5)
 
-    # Publish: build the new file next to it, then atomically replace (what `wipcast run` does).
-    staging = tmp_path / "staging"
-    build_fixture_warehouse(staging / "wipcast.duckdb", bump=2.0)
-    os.replace(staging / "wipcast.duckdb", folder / "wipcast.duckdb")
+    # What `wipcast run` does last: build in the working database, then publish (copy + atomic os.replace).
+    build_fixture_warehouse(folder / "work.duckdb", bump=2.0)
+    publish(load_settings({"warehouse_dir": str(folder)}), "test-publish")
 
     at.run()
     no_exception(at)
@@ -124,7 +129,7 @@ def test_a_lock_that_never_clears_becomes_a_polite_busy_error(warehouse_dir, mon
 
 def test_the_file_identity_changes_when_a_publish_replaces_the_file(tmp_path):
     first = tmp_path / "wipcast.duckdb"
-    build_fixture_warehouse(first)
+    duckdb.connect(str(first)).close()
     before = warehouse_access.file_identity(first)
     copy = tmp_path / "next.duckdb"
     shutil.copyfile(first, copy)

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -29,6 +30,8 @@ PAGES = {  # url path -> (title shown, a text that proves the key figures render
     "accuracy": ("Forecast accuracy", "WAPE, horizons 1-3 months"),
     "data_health": ("Data health", "Last pipeline run"),
 }
+if (APP_SCRIPT.parent / "app_pages" / "scenarios.py").exists():  # issue 6's page, when present
+    PAGES["scenarios"] = ("Scenarios", "Build or upload a scenario")
 
 
 def free_port() -> int:
@@ -45,9 +48,11 @@ def streamlit_server(warehouse_dir: Path, timeout: float = 60) -> Iterator[str]:
     command = [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT), "--server.port", str(port),
                "--server.headless", "true", "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
                "--browser.gatherUsageStats", "false"]
-    log = open(warehouse_dir / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed below
+    # The server's output goes to a temporary file (never into the warehouse folder), named on failure.
+    log = tempfile.NamedTemporaryFile("w", prefix=f"wipcast-app-{port}-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    keep_log = True  # kept when the server fails to start or a test fails while it runs
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -61,6 +66,7 @@ def streamlit_server(warehouse_dir: Path, timeout: float = 60) -> Iterator[str]:
                 raise RuntimeError(f"streamlit did not start: see {log.name}")
             time.sleep(0.2)
         yield url
+        keep_log = False
     finally:
         process.terminate()
         try:
@@ -68,6 +74,8 @@ def streamlit_server(warehouse_dir: Path, timeout: float = 60) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+        if not keep_log:
+            os.unlink(log.name)
 
 
 def launch_chromium(playwright):

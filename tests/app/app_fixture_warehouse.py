@@ -91,6 +91,10 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
     financials["margin_at_completion_reporting"] = (financials["contract_value"] - financials["estimate_at_completion"]).round(2)
     financials["is_loss_contract"] = financials["margin_at_completion_reporting"] < 0
     financials["is_over_budget"] = rng.uniform(size=n_projects) < 0.2
+    # Like the real mart: overdue milestones in the project currency, with the as-of month's rate.
+    financials["fx_rate_to_reporting"] = [1.1 if i % 3 == 0 else 1.0 for i in range(n_projects)]
+    financials["overdue_milestone_amount"] = [round(rng.uniform(20_000, 120_000), 2) if b == "milestone" else 0.0
+                                              for b in projects.billing_type]
 
     # Like the real mart: amounts in the project currency, with the month's rate to the reporting currency.
     fx = {p.project_id: (1.1 if i % 3 == 0 else 1.0) for i, p in enumerate(projects.itertuples())}

@@ -1,0 +1,50 @@
+"""Helpers for the dashboard tests: open a page with AppTest, read its metrics."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+APP_SCRIPT = HERE.parents[1] / "app" / "streamlit_app.py"
+PAGE_FILES = {
+    "Overview": "app_pages/overview.py",
+    "Forecast": "app_pages/forecast.py",
+    "Variance": "app_pages/variance.py",
+    "Unbilled exposure": "app_pages/unbilled.py",
+    "Utilization": "app_pages/utilization.py",
+    "Forecast accuracy": "app_pages/accuracy.py",
+    "Data health": "app_pages/data_health.py",
+}
+
+
+def open_page(page_title: str, timeout: float = 60):
+    """Run the router, switch to a page, run again; return the AppTest."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=timeout).run()
+    if page_title != "Overview":
+        at.switch_page(PAGE_FILES[page_title]).run()
+    return at
+
+
+def metric(at, label_start: str):
+    matches = [m for m in at.metric if m.label.startswith(label_start)]
+    assert matches, f"no metric starting {label_start!r}; have {[m.label for m in at.metric]}"
+    return matches[0]
+
+
+def money_value(text: str) -> float:
+    """'$12,888,362' -> 12888362.0; '-$2,500' -> -2500.0."""
+    negative = text.strip().startswith("-")
+    number = float(re.sub(r"[^0-9.]", "", text))
+    return -number if negative else number
+
+
+def percent_value(text: str) -> float:
+    return float(text.rstrip("%").replace(",", "")) / 100
+
+
+def no_exception(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]

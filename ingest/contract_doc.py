@@ -17,7 +17,10 @@ This file is generated from `wipcast/contract.py` by `python -m ingest.contract_
 `wipcast ingest files DIR` loads a folder with one file per entity, named after the entity:
 `time_entries.csv` or `time_entries.parquet`. Files whose names start with `.` or `_` are ignored
 (for example the demo's `_truth.json`). Loaded rows land in the DuckDB schema `{c.RAW_SCHEMA}`,
-one table per entity, merged on the primary key.
+one table per entity, merged on the primary key, with every contract column in the warehouse type
+listed below plus dlt's `_dlt_load_id` (the load that last wrote the row) and `_dlt_id` (a row id).
+Money, dates and rates are as the source system holds them; `fx_rates` convert each currency into
+the reporting currency (a setting, default USD).
 
 ## Values
 
@@ -30,7 +33,7 @@ one table per entity, merged on the primary key.
 - Empty means null. In CSV files every value is read as text first; Parquet columns may also
   carry their own types (date, timestamp, decimal, double, boolean).
 - Columns marked (opt) may be absent from the file; they are then loaded as nulls.
-  Files marked optional may be absent; their table then exists and is empty.
+  Files marked optional may be absent; their table still exists (empty unless an earlier run loaded it).
 
 ## What happens to bad input
 
@@ -59,7 +62,8 @@ it breaks, checked in this order:
    folder or already in `{c.RAW_SCHEMA}`. A child of a quarantined parent is therefore quarantined
    too, unless an earlier run already loaded that parent.
 
-Every file's counts reconcile in `ops.load_log`: rows_read = rows_loaded + rows_quarantined.
+Every file's counts reconcile in `ops.load_log` (run_id, entity, source_file, rows_read, rows_loaded,
+rows_quarantined, loaded_at): rows_read = rows_loaded + rows_quarantined.
 Re-running a folder loads nothing twice (merge on the primary key); a changed row replaces the old
 one; rows missing from a later folder are kept.
 """

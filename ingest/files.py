@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow.compute as pc
+
 from ingest import oplogs, pipeline, readers
 from ingest.validate import Validator, new_connection
 from wipcast import contract as c
@@ -134,8 +136,9 @@ def ingest_files(settings: Settings, folder: Path | str, run_id: str, progress: 
         files[name] = FileCounts(
             name, src.path.name if src else None, chk.rows_read, chk.valid.num_rows, chk.quarantined.num_rows
         )
-        for reason in chk.quarantined.column("reason").to_pylist():
-            quarantined[(name, reason)] += 1
+        for item in pc.value_counts(chk.quarantined.column("reason")).to_pylist():
+            quarantined[(name, item["values"])] += item["counts"]
+    # After the load, not before: the logs must never claim rows that a failed load did not write.
     with work_connection(settings) as wcon:
         oplogs.write_run(
             wcon,

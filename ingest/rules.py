@@ -100,39 +100,55 @@ ENTITY_CHECKS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def value_rules(entity: c.Entity, parsed_columns: set[str]) -> list[Rule]:
-    """Rules a row can break on its own, in the order they are reported."""
-    rules: list[Rule] = []
+def _key_rules(entity: c.Entity, parsed: set[str]) -> list[Rule]:
+    rules = []
     for key in entity.primary_key:
-        rules.append(Rule(f"{q(key)} IS NULL AND NOT {q(parse_flag(key))}"
-                          if key in parsed_columns else f"{q(key)} IS NULL",
-                          key, f"{key} is empty (primary key)"))
+        # an unparseable key is reported as unparseable (next rule), not as empty
+        condition = f"{q(key)} IS NULL" + (f" AND NOT {q(parse_flag(key))}" if key in parsed else "")
+        rules.append(Rule(condition, key, f"{key} is empty (primary key)"))
+    return rules
+
+
+def _parse_rules(entity: c.Entity, parsed: set[str]) -> list[Rule]:
+    return [
+        Rule(q(parse_flag(col.name)), col.name, f"{col.name} is not a valid {TYPE_WORDS[col.type]}")
+        for col in entity.columns
+        if col.name in parsed
+    ]
+
+
+def _required_rules(entity: c.Entity) -> list[Rule]:
+    return [
+        Rule(f"{q(col.name)} IS NULL", col.name, f"{col.name} is empty (required)")
+        for col in entity.columns
+        if not col.nullable and col.name not in entity.primary_key
+    ]
+
+
+def _domain_rules(col: c.Column) -> list[Rule]:
+    """Currency format, allowed values and numeric range of one column."""
+    name, rules = q(col.name), []
+    if col.type == c.CURRENCY:
+        condition = f"{name} IS NOT NULL AND NOT regexp_full_match({name}, '[A-Z]{{3}}')"
+        rules.append(Rule(condition, col.name, f"{col.name} is not an ISO 4217 code (three capital letters)"))
+    if col.enum:
+        allowed = ", ".join(lit(v) for v in col.enum)
+        rules.append(Rule(f"{name} NOT IN ({allowed})", col.name, f"{col.name} is not one of: {', '.join(col.enum)}"))
+    lo, hi = col.min_value, col.max_value
+    if lo is not None and hi is not None:
+        rules.append(Rule(f"({name} < {lo} OR {name} > {hi})", col.name, f"{col.name} is outside {_num(lo)} to {_num(hi)}"))
+    elif lo is not None:
+        rules.append(Rule(f"{name} < {lo}", col.name, f"{col.name} is below {_num(lo)}"))
+    elif hi is not None:
+        rules.append(Rule(f"{name} > {hi}", col.name, f"{col.name} is above {_num(hi)}"))
+    return rules
+
+
+def value_rules(entity: c.Entity, parsed_columns: set[str]) -> list[Rule]:
+    """Rules a row can break on its own, in the order they are reported (see docs/canonical-contract.md)."""
+    rules = _key_rules(entity, parsed_columns) + _parse_rules(entity, parsed_columns) + _required_rules(entity)
     for col in entity.columns:
-        if col.name in parsed_columns:
-            rules.append(Rule(q(parse_flag(col.name)), col.name, f"{col.name} is not a valid {TYPE_WORDS[col.type]}"))
-    for col in entity.columns:
-        if not col.nullable and col.name not in entity.primary_key:
-            rules.append(Rule(f"{q(col.name)} IS NULL", col.name, f"{col.name} is empty (required)"))
-    for col in entity.columns:
-        name = q(col.name)
-        if col.type == c.CURRENCY:
-            rules.append(
-                Rule(
-                    f"{name} IS NOT NULL AND NOT regexp_full_match({name}, '[A-Z]{{3}}')",
-                    col.name,
-                    f"{col.name} is not an ISO 4217 code (three capital letters)",
-                )
-            )
-        if col.enum:
-            allowed = ", ".join(lit(v) for v in col.enum)
-            rules.append(Rule(f"{name} NOT IN ({allowed})", col.name, f"{col.name} is not one of: {', '.join(col.enum)}"))
-        lo, hi = col.min_value, col.max_value
-        if lo is not None and hi is not None:
-            rules.append(Rule(f"({name} < {lo} OR {name} > {hi})", col.name, f"{col.name} is outside {_num(lo)} to {_num(hi)}"))
-        elif lo is not None:
-            rules.append(Rule(f"{name} < {lo}", col.name, f"{col.name} is below {_num(lo)}"))
-        elif hi is not None:
-            rules.append(Rule(f"{name} > {hi}", col.name, f"{col.name} is above {_num(hi)}"))
+        rules += _domain_rules(col)
     for check in entity.checks:
         column, condition, reason = ENTITY_CHECKS[check]
         rules.append(Rule(condition, column, reason))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest import rules
 from ingest.readers import ROW_COLUMN, RawTable
@@ -83,7 +84,7 @@ class Validator:
         try:
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE typed_{name} AS SELECT {', '.join(select)} FROM raw_{name}")
         except duckdb.Error as exc:
-            problems.append(f"{raw.source.path.name}: columns cannot be read as contract types ({exc})")
+            problems.append(f"{raw.source.path.name}: columns cannot be read as contract types ({str(exc).splitlines()[0]})")
             return
         self._raw[name] = raw
         self._parsed[name] = flags
@@ -193,14 +194,10 @@ class Validator:
         valid = valid.cast(arrow_schema(entity))
 
         raw = self._raw[name]
-        raw_names = [n for n in raw.table.column_names if n != ROW_COLUMN]
-        as_json = "to_json({" + ", ".join(f"{rules.lit(n)}: r.{q(n)}" for n in raw_names) + "})"
-        quarantined = self.con.sql(
-            f"SELECT b.{q(ROW_COLUMN)} AS row_number, split_part(b.__problem, chr(31), 1) AS column_name, "
-            f"split_part(b.__problem, chr(31), 2) AS reason, CAST({as_json} AS VARCHAR) AS raw_row "
-            f"FROM (SELECT {q(ROW_COLUMN)}, __problem FROM checked_{name} WHERE __problem IS NOT NULL) b "
-            f"JOIN raw_{name} r ON r.{q(ROW_COLUMN)} = b.{q(ROW_COLUMN)} ORDER BY row_number"
-        ).to_arrow_table().cast(QUARANTINE_SCHEMA)
+        bad = self.con.sql(
+            f"SELECT {q(ROW_COLUMN)}, __problem FROM checked_{name} WHERE __problem IS NOT NULL ORDER BY 1"
+        ).to_arrow_table()
+        quarantined = self._quarantine_rows(raw, bad) if bad.num_rows else QUARANTINE_SCHEMA.empty_table()
 
         if referenced:
             pkey = keys[0]
@@ -213,3 +210,21 @@ class Validator:
         rows_read = raw.table.num_rows
         del self._raw[name]
         return Checked(name, rows_read, valid, quarantined)
+
+    def _quarantine_rows(self, raw: RawTable, bad: pa.Table) -> pa.Table:
+        """Bad rows with their raw values as JSON. Only these rows are touched, never the whole file:
+        __row is the 1-based position, so the raw rows are picked out with one Arrow take."""
+        picked = raw.table.take(pc.subtract(bad.column(ROW_COLUMN), 1))
+        self.con.register("bad_problems", bad)
+        self.con.register("bad_raw", picked)
+        try:
+            names = [n for n in picked.column_names if n != ROW_COLUMN]
+            as_json = "to_json({" + ", ".join(f"{rules.lit(n)}: r.{q(n)}" for n in names) + "})"
+            return self.con.sql(
+                f"SELECT b.{q(ROW_COLUMN)} AS row_number, split_part(b.__problem, chr(31), 1) AS column_name, "
+                f"split_part(b.__problem, chr(31), 2) AS reason, CAST({as_json} AS VARCHAR) AS raw_row "
+                f"FROM bad_problems b JOIN bad_raw r ON r.{q(ROW_COLUMN)} = b.{q(ROW_COLUMN)} ORDER BY row_number"
+            ).to_arrow_table().cast(QUARANTINE_SCHEMA)
+        finally:
+            self.con.unregister("bad_problems")
+            self.con.unregister("bad_raw")

@@ -49,8 +49,8 @@ def open_published(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    row = con.execute(
+    rows = con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, table],
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()  # fetchall: with DuckDB 2.0 an unfinished fetchone() result blocks the next statement
+    return bool(rows and rows[0][0])

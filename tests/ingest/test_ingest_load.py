@@ -64,6 +64,7 @@ def test_csv_folder_loads_every_entity_in_contract_types(settings, firm, make_fo
 
 
 def test_parquet_text_and_typed_columns_load(settings, firm, make_folder, query):
+    firm["projects"].append(dict(firm["projects"][0], project_id="P3", status="done"))  # row 3: bad enum
     folder = make_folder(firm, fmt="parquet")  # every column as text
     # time_entries with native Parquet types instead
     (folder / "time_entries.parquet").unlink()
@@ -87,7 +88,10 @@ def test_parquet_text_and_typed_columns_load(settings, firm, make_folder, query)
         folder / "time_entries.parquet",
     )
     result = ingest_files(settings, folder, "run-pq")
-    assert result.rows_quarantined == 0
+    assert result.quarantined == {("projects", "status is not one of: planned, active, on_hold, closed"): 1}
+    assert query("select source_file, row_number, raw_row->>'status' from ops.quarantine") == [
+        ("projects.parquet", 3, "done")
+    ]
     assert result.files["time_entries"].source_file == "time_entries.parquet"
     assert query("select time_entry_id, work_date, hours, billable, approved_at, bill_rate "
                  "from raw_canonical.time_entries order by 1") == [
@@ -207,3 +211,52 @@ def test_a_locked_warehouse_fails_cleanly_and_a_rerun_loads(settings, firm, make
     assert query("select hours from raw_canonical.time_entries where time_entry_id = 'T1'") == [(5.0,)]
     assert query("select count(*) from raw_canonical.time_entries") == [(3,)]
     assert query("select distinct run_id from ops.load_log order by 1") == [("run-1",), ("run-3",)]
+
+
+def test_row_numbers_count_data_rows_even_with_line_breaks_in_values(settings, firm, make_folder, query):
+    firm["customers"][0]["name"] = "Acme\nHoldings, Inc."  # quoted, spans two lines
+    firm["customers"].append(dict(firm["customers"][1], customer_id="C3", country=""))  # data row 3
+    folder = make_folder(firm)
+    (folder / "customers.csv").write_bytes(b"\xef\xbb\xbf" + (folder / "customers.csv").read_bytes())  # a BOM
+    ingest_files(settings, folder, "run-1")
+    assert query("select row_number, column_name from ops.quarantine") == [(3, "country")]
+    assert query("select name from raw_canonical.customers where customer_id = 'C1'") == [("Acme\nHoldings, Inc.",)]
+
+
+def test_a_deleted_working_database_is_rebuilt_by_the_next_ingest(settings, firm, make_folder, query):
+    """dlt keeps local state under warehouse/.dlt; it must not assume the tables still exist."""
+    folder = make_folder(firm)
+    ingest_files(settings, folder, "run-1")
+    settings.work_db.unlink()
+    result = ingest_files(settings, folder, "run-2")
+    assert result.rows_loaded == sum(len(rows) for rows in firm.values())
+    assert query("select count(*) from raw_canonical.time_entries") == [(3,)]
+    assert query("select count(*) from raw_canonical.opportunity_history") == [(0,)]
+
+
+def test_a_package_left_pending_by_a_crash_is_dropped_not_loaded(settings, firm, make_folder, query):
+    """dlt would load a pending package instead of new data; ingest re-extracts, so it aborts it."""
+    import dlt
+
+    from ingest import pipeline as ingest_pipeline
+    from ingest.schema import arrow_schema
+
+    ingest_files(settings, make_folder(firm), "run-1")
+    stale = pa.Table.from_pylist(
+        [{"holiday_date": dt.date(2030, 1, 1), "region": "NA", "name": "Stale", "_dlt_id": "x"}],
+        schema=arrow_schema(c.entity("holidays")),
+    )
+    with ingest_pipeline._dlt_environment(settings):
+        crashed = dlt.pipeline(
+            pipeline_name=ingest_pipeline.PIPELINE_NAME,
+            destination=dlt.destinations.duckdb(str(settings.work_db)),
+            dataset_name=c.RAW_SCHEMA,
+            pipelines_dir=str(ingest_pipeline.dlt_dir(settings) / "pipelines"),
+        )
+        crashed.extract(ingest_pipeline._resources({"holidays": stale}))
+        crashed.normalize()  # ...and the process died before load()
+        assert crashed.has_pending_data
+
+    firm["holidays"].append({"holiday_date": "2024-12-26", "region": "NA", "name": "Boxing Day"})
+    ingest_files(settings, make_folder(firm), "run-2")
+    assert query("select name from raw_canonical.holidays order by holiday_date") == [("Christmas Day",), ("Boxing Day",)]

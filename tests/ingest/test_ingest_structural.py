@@ -108,3 +108,21 @@ def test_every_problem_is_listed_in_one_message(settings, firm, make_folder):
 def test_folder_that_does_not_exist(settings, tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         ingest_files(settings, tmp_path / "nope", "run")
+
+
+def test_parquet_column_of_the_wrong_type(settings, firm, make_folder):
+    folder = make_folder(firm, fmt="parquet")
+    table = pq.read_table(folder / "holidays.parquet")
+    table = table.set_column(0, "holiday_date", pa.array([20241225], pa.int64()))
+    pq.write_table(table, folder / "holidays.parquet")
+    message = _fails(settings, folder)
+    assert "holidays.parquet: column holiday_date: none of its 1 value(s) can be read as a date (YYYY-MM-DD)" in message
+
+
+def test_nested_parquet_column(settings, firm, make_folder):
+    folder = make_folder(firm, fmt="parquet")
+    table = pq.read_table(folder / "holidays.parquet")
+    table = table.set_column(2, "name", pa.array([["Christmas", "Day"]]))
+    pq.write_table(table, folder / "holidays.parquet")
+    message = _fails(settings, folder)
+    assert "holidays.parquet: cannot be read as PARQUET (column name is nested" in message

@@ -263,7 +263,7 @@ def app_cmd(port: int = typer.Option(8501, "--port", help="Port to serve the das
     if not settings.published_db.exists():
         console.print(f"[yellow]note[/yellow]: no published warehouse at {settings.published_db} yet; the dashboard will say how to build it.")
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP_ENTRY), "--server.port", str(port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+           "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
     out.print(f"dashboard on http://localhost:{port}")
     raise typer.Exit(subprocess.call(cmd, env=env))
 

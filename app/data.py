@@ -1090,18 +1090,17 @@ def backtest_metrics() -> pd.DataFrame:
     return query(f"select * from ({unpivot}) order by 1, 2, 3, 4")
 
 
-def calibration_bins(run_id: str | None) -> pd.DataFrame:
+def calibration_bins(run_id: str | None = None) -> pd.DataFrame:
+    """Calibration of win probabilities from the latest backtest (run ids start with their UTC
+    timestamp, so the greatest is the latest); older backtests scored other windows or older code.
+    `run_id` is accepted for symmetry with the other queries: backtests have their own run ids."""
     c = Table("calibration")
-    where, params = "", ()
-    if run_id and c.has("run_id"):
-        runs = query(f"select count(*) as n from {c.ref} where {c.c('run_id')} = ?", (run_id,))
-        if runs["n"].iloc[0]:
-            where, params = f" where {c.c('run_id')} = ?", (run_id,)
+    where = f" where {c.c('run_id')} = (select max({c.c('run_id')}) from {c.ref})" if c.has("run_id") else ""
     count = f"sum({c.c('count')})" if c.has("count") else "null"
     return query(
         f"select {c.c('source')} as source, avg({c.c('predicted')})::double as predicted, "
         f"avg({c.c('observed')})::double as observed, {count} as opportunities from {c.ref}{where} "
-        f"group by {c.c('source')}, {c.c('bin')} order by 1, 2", params)
+        f"group by {c.c('source')}, {c.c('bin')} order by 1, 2")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -3,7 +3,9 @@ score against the revenue later earned, side by side with the baselines.
 
 Each origin's forecast is stored as its own run (`<run_id>@YYYY-MM`, kind backtest) so the
 forecast history exists from day one; the metrics go to `forecast.backtest_metrics` under the
-backtest's run_id and a Markdown report to <warehouse>/reports/backtest_<run_id>.md.
+backtest's run_id, the win-probability reliability bins (calibrated and CRM, over the same
+opportunities the Brier scores use) to `forecast.win_probability_calibration`, and a Markdown
+report to <warehouse>/reports/backtest_<run_id>.md.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import polars as pl
 
 from forecasting import baselines, engine, store
 from forecasting.calendar import add_months, month_end, month_start
+from forecasting.frames import ordered
 from forecasting.inputs import as_of_view
 from forecasting.run import Progress, _tick, model_versions, persist, read_raw
 from wipcast.errors import InputError
@@ -51,7 +54,7 @@ def truth_by_practice(raw, latest: dt.date) -> tuple[pl.DataFrame, dt.date]:
     hist = engine.history_base(inputs)["history"]
     last_complete = (latest + dt.timedelta(days=1)).replace(day=1)
     t = (hist.join(inputs.projects.select("project_id", "practice"), on="project_id", how="left", maintain_order="left")
-         .filter(pl.col("month") < last_complete).group_by("practice", "month").agg(pl.col("revenue").sum().alias("actual")))
+         .filter(pl.col("month") < last_complete).pipe(ordered).group_by("practice", "month", maintain_order=True).agg(pl.col("revenue").sum().alias("actual")))
     return t, last_complete
 
 
@@ -68,7 +71,7 @@ def _records_for_origin(origin: dt.date, prep: engine.Prepared, result: engine.F
             for t, m in enumerate(months):
                 rows.append(("wipcast", key, m, t + 1, float(mean[g, t]), float(p10[g, t]), float(p90[g, t])))
     sched = baselines.scheduled(prep)
-    for key, frame in ((None, sched.group_by("month").agg(pl.col("value").sum())), *[(p, g.drop("practice")) for (p,), g in sched.group_by("practice")]):
+    for key, frame in ((None, sched.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("value").sum())), *[(p, g.drop("practice")) for (p,), g in sched.group_by("practice")]):
         vals = dict(frame.iter_rows())
         for t, m in enumerate(months):
             rows.append(("baseline_scheduled", key, m, t + 1, float(vals.get(m, 0.0)), None, None))
@@ -87,7 +90,7 @@ def _mase_scales(truth: pl.DataFrame, first_origin: dt.date) -> dict[str | None,
     the months up to the first origin."""
     t = truth.filter(pl.col("month") <= month_start(first_origin))
     out = {}
-    series = {None: t.group_by("month").agg(pl.col("actual").sum()).sort("month")["actual"].to_numpy()}
+    series = {None: t.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("actual").sum()).sort("month")["actual"].to_numpy()}
     for (p,), g in t.group_by("practice"):
         series[p] = g.sort("month")["actual"].to_numpy()
     for k, y in series.items():
@@ -97,7 +100,7 @@ def _mase_scales(truth: pl.DataFrame, first_origin: dt.date) -> dict[str | None,
 
 
 def compute_metrics(records: pl.DataFrame, truth: pl.DataFrame, scales: dict) -> pl.DataFrame:
-    firm = truth.group_by("month").agg(pl.col("actual").sum()).with_columns(pl.lit(None, pl.String).alias("level_key"))
+    firm = truth.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("actual").sum()).with_columns(pl.lit(None, pl.String).alias("level_key"))
     prac = truth.rename({"practice": "level_key"})
     t = pl.concat([firm.select("level_key", "month", "actual"), prac.select("level_key", "month", "actual")])
     j = records.join(t, on=["level_key", "month"], how="inner", nulls_equal=True)
@@ -138,6 +141,25 @@ def brier_rows(origin: dt.date, prep: engine.Prepared, outcomes: pl.DataFrame) -
     return (o.select("opportunity_id", pl.col("win_prob").alias("calibrated"), pl.col("probability").fill_null(0.5).alias("crm"))
             .join(outcomes, on="opportunity_id", how="inner").with_columns(pl.lit(origin).alias("origin"))
             .select("origin", "opportunity_id", "won", "calibrated", "crm"))
+
+
+CALIBRATION_BINS = 10
+CALIBRATION_SOURCES = ("calibrated", "crm")
+
+
+def calibration_bins(pairs: pl.DataFrame, bins: int = CALIBRATION_BINS) -> pl.DataFrame:
+    """Reliability table of win probabilities, from the pairs `brier_rows` scores (columns won,
+    calibrated, crm): per source and equal-width bin over [0, 1] (bin i holds [i/bins, (i+1)/bins),
+    a probability of exactly 1 falls in the last bin), the mean predicted probability, the share
+    won and the count. Empty bins get no row, so every point on the chart stands for real deals."""
+    parts = [pairs.select(pl.lit(source).alias("source"), pl.col(source).cast(pl.Float64).alias("p"),
+                          pl.col("won").cast(pl.Float64).alias("won")).drop_nulls()
+             for source in CALIBRATION_SOURCES]
+    return (pl.concat(parts)
+            .with_columns((pl.col("p") * bins).floor().clip(0, bins - 1).cast(pl.Int32).alias("bin"))
+            .pipe(ordered).group_by("source", "bin", maintain_order=True)
+            .agg(pl.col("p").mean().alias("predicted"), pl.col("won").mean().alias("observed"), pl.len().cast(pl.Int32).alias("n"))
+            .sort("source", "bin"))
 
 
 def run_backtest(settings, run_id: str, start_month, end_month, progress: Progress = None, *,
@@ -186,6 +208,7 @@ def run_backtest(settings, run_id: str, start_month, end_month, progress: Progre
                              "seed": seed, "origins": [f"{o:%Y-%m}" for o in origins], "reporting_currency": settings.reporting_currency},
                             raw.row_counts())
             store.write_metrics(con, run_id, metrics)
+            store.write_calibration(con, run_id, calibration_bins(br))
             con.execute("commit")
         except BaseException:
             con.execute("rollback")

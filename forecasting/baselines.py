@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from forecasting.calendar import add_months, month_start
+from forecasting.frames import ordered
 from forecasting.unplanned import ets_fit, guarded_forecast, seasonal_naive
 
 
@@ -28,8 +29,8 @@ def scheduled(prep) -> pl.DataFrame:
     # Fixed fee: remaining value earned in proportion to the remaining planned cost (no overrun).
     ff = prep.ff
     if ff.height:
-        pc = prep.ff_planned_cost.group_by("project_id", "month").agg(pl.col("cost_pc").sum())
-        tot = pc.group_by("project_id").agg(pl.col("cost_pc").sum().alias("_tot"))
+        pc = prep.ff_planned_cost.pipe(ordered).group_by("project_id", "month", maintain_order=True).agg(pl.col("cost_pc").sum())
+        tot = pc.pipe(ordered).group_by("project_id", maintain_order=True).agg(pl.col("cost_pc").sum().alias("_tot"))
         x = pc.join(tot, on="project_id").join(ff.select("project_id", "practice", "contract_value", "earned_pc", "fx"), on="project_id")
         x = x.filter(pl.col("month").is_in(months)).with_columns(
             (pl.max_horizontal(pl.col("contract_value") - pl.col("earned_pc"), pl.lit(0.0)) * pl.col("cost_pc") / pl.col("_tot") * pl.col("fx")).alias("value"))
@@ -51,7 +52,7 @@ def scheduled(prep) -> pl.DataFrame:
     if rows:
         parts.append(pl.DataFrame(rows, schema={"practice": pl.String, "month": pl.Date, "value": pl.Float64}, orient="row"))
     out = pl.concat([x.with_columns(pl.col("value").cast(pl.Float64)) for x in parts], how="vertical_relaxed")
-    return out.filter(pl.col("month").is_in(months)).group_by("practice", "month").agg(pl.col("value").sum())
+    return out.filter(pl.col("month").is_in(months)).pipe(ordered).group_by("practice", "month", maintain_order=True).agg(pl.col("value").sum())
 
 
 def series_forecasts(y: np.ndarray, horizon: int) -> dict[str, np.ndarray]:
@@ -67,8 +68,8 @@ def monthly_series(history: pl.DataFrame, projects: pl.DataFrame, last_complete:
     if not h.height:
         return {None: np.zeros(0)}
     grid = pl.DataFrame({"month": pl.date_range(h["month"].min(), add_months(last_complete, -1), "1mo", eager=True)})
-    out = {None: grid.join(h.group_by("month").agg(pl.col("revenue").sum()), on="month", how="left", maintain_order="left").fill_null(0.0).sort("month")["revenue"].to_numpy()}
+    out = {None: grid.join(h.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("revenue").sum()), on="month", how="left", maintain_order="left").fill_null(0.0).sort("month")["revenue"].to_numpy()}
     for p in sorted(h["practice"].drop_nulls().unique().to_list()):
-        s = h.filter(pl.col("practice") == p).group_by("month").agg(pl.col("revenue").sum())
+        s = h.filter(pl.col("practice") == p).pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("revenue").sum())
         out[p] = grid.join(s, on="month", how="left").fill_null(0.0).sort("month")["revenue"].to_numpy()
     return out

@@ -16,6 +16,7 @@ import polars as pl
 
 from forecasting import delivery
 from forecasting.calendar import month_index
+from forecasting.frames import ordered
 from forecasting.rates import future_bill_rates
 
 SHRINK_SHARE = 0.05  # prior worth 5% of the bucket's modelled revenue, pulling toward 1
@@ -26,7 +27,7 @@ def tm_realization(inputs, plan_origins: pl.DataFrame, history: pl.DataFrame, ra
     tm = inputs.projects.filter(pl.col("billing_type") == "time_and_materials").select("project_id", "practice")
     last_complete = (as_of + dt.timedelta(days=1)).replace(day=1)
     po = plan_origins.filter((pl.col("origin") == pl.col("origin").dt.month_end()) & (pl.col("month") < last_complete))
-    po = po.join(tm, on="project_id", how="inner").group_by("origin", "project_id", "practice", "role", "month").agg(pl.col("hours").sum())
+    po = po.join(tm, on="project_id", how="inner").pipe(ordered).group_by("origin", "project_id", "practice", "role", "month", maintain_order=True).agg(pl.col("hours").sum())
     po = po.with_columns((month_index("month") - month_index("origin")).alias("h")).filter(pl.col("h").is_between(1, 12))
     if not po.height:
         return {}
@@ -35,11 +36,11 @@ def tm_realization(inputs, plan_origins: pl.DataFrame, history: pl.DataFrame, ra
     po = (po.join(rates.select("project_id", "role", "month", "rate"), on=["project_id", "role", "month"], how="left")
           .join(tm_share, on="practice", how="left")
           .with_columns((pl.col("hours") * pl.col("factor") * pl.col("billable_share").fill_null(1.0) * pl.col("rate").fill_null(0.0)).alias("model")))
-    model = po.group_by("origin", "project_id", "month", "bucket").agg(pl.col("model").sum())
+    model = po.pipe(ordered).group_by("origin", "project_id", "month", "bucket", maintain_order=True).agg(pl.col("model").sum())
     actual = history.select("project_id", "month", "revenue")
     j = model.join(actual, on=["project_id", "month"], how="left").with_columns(pl.col("revenue").fill_null(0.0))
     out = {}
-    for bucket, m, a in j.group_by("bucket").agg(pl.col("model").sum(), pl.col("revenue").sum()).iter_rows():
+    for bucket, m, a in j.pipe(ordered).group_by("bucket", maintain_order=True).agg(pl.col("model").sum(), pl.col("revenue").sum()).iter_rows():
         if m > 0:
             prior = SHRINK_SHARE * m
             out[bucket] = float(min(2.0, max(0.5, (a + prior) / (m + prior))))

@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from forecasting.calendar import month_start
+from forecasting.frames import ordered
 
 META_COLS = ["project_id", "opportunity_id", "customer_id", "practice", "region", "entity_id"]
 META_SCHEMA = {c: pl.String for c in META_COLS}
@@ -52,7 +53,7 @@ def _pivot(rows: pl.DataFrame, key: str, value: str, months: list[dt.date], keys
     pos = _month_pos(months)
     kpos = {k: i for i, k in enumerate(keys)}
     out = np.zeros((len(keys), len(months)))
-    agg = rows.group_by(key, "month").agg(pl.col(value).sum())
+    agg = rows.pipe(ordered).group_by(key, "month", maintain_order=True).agg(pl.col(value).sum())
     for k, m, v in agg.iter_rows():
         if k in kpos and m in pos and v is not None:
             out[kpos[k], pos[m]] += v
@@ -110,7 +111,7 @@ def booked_fixed_fee(ff: pl.DataFrame, planned_cost: pl.DataFrame, months: list[
     ids = ff["project_id"].to_list()
     T = len(months)
     plan = _pivot(planned_cost, "project_id", "cost_pc", months, ids)  # (P, T), project currency
-    etc_total = (planned_cost.group_by("project_id").agg(pl.col("cost_pc").sum().alias("etc")))
+    etc_total = (planned_cost.pipe(ordered).group_by("project_id", maintain_order=True).agg(pl.col("cost_pc").sum().alias("etc")))
     etc_all = pl.DataFrame({"project_id": ids}).join(etc_total, on="project_id", how="left", maintain_order="left")["etc"].fill_null(0.0).to_numpy()
     cv = ff["contract_value"].fill_null(0.0).to_numpy()
     earned = ff["earned_pc"].fill_null(0.0).to_numpy()

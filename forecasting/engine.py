@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from forecasting import components as C
 from forecasting import calibration, delivery, pipeline, unplanned
+from forecasting import components as C
 from forecasting.calendar import add_months, forecast_months, month_index, month_start
+from forecasting.frames import ordered
 from forecasting.inputs import Inputs
 from forecasting.plans import month_end_origins, plan_by_origin
 from forecasting.rates import extend_fx_flat, future_bill_rates, fx_monthly, rated_time, role_cost_rates
@@ -114,10 +115,11 @@ def history_base(inputs: Inputs, months: list[dt.date] | None = None) -> dict:
     fx_hist = fx_monthly(inputs.fx_rates, sorted(currencies), inputs.reporting_currency, first, as_of)
     fx = extend_fx_flat(fx_hist, as_of, months)
     rated = rated_time(inputs, fx_hist)
+    pending = rated_time(inputs, fx_hist, inputs.pending_time) if inputs.pending_time is not None and inputs.pending_time.height else None
     origins = month_end_origins(first, as_of)
     plan_origins = plan_by_origin(inputs.plan_versions, inputs.employees, inputs.holidays, origins)
     emp_cost, role_cost = role_cost_rates(inputs, fx_hist, as_of)
-    history, ff_state = earned_history(inputs, rated, plan_origins, emp_cost, role_cost, fx_hist)
+    history, ff_state = earned_history(inputs, rated, fx_hist, pending)
     return {"fx_hist": fx_hist, "fx": fx, "rated": rated, "plan_origins": plan_origins, "emp_cost": emp_cost,
             "role_cost": role_cost, "history": history, "ff_state": ff_state}
 
@@ -156,11 +158,11 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
     overrun_sd = delivery.dispersion(pw_ff)["project"] if pw_ff.height else 0.15
 
     # ---- booked time and materials
-    tm_share = (rated.filter(pl.col("billing_type") == "time_and_materials").group_by("practice")
+    tm_share = (rated.filter(pl.col("billing_type") == "time_and_materials").select("practice", "billable", "hours").pipe(ordered).group_by("practice", maintain_order=True)
                 .agg((pl.col("hours").filter(pl.col("billable")).sum() / pl.col("hours").sum()).alias("billable_share")))
     open_tm = projects.filter((pl.col("billing_type") == "time_and_materials") & ~pl.col("closed"))
     cur = plan_origins.filter(pl.col("origin") == as_of).join(open_tm.select("project_id", "practice"), on="project_id", how="inner")
-    cur = cur.filter(pl.col("month").is_in(months)).group_by("project_id", "practice", "role", "month").agg(pl.col("hours").sum())
+    cur = cur.filter(pl.col("month").is_in(months)).pipe(ordered).group_by("project_id", "practice", "role", "month", maintain_order=True).agg(pl.col("hours").sum())
     cur = cur.with_columns((month_index("month") - month_index(pl.lit(months[0])) + 1).alias("h"))
     cur = delivery.factor_for(cur.with_columns(delivery.bucket_expr(pl.col("h")).alias("bucket")), factors)
     realization = calibration.tm_realization(inputs, plan_origins, history, rated, factors, tm_share, fx_hist, as_of)
@@ -172,7 +174,7 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
     tm_rows = (cur.join(rates.select("project_id", "role", "month", "rate"), on=["project_id", "role", "month"], how="left", maintain_order="left")
                .join(tm_share, on="practice", how="left", maintain_order="left").with_columns(pl.col("billable_share").fill_null(1.0), pl.col("rate").fill_null(0.0))
                .with_columns((pl.col("factor") * pl.col("realization")).alias("factor")))
-    earned_pc = history.group_by("project_id").agg(pl.col("revenue_pc").sum().alias("earned_pc"))
+    earned_pc = history.pipe(ordered).group_by("project_id", maintain_order=True).agg(pl.col("revenue_pc").sum().alias("earned_pc"))
     fx_now = fx_hist.filter(pl.col("month") == month_start(as_of)).select(pl.col("currency").alias("project_currency"), "fx")
     projects = projects.join(earned_pc, on="project_id", how="left", maintain_order="left").join(fx_now, on="project_currency", how="left", maintain_order="left").with_columns(
         pl.col("earned_pc").fill_null(0.0), pl.col("fx").fill_null(1.0))
@@ -212,7 +214,7 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
     diag["win_model.is_learned"] = 1.0 if win.method == "logistic_platt" else 0.0
     open_opps = inputs.opportunities.filter(pl.col("status") == "open").with_columns(pl.lit(as_of).alias("state_date"))
     open_opps = pipeline.features(open_opps, fx_latest)
-    first_work = rated.group_by("project_id").agg(pl.col("work_date").min().alias("first_work"))
+    first_work = rated.select("project_id", "work_date").pipe(ordered).group_by("project_id", maintain_order=True).agg(pl.col("work_date").min().alias("first_work"))
     slips = pipeline.start_slips(inputs, first_work)
     diag["pipeline.start_slip_mean_days"] = float(slips.mean()) if len(slips) else 0.0
     diag["pipeline.start_slip_sample"] = float(len(slips))
@@ -246,7 +248,7 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
         diag[f"unplanned.{pr}.fallback_seasonal_naive"] = 0.0 if model == "ets" else 1.0
         notes[f"unplanned.{pr}"] = f"{model} ({reason})"
     totals = (history.join(projects.select("project_id", "practice"), on="project_id", how="left")
-              .filter(pl.col("month") < last_complete).group_by("practice", "month").agg(pl.col("revenue").sum()))
+              .filter(pl.col("month") < last_complete).pipe(ordered).group_by("practice", "month", maintain_order=True).agg(pl.col("revenue").sum()))
     shares = unplanned.horizon_shares(uh, totals, practices, horizon)
     ratios = {}
     for pr in practices:
@@ -261,12 +263,12 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
             if h <= horizon:
                 diag[f"unplanned.{pr}.share.h{h}"] = float(shares[pr][h - 1])
     recent = history.filter(pl.col("month") >= add_months(month_start(as_of), -12)).join(projects.select("project_id", "practice", "region"), on="project_id")
-    region_shares = recent.group_by("practice", "region").agg(pl.col("revenue").sum()).with_columns(
+    region_shares = recent.pipe(ordered).group_by("practice", "region", maintain_order=True).agg(pl.col("revenue").sum()).with_columns(
         (pl.col("revenue") / pl.col("revenue").sum().over("practice")).alias("share")).filter(pl.col("share") > 0).select("practice", "region", "share")
 
     # Pipeline and unplanned revenue has no contracting entity yet: use the region's usual one.
     region_entity = (projects.filter(pl.col("region").is_not_null() & pl.col("entity_id").is_not_null())
-                     .group_by("region", "entity_id").agg(pl.len().alias("_n")).sort("_n", "entity_id", descending=True)
+                     .pipe(ordered).group_by("region", "entity_id", maintain_order=True).agg(pl.len().alias("_n")).sort("_n", "entity_id", descending=True)
                      .group_by("region", maintain_order=True).agg(pl.col("entity_id").first()))
     open_opps = open_opps.drop("entity_id", strict=False).join(region_entity, on="region", how="left", maintain_order="left")
     region_shares = region_shares.join(region_entity, on="region", how="left", maintain_order="left")

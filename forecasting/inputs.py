@@ -32,7 +32,7 @@ COLUMNS: dict[str, list[str]] = {
         "project_id", "customer_id", "entity_id", "practice", "billing_type", "currency", "contract_value",
         "budget_hours", "start_date", "end_date", "status", "opportunity_id",
     ],
-    "rate_cards": ["project_id", "role", "bill_rate", "currency", "valid_from", "valid_to"],
+    "rate_cards": ["rate_card_id", "project_id", "role", "bill_rate", "currency", "valid_from", "valid_to"],
     "time_entries": ["time_entry_id", "employee_id", "project_id", "work_date", "hours", "billable", "approval_status", "approved_at", "bill_rate", "updated_at"],
     "assignments": ["assignment_id", "project_id", "employee_id", "role", "start_date", "end_date", "hours_per_week", "updated_at"],
     "assignment_snapshots": ["snapshot_date", "assignment_id", "project_id", "employee_id", "role", "start_date", "end_date", "hours_per_week"],
@@ -93,7 +93,7 @@ class Inputs:
     legal_entities: pl.DataFrame
     customers: pl.DataFrame
     employees: pl.DataFrame
-    projects: pl.DataFrame  # known by as_of, with `closed` (bool) as of as_of
+    projects: pl.DataFrame  # known by as_of, with `closed` and `recognition_closed` (bool) as of as_of
     rate_cards: pl.DataFrame
     time_entries: pl.DataFrame  # approved by as_of, worked on or before as_of
     plan_versions: pl.DataFrame  # every plan version dated on or before as_of
@@ -104,6 +104,9 @@ class Inputs:
     fx_rates: pl.DataFrame  # rate_date <= as_of
     holidays: pl.DataFrame
     plan_source: str = "snapshots"
+    # Draft or submitted time worked by as_of whose state was already that at as_of (not changed
+    # since): it is cost (the marts' fixed-fee cost counts every entry that is not rejected), never revenue.
+    pending_time: pl.DataFrame | None = None
 
 
 # --------------------------------------------------------------------------- reading
@@ -227,13 +230,17 @@ def read_warehouse(con: duckdb.DuckDBPyConnection, reporting_currency: str) -> R
 
 
 def read_mart_revenue(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
-    """marts.mart_revenue_monthly (project, month, earned revenue in the reporting currency, as-of date)
-    when the revenue marts have been built; used only to cross-check the engine's own history."""
+    """marts.mart_revenue_monthly (project, month, earned revenue in the reporting currency, as-of date,
+    and the project's customer, practice, customer region and contracting entity) when the revenue
+    marts have been built: the official actuals of a forecast made at the marts' own as-of date."""
     if not _table(con, "marts", "mart_revenue_monthly"):
         return None
+    entity = "p.entity_id" if _table(con, "intermediate", "int_projects") else "cast(null as varchar)"
+    join = "left join intermediate.int_projects p on p.project_id = m.project_id" if entity != "cast(null as varchar)" else ""
     return pl.from_arrow(con.sql(
-        "select project_id, month_start as month, cast(earned_revenue_reporting as double) as revenue, as_of_date "
-        "from marts.mart_revenue_monthly").to_arrow_table())
+        "select m.project_id, cast(m.month_start as date) as month, cast(m.earned_revenue_reporting as double) as revenue, "
+        "cast(m.as_of_date as date) as as_of_date, m.customer_id, m.practice, m.customer_region as region, "
+        f"{entity} as entity_id from marts.mart_revenue_monthly m {join}").to_arrow_table())
 
 
 def _table(con, schema, table) -> bool:
@@ -301,7 +308,9 @@ def as_of_view(raw: RawData, as_of: dt.date) -> Inputs:
     - opportunities created by then, in the state their history gives at that moment;
     - milestones count as completed only when completed by then;
     - projects known by then (a plan, time, a won opportunity, or no opportunity and a start
-      on or before it), closed when their end date has passed and nothing is planned after it;
+      on or before it), closed when their end date has passed and nothing is planned after it
+      (`closed`, for forecasting) and, for recognition as the marts do it, `recognition_closed`;
+    - draft or submitted time unchanged since before the cutoff as `pending_time` (cost only);
     - fx rates dated on or before it."""
     cutoff = _end_of_day(as_of)
     te = raw.time_entries.filter(
@@ -332,6 +341,19 @@ def as_of_view(raw: RawData, as_of: dt.date) -> Inputs:
         (pl.col("end_date").is_not_null() & (pl.col("end_date") <= as_of)
          & ~pl.col("project_id").is_in(planned_after["project_id"].implode())).alias("closed")
     )
+    # Recognition (issue 3, as the marts apply it) keys on the project's status: closed projects
+    # are complete and their later time is at risk. In the past that status holds once the end
+    # date has passed; at the latest data or the marts' own as-of it holds as recorded. Without a
+    # status the schedule-based `closed` stands in.
+    latest_work = raw.time_entries["work_date"].max()
+    is_current = as_of == raw.warehouse_as_of or latest_work is None or as_of >= latest_work
+    projects = projects.with_columns(
+        pl.when(pl.col("status").is_null()).then(pl.col("closed"))
+        .otherwise((pl.col("status") == "closed") & (pl.col("end_date").is_null() | (pl.col("end_date") <= as_of) | pl.lit(is_current)))
+        .alias("recognition_closed"))
+    pending = raw.time_entries.filter(
+        (pl.col("work_date") <= as_of) & pl.col("approval_status").is_in(["draft", "submitted"]) & (pl.col("updated_at") < cutoff)
+    ).join(projects.select("project_id"), on="project_id", how="semi")
     milestones = raw.milestones.join(projects.select("project_id"), on="project_id", how="semi").with_columns(
         pl.when(pl.col("completed_date") <= as_of).then(pl.col("completed_date")).alias("completed_date")
     )
@@ -343,6 +365,7 @@ def as_of_view(raw: RawData, as_of: dt.date) -> Inputs:
         plan_versions=versions, plan=plan.join(projects.select("project_id"), on="project_id", how="semi"),
         milestones=milestones, opportunities=opps, opportunity_states=states,
         fx_rates=raw.fx_rates.filter(pl.col("rate_date") <= as_of), holidays=raw.holidays, plan_source=plan_source,
+        pending_time=pending,
     )
 
 

@@ -14,6 +14,8 @@ import warnings
 import numpy as np
 import polars as pl
 
+from forecasting.frames import ordered
+
 MIN_TRAIN_ROWS = 40
 MIN_CLASS_ROWS = 8
 NUMERIC = ["crm_logit", "log_amount", "age_years", "years_in_stage", "years_to_close", "new_customer"]
@@ -152,7 +154,7 @@ def revenue_profile(history: pl.DataFrame, projects: pl.DataFrame, bins: int = 1
     h = history.join(closed, on="project_id", how="semi").filter(pl.col("revenue") > 0).sort("project_id", "month")
     shares = np.zeros(bins)
     n = 0
-    for _, g in h.group_by("project_id"):
+    for _, g in h.group_by("project_id", maintain_order=True):
         v = g["revenue"].to_numpy()
         if len(v) < 3 or v.sum() <= 0:
             continue
@@ -167,8 +169,8 @@ def realization(history: pl.DataFrame, inputs) -> tuple[float, float]:
     """(revenue / won amount, actual months / expected months) over closed projects won from deals."""
     won = inputs.opportunities.filter(pl.col("status") == "won").select("opportunity_id", "project_id", "amount", "currency", "expected_duration_weeks")
     closed = inputs.projects.filter(pl.col("closed")).select("project_id", pl.col("currency").alias("pccy"))
-    rev = history.filter(pl.col("revenue_pc") != 0).group_by("project_id").agg(pl.col("revenue_pc").sum(), pl.col("month").n_unique().alias("months"))
-    j = won.join(closed, on="project_id", how="inner").join(rev, on="project_id", how="inner").filter(pl.col("currency") == pl.col("pccy"))
+    rev = history.filter(pl.col("revenue_pc") != 0).pipe(ordered).group_by("project_id", maintain_order=True).agg(pl.col("revenue_pc").sum(), pl.col("month").n_unique().alias("months"))
+    j = won.join(closed, on="project_id", how="inner").join(rev, on="project_id", how="inner").filter(pl.col("currency") == pl.col("pccy")).pipe(ordered)
     if j.height < 5:
         return 1.0, 1.0
     real = float(j["revenue_pc"].sum() / max(j["amount"].sum(), 1e-9))

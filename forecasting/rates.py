@@ -7,6 +7,7 @@ import datetime as dt
 import polars as pl
 
 from forecasting.calendar import month_start
+from forecasting.frames import ordered
 
 FAR_FUTURE = dt.date(9999, 12, 31)
 
@@ -16,7 +17,7 @@ def fx_monthly(fx_rates: pl.DataFrame, currencies: list[str], reporting: str, fi
     latest earlier rate (and, before the first rate, the first one). The reporting currency is 1."""
     months = pl.date_range(month_start(first), month_start(last), "1mo", eager=True).alias("month")
     avg = (fx_rates.with_columns(pl.col("rate_date").dt.month_start().alias("month"))
-           .group_by("currency", "month").agg(pl.col("rate_to_reporting").mean().alias("fx")))
+           .pipe(ordered).group_by("currency", "month", maintain_order=True).agg(pl.col("rate_to_reporting").mean().alias("fx")))
     frames = []
     for ccy in sorted(set(currencies) | {reporting}):
         f = pl.DataFrame({"month": months}).with_columns(pl.lit(ccy).alias("currency"))
@@ -48,9 +49,12 @@ def extend_fx_flat(fx_table: pl.DataFrame, as_of: dt.date, months: list[dt.date]
 def _card_lookup(keys: pl.DataFrame, cards: pl.DataFrame, on: list[str], date_col: str) -> pl.DataFrame:
     """For each key row, the card row valid on date_col (latest valid_from wins)."""
     k = keys.with_row_index("_k")
+    if "rate_card_id" not in cards.columns:
+        cards = cards.with_columns(pl.lit(None, pl.String).alias("rate_card_id"))
+    # Overlapping rows: the latest valid_from wins, then the highest rate_card_id (as in the marts).
     j = k.select(["_k", *on, date_col]).join(cards, on=on, how="inner").filter(
         (pl.col("valid_from") <= pl.col(date_col)) & (pl.coalesce(pl.col("valid_to"), pl.lit(FAR_FUTURE)) >= pl.col(date_col))
-    ).sort(["_k", "valid_from"]).group_by("_k", maintain_order=True).agg(
+    ).sort(["_k", "valid_from", "rate_card_id"], nulls_last=False).group_by("_k", maintain_order=True).agg(
         pl.col("bill_rate").last(), pl.col("currency").last().alias("rate_currency"))
     return k.join(j, on="_k", how="left", maintain_order="left").sort("_k").drop("_k")
 
@@ -75,15 +79,19 @@ def resolve_bill_rates(rows: pl.DataFrame, rate_cards: pl.DataFrame, date_col: s
     ).drop("_own")
 
 
-def rated_time(inputs, fx: pl.DataFrame) -> pl.DataFrame:
-    """Approved time entries with role, practice, region, resolved bill rate, bill value (project ccy
-    and reporting) and cost (project ccy and reporting)."""
+def rated_time(inputs, fx: pl.DataFrame, entries: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Approved time entries (or `entries`) with role, practice, region, resolved bill rate, bill value
+    (project ccy and reporting) and cost (project ccy and reporting). Values in the project currency
+    are rounded to 4 decimals entry by entry, as int_time_entries_rated stores them."""
     emp = inputs.employees.select("employee_id", "role", pl.col("region").alias("employee_region"), "cost_rate",
                                   pl.col("entity_id").alias("employee_entity_id"))
     emp = emp.join(inputs.legal_entities.select(pl.col("entity_id").alias("employee_entity_id"), pl.col("currency").alias("cost_currency")),
                    on="employee_entity_id", how="left", maintain_order="left")
-    proj = inputs.projects.select("project_id", "practice", pl.col("currency").alias("project_currency"), "billing_type", "closed", "end_date")
-    te = (inputs.time_entries.join(emp, on="employee_id", how="left", maintain_order="left").join(proj, on="project_id", how="left", maintain_order="left")
+    proj = inputs.projects.select("project_id", "practice", pl.col("currency").alias("project_currency"), "billing_type", "closed",
+                                  pl.col("recognition_closed") if "recognition_closed" in inputs.projects.columns else pl.col("closed").alias("recognition_closed"),
+                                  "end_date")
+    entries = inputs.time_entries if entries is None else entries
+    te = (entries.join(emp, on="employee_id", how="left", maintain_order="left").join(proj, on="project_id", how="left", maintain_order="left")
           .with_columns(pl.col("work_date").dt.month_start().alias("month")))
     te = resolve_bill_rates(te, inputs.rate_cards, "work_date")
     fxp = fx.rename({"currency": "project_currency", "fx": "fx_project"})
@@ -94,12 +102,15 @@ def rated_time(inputs, fx: pl.DataFrame) -> pl.DataFrame:
     # A card in another currency than the project's is converted through the reporting currency.
     rate_pc = pl.when(pl.col("rate_currency").is_null() | (pl.col("rate_currency") == pl.col("project_currency"))).then(
         pl.col("resolved_bill_rate")).otherwise(pl.col("resolved_bill_rate") * pl.col("fx_rate") / pl.col("fx_project"))
+    # Cost in the project currency needs no fx when the employing entity bills in that currency.
+    cost_rate_pc = pl.when(pl.col("cost_currency") == pl.col("project_currency")).then(pl.col("cost_rate")).otherwise(
+        pl.col("cost_rate") * pl.col("fx_cost") / pl.col("fx_project"))
     return te.with_columns(
-        (pl.col("hours") * rate_pc).alias("bill_value_pc"),
-        (pl.col("hours") * pl.col("cost_rate") * pl.col("fx_cost")).alias("cost_reporting"),
+        (pl.col("hours") * rate_pc).round(4, mode="half_away_from_zero").alias("bill_value_pc"),
+        (pl.col("hours") * cost_rate_pc).round(4, mode="half_away_from_zero").alias("cost_pc"),
     ).with_columns(
         (pl.col("bill_value_pc") * pl.col("fx_project")).alias("bill_value_reporting"),
-        (pl.col("cost_reporting") / pl.col("fx_project")).alias("cost_pc"),
+        (pl.col("cost_pc") * pl.col("fx_project")).alias("cost_reporting"),
     )
 
 
@@ -111,7 +122,7 @@ def role_cost_rates(inputs, fx: pl.DataFrame, as_of: dt.date) -> tuple[pl.DataFr
            .join(fx.filter(pl.col("month") == m).rename({"currency": "cost_currency"}).drop("month"), on="cost_currency", how="left", maintain_order="left")
            .with_columns((pl.col("cost_rate") * pl.col("fx")).alias("cost_rate_reporting")))
     per_emp = emp.select("employee_id", "cost_rate_reporting")
-    per_role = emp.group_by("role").agg(pl.col("cost_rate_reporting").mean())
+    per_role = emp.pipe(ordered).group_by("role", maintain_order=True).agg(pl.col("cost_rate_reporting").mean())
     return per_emp, per_role
 
 
@@ -125,9 +136,9 @@ def future_bill_rates(keys: pl.DataFrame, inputs, fx_future: pl.DataFrame, histo
     k = k.join(fx_future.rename({"currency": "rate_currency", "fx": "_fx"}), on=["rate_currency", "month"], how="left", maintain_order="left")
     k = k.with_columns((pl.col("resolved_bill_rate") * pl.col("_fx")).alias("rate"))
     if history.height:
-        h = history.filter(pl.col("bill_value_reporting").is_not_null() & (pl.col("hours") > 0))
-        by_role = h.group_by("project_id", "role").agg((pl.col("bill_value_reporting").sum() / pl.col("hours").sum()).alias("_r1"))
-        by_proj = h.group_by("project_id").agg((pl.col("bill_value_reporting").sum() / pl.col("hours").sum()).alias("_r2"))
+        h = history.filter(pl.col("bill_value_reporting").is_not_null() & (pl.col("hours") > 0)).select("project_id", "role", "bill_value_reporting", "hours")
+        by_role = h.pipe(ordered).group_by("project_id", "role", maintain_order=True).agg((pl.col("bill_value_reporting").sum() / pl.col("hours").sum()).alias("_r1"))
+        by_proj = h.pipe(ordered).group_by("project_id", maintain_order=True).agg((pl.col("bill_value_reporting").sum() / pl.col("hours").sum()).alias("_r2"))
         k = k.join(by_role, on=["project_id", "role"], how="left", maintain_order="left").join(by_proj, on="project_id", how="left", maintain_order="left").with_columns(
             pl.coalesce(pl.col("rate"), pl.col("_r1"), pl.col("_r2")).alias("rate")).drop("_r1", "_r2")
     return k.select("project_id", "role", "month", pl.col("rate").fill_null(0.0), "rate_source")

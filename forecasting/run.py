@@ -35,20 +35,41 @@ def read_raw(settings) -> RawData:
         return read_warehouse(con, settings.reporting_currency)
 
 
+ACTUAL_COLS = ["project_id", "month", "revenue", "customer_id", "practice", "region", "entity_id"]
+
+
+def actual_months(as_of: dt.date) -> pl.Expr:
+    """The `actual` component's months: closed months of the as-of year and the as-of month to date."""
+    return (pl.col("month").dt.year() == as_of.year) & (pl.col("month") <= as_of.replace(day=1))
+
+
+def align_actuals_with_marts(result: engine.ForecastResult, mart: pl.DataFrame | None) -> dict[str, float]:
+    """For a forecast made at the marts' own as-of date, replace the `actual` rows with
+    marts.mart_revenue_monthly.earned_revenue_reporting (so the dashboard's actuals equal the marts
+    to the cent) and report how far the engine's recomputed history (what it learns from and what a
+    backtest uses) is from them over the same months. Other as-of dates keep the recomputed actuals."""
+    if mart is None or not mart.height:
+        return {"actual.source_is_mart": 0.0}
+    mart = mart.filter(pl.col("as_of_date") == result.as_of)
+    if not mart.height:
+        return {"actual.source_is_mart": 0.0}
+    theirs_rows = mart.filter(actual_months(result.as_of) & pl.col("revenue").is_not_null()).sort("project_id", "month")
+    ours_rows = result.actual.filter(actual_months(result.as_of))
+    ours = float(ours_rows["revenue"].sum()) if ours_rows.height else 0.0
+    theirs = float(theirs_rows["revenue"].sum()) if theirs_rows.height else 0.0
+    cells = ours_rows.select("project_id", "month", pl.col("revenue").alias("_ours")).join(
+        theirs_rows.select("project_id", "month", pl.col("revenue").alias("_theirs")), on=["project_id", "month"], how="full", coalesce=True)
+    max_cell = float((cells["_ours"].fill_null(0.0) - cells["_theirs"].fill_null(0.0)).abs().max() or 0.0) if cells.height else 0.0
+    result.actual = theirs_rows.select(ACTUAL_COLS)
+    return {"actual.source_is_mart": 1.0, "actual.total_engine": ours, "actual.total_mart": theirs,
+            "actual.difference_vs_mart": ours - theirs, "actual.max_cell_difference_vs_mart": max_cell}
+
+
 def mart_check(settings, result: engine.ForecastResult) -> dict[str, float]:
-    """Difference between the engine's `actual` rows and marts.mart_revenue_monthly for the same
-    months, when the marts exist and were built for the same as-of date (0 means they agree)."""
+    """Reads marts.mart_revenue_monthly and applies `align_actuals_with_marts` (edits result.actual)."""
     with work_connection(settings) as con:
         mart = read_mart_revenue(con)
-    if mart is None or not mart.height or not result.actual.height:
-        return {}
-    mart = mart.filter(pl.col("as_of_date").cast(pl.Date) == result.as_of)
-    months = result.actual["month"].unique().implode()
-    if not mart.height:
-        return {}
-    ours = float(result.actual["revenue"].sum())
-    theirs = float(mart.filter(pl.col("month").cast(pl.Date).is_in(months))["revenue"].sum())
-    return {"actual.total_engine": ours, "actual.total_mart": theirs, "actual.difference_vs_mart": ours - theirs}
+    return align_actuals_with_marts(result, mart)
 
 
 def persist(con, run_id: str, result: engine.ForecastResult, horizon: int, parameters: dict, row_counts: dict,

@@ -91,6 +91,14 @@ create table if not exists forecast.backtest_metrics (
     value double,
     n_points integer not null
 );
+create table if not exists forecast.win_probability_calibration (
+    run_id varchar not null,             -- the backtest run whose origins scored these opportunities
+    source varchar not null,             -- calibrated (wipcast's win probability) or crm (the CRM's own)
+    bin integer not null,                -- 0..9: predicted probability in [bin/10, (bin+1)/10); 1.0 falls in bin 9
+    predicted double not null,           -- mean predicted probability of the bin's opportunities
+    observed double not null,            -- share of them later won
+    n integer not null                   -- opportunity x origin pairs in the bin (empty bins have no row)
+);
 """
 
 SCENARIO_BASE = "base"
@@ -178,3 +186,8 @@ def write_diagnostics(con, run_id: str, diagnostics: dict[str, float]) -> int:
 def write_metrics(con, run_id: str, metrics: pl.DataFrame) -> int:
     return _insert(con, "backtest_metrics", metrics.with_columns(pl.lit(run_id).alias("run_id")).select(
         "run_id", "method", "level", "level_key", "horizon", "metric", "value", "n_points"))
+
+
+def write_calibration(con, run_id: str, bins: pl.DataFrame) -> int:
+    return _insert(con, "win_probability_calibration", bins.with_columns(pl.lit(run_id).alias("run_id")).select(
+        "run_id", "source", "bin", "predicted", "observed", "n"))

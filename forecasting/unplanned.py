@@ -18,18 +18,19 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
+from forecasting.frames import ordered
 
 
 def project_known_dates(inputs, rated: pl.DataFrame) -> pl.DataFrame:
     """First date each project was visible: a plan version, time worked, or the deal's win
     (projects without a deal: their start date)."""
     parts = [
-        inputs.plan_versions.group_by("project_id").agg(pl.col("plan_date").min().alias("d")),
-        rated.group_by("project_id").agg(pl.col("work_date").min().alias("d")),
+        inputs.plan_versions.select("project_id", "plan_date").pipe(ordered).group_by("project_id", maintain_order=True).agg(pl.col("plan_date").min().alias("d")),
+        rated.select("project_id", "work_date").pipe(ordered).group_by("project_id", maintain_order=True).agg(pl.col("work_date").min().alias("d")),
         inputs.opportunities.filter(pl.col("won_date").is_not_null()).select("project_id", pl.col("won_date").alias("d")).drop_nulls(),
         inputs.projects.filter(pl.col("opportunity_id").is_null()).select("project_id", pl.col("start_date").alias("d")),
     ]
-    return pl.concat(parts, how="vertical_relaxed").group_by("project_id").agg(pl.col("d").min().alias("known_date"))
+    return pl.concat(parts, how="vertical_relaxed").pipe(ordered).group_by("project_id", maintain_order=True).agg(pl.col("d").min().alias("known_date"))
 
 
 def unplanned_history(inputs, history: pl.DataFrame, plan_origins: pl.DataFrame, rated: pl.DataFrame, max_h: int) -> pl.DataFrame:
@@ -41,7 +42,7 @@ def unplanned_history(inputs, history: pl.DataFrame, plan_origins: pl.DataFrame,
     opp = inputs.opportunities.select("opportunity_id", "created_date", "won_date")
     hist = hist.join(known, on="project_id", how="left", maintain_order="left").join(opp, on="opportunity_id", how="left", maintain_order="left")
     planned = (plan_origins.filter(pl.col("origin") == pl.col("origin").dt.month_end())
-               .group_by("origin", "project_id", "month").agg(pl.col("hours").sum().alias("planned")))
+               .pipe(ordered).group_by("origin", "project_id", "month", maintain_order=True).agg(pl.col("hours").sum().alias("planned")))
     first_origin = plan_origins["origin"].min()
     out = []
     for h in range(1, max_h + 1):
@@ -54,7 +55,7 @@ def unplanned_history(inputs, history: pl.DataFrame, plan_origins: pl.DataFrame,
         known_then = pl.col("known_date").is_not_null() & (pl.col("known_date") <= pl.col("origin"))
         booked = known_then & ((pl.col("billing_type") != "time_and_materials") | (pl.col("planned").fill_null(0.0) > 0))
         x = x.filter(~in_pipeline & ~booked)
-        out.append(x.group_by("practice", "month").agg(pl.col("revenue").sum().alias("unplanned")).with_columns(pl.lit(h).alias("h")))
+        out.append(x.pipe(ordered).group_by("practice", "month", maintain_order=True).agg(pl.col("revenue").sum().alias("unplanned")).with_columns(pl.lit(h).alias("h")))
     return pl.concat(out) if out else pl.DataFrame(schema={"practice": pl.String, "month": pl.Date, "unplanned": pl.Float64, "h": pl.Int32})
 
 
@@ -66,17 +67,17 @@ def horizon_shares(uh: pl.DataFrame, totals: pl.DataFrame, practices: list[str],
     def shares(u: pl.DataFrame, t: pl.DataFrame) -> np.ndarray:
         out = np.full(max_h, np.nan)
         for h in range(1, max_h + 1):
-            x = u.filter(pl.col("h") == h).group_by("month").agg(pl.col("unplanned").sum())
+            x = u.filter(pl.col("h") == h).pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("unplanned").sum())
             j = t.join(x, on="month", how="inner")
             # months where the horizon-h origin existed: those present in x (zero-unplanned months included via t)
             months_h = u.filter(pl.col("h") == h)["month"].unique()
-            jj = t.filter(pl.col("month").is_in(months_h.implode())).join(x, on="month", how="left").fill_null(0.0)
+            jj = t.filter(pl.col("month").is_in(months_h.implode())).join(x, on="month", how="left").fill_null(0.0).pipe(ordered)
             if jj.height >= 3 and jj["revenue"].sum() > 0:
                 out[h - 1] = float(np.clip(jj["unplanned"].sum() / jj["revenue"].sum(), 0.0, 1.0))
             _ = j
         return out
 
-    firm_t = totals.group_by("month").agg(pl.col("revenue").sum())
+    firm_t = totals.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("revenue").sum())
     firm = shares(uh, firm_t)
     result = {}
     for p in practices:

@@ -178,3 +178,19 @@ def fx_rates(rng: np.random.Generator, first_day: int, last_day: int) -> dict[st
             level[i] = x
         out[cur] = np.round(start * np.exp(level), 6)
     return out
+
+
+FX_BACKFILL_DAYS = 400  # projects begun before the history earn in months before it; they need rates too
+
+
+def fx_backfill(seed: int, rates: dict[str, np.ndarray], days: int = FX_BACKFILL_DAYS) -> dict[str, np.ndarray]:
+    """Extend each rate series `days` into the past with a random walk of the same volatility.
+
+    It draws from a generator of its own, so the firm drawn from the main generator is unchanged."""
+    rng = np.random.default_rng([seed, 4242])
+    out = {}
+    for cur, series in rates.items():
+        steps = rng.normal(0.0, P.FX_DAILY_VOL, days)
+        back = series[0] * np.exp(-np.cumsum(steps))[::-1]  # back[-1] is one step before series[0]
+        out[cur] = np.concatenate([np.round(back, 6), series])
+    return out

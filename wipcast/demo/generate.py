@@ -15,7 +15,7 @@ from wipcast.errors import InputError
 
 from . import params as P
 from .billing import build_billing
-from .calendar import build_calendar, day_number, fx_rates, month_index, month_start_day
+from .calendar import FX_BACKFILL_DAYS, build_calendar, day_number, fx_backfill, fx_rates, month_index, month_start_day
 from .crm import build_opportunities
 from .firm import NO_DATE, build_people, role_names
 from .plans import DAY_US, build_plan, build_stints, monday_on_or_before, plan_as_of, snapshot_rows
@@ -137,8 +137,8 @@ def generate(out_dir, employees: int = 150, months: int = 30, as_of: dt.date = d
         "holiday_date": np.array([h[0] for h in holidays]), "region": [P.REGIONS[h[1]] for h in holidays],
         "name": [h[2] for h in holidays]})
     fx_first = window_start - 31
-    fx = fx_rates(rng, fx_first, as_of)
-    fx_days = np.arange(fx_first, as_of + 1)
+    fx = fx_backfill(seed, fx_rates(rng, fx_first, as_of))
+    fx_days = np.arange(fx_first - FX_BACKFILL_DAYS, as_of + 1)
     curs = list(fx)
     rows["fx_rates"] = write_entity(out, "fx_rates", fmt, {
         "rate_date": np.repeat(fx_days, len(curs)), "currency": curs * len(fx_days),

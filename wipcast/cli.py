@@ -144,6 +144,10 @@ def _step_forecast(settings: Settings, run_id: str, as_of, horizon: int, draws: 
         rows = summary.get("rows") if isinstance(summary, dict) else None
         record.rows = sum(rows.values()) if isinstance(rows, dict) else rows
     out.print(f"[green]forecast written[/green]: run {run_id}" + (f", as of {summary.get('as_of_date')}" if isinstance(summary, dict) and summary.get("as_of_date") else ""))
+    if isinstance(summary, dict) and summary.get("draws_requested") and summary.get("draws", 0) < summary["draws_requested"]:
+        console.print(
+            f"[yellow]note[/yellow]: {summary['draws']:,} of {summary['draws_requested']:,} draws were simulated to stay within memory "
+            "(recorded in forecast.runs.parameters); intervals are a little noisier", soft_wrap=True)
 
 
 def _step_publish(settings: Settings, run_id: str) -> None:

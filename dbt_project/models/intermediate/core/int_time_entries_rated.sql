@@ -16,16 +16,8 @@ with entries as (
 ),
 
 employees as (
-    select
-        employees.employee_id,
-        employees.role,
-        employees.region,
-        employees.entity_id,
-        employees.cost_rate,
-        legal_entities.currency as cost_currency
-    from {{ ref('int_employees') }} as employees
-    left join {{ ref('int_legal_entities') }} as legal_entities
-        on legal_entities.entity_id = employees.entity_id
+    select employee_id, role, region, entity_id, cost_rate, cost_currency
+    from {{ ref('int_employee_cost_rates') }}
 ),
 
 projects as (

@@ -74,15 +74,8 @@ weekdays as (
 ),
 
 employee_rates as (
-    select
-        employees.employee_id,
-        employees.role,
-        employees.region,
-        employees.cost_rate,
-        entities.currency as cost_currency
-    from {{ ref('int_employees') }} as employees
-    inner join {{ ref('int_legal_entities') }} as entities
-        on entities.entity_id = employees.entity_id
+    select employee_id, role, region, cost_rate, cost_currency
+    from {{ ref('int_employee_cost_rates') }}
 ),
 
 fx as (

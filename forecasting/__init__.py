@@ -6,7 +6,7 @@ Public API (called by the CLI):
 
 Flow: inputs.read_warehouse (the only warehouse reads) -> inputs.as_of_view (what was known at the
 end of the as-of day) -> engine.prepare (learned parameters, plain polars frames; a scenario edits
-this object through run_forecast(adjust=...)) -> engine.simulate (numpy draws, series x months x
+this object through run_forecast(adjust=...), used by forecasting/scenarios/runner.py) -> engine.simulate (numpy draws, series x months x
 draws) -> store (append-only `forecast` tables, layout documented in forecasting/store.py).
 
 Components: booked_time_and_materials (plan hours x bill rate x delivery factor by practice, role and

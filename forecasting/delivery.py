@@ -32,13 +32,6 @@ def bucket_expr(h: pl.Expr) -> pl.Expr:
     return e
 
 
-def bucket_of(h: int) -> str:
-    for lo, hi, name in BUCKETS:
-        if lo <= h <= hi:
-            return name
-    return "h13p"
-
-
 def planned_vs_worked(plan_origins: pl.DataFrame, rated: pl.DataFrame, projects: pl.DataFrame, as_of: dt.date,
                       billing_types: tuple[str, ...]) -> pl.DataFrame:
     """(origin, project_id, practice, role, month, h, planned, worked) for complete months after month-end origins."""

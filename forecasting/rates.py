@@ -34,11 +34,6 @@ def fx_monthly(fx_rates: pl.DataFrame, currencies: list[str], reporting: str, fi
     return pl.concat(frames).select("currency", "month", "fx")
 
 
-def fx_at(fx_table: pl.DataFrame, currency: str, month: dt.date) -> float:
-    row = fx_table.filter((pl.col("currency") == currency) & (pl.col("month") == month_start(month)))
-    return float(row["fx"][0]) if row.height and row["fx"][0] is not None else float("nan")
-
-
 def extend_fx_flat(fx_table: pl.DataFrame, as_of: dt.date, months: list[dt.date]) -> pl.DataFrame:
     """Future months take the rate of the as-of month (no fx forecast: the latest known rate)."""
     current = fx_table.filter(pl.col("month") == month_start(as_of)).select("currency", "fx")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 import polars as pl
 
 from forecasting import engine, store
-from forecasting.inputs import RawData, as_of_view, read_mart_revenue, read_warehouse
+from forecasting.inputs import Inputs, RawData, as_of_view, read_mart_revenue, read_warehouse
 from wipcast.errors import InputError
 from wipcast.warehouse import work_connection
 
@@ -110,35 +111,47 @@ def resolve_as_of(settings, raw: RawData, as_of: dt.date | None) -> dt.date:
     return chosen
 
 
+Adjust = Callable[[engine.Prepared, Inputs], tuple[engine.Prepared, list]]
+
+
 def run_forecast(settings, run_id: str, as_of: dt.date | None = None, horizon: int = 12, draws: int = 2000,
                  seed: int | None = None, progress: Progress = None, *, scenario_id: str = store.SCENARIO_BASE,
-                 adjust: Callable[[engine.Prepared], engine.Prepared] | None = None) -> dict:
+                 adjust: Adjust | None = None, raw: RawData | None = None, parameters: dict | None = None,
+                 recording: Callable[..., AbstractContextManager] | None = None) -> dict:
     """Forecast revenue from the working warehouse as known at `as_of` and append the run to the
-    `forecast` schema. `adjust` (for scenarios) may edit the prepared inputs before simulation."""
+    `forecast` schema. Hooks for scenarios (forecasting/scenarios/runner.py): `adjust(prep, inputs)`
+    returns edited prepared inputs and extra components appended after simulation (so the base
+    components draw the same random numbers); `raw` reuses an earlier warehouse read; `parameters`
+    are merged into forecast.runs.parameters; `recording(con)` is a context manager wrapped around
+    the write (in the same connection)."""
     if not 1 <= horizon <= 36:
         raise InputError(f"horizon {horizon} is out of range", "use 1 to 36 months")
     if not 100 <= draws <= 20000:
         raise InputError(f"draws {draws} is out of range", "use 100 to 20000")
     started = time.perf_counter()
     _tick(progress, "reading the warehouse", 0, 4)
-    raw = read_raw(settings)
+    raw = raw if raw is not None else read_raw(settings)
     as_of = resolve_as_of(settings, raw, as_of)
     _tick(progress, "learning from history", 1, 4)
-    prep = engine.prepare(as_of_view(raw, as_of), horizon)
+    inputs = as_of_view(raw, as_of)
+    prep = engine.prepare(inputs, horizon)
+    extra: list = []
     if adjust is not None:
-        prep = adjust(prep)
+        prep, extra = adjust(prep, inputs)  # may raise on bad scenario names: nothing written yet
     _tick(progress, "simulating", 2, 4)
     requested = draws
     draws = engine.affordable_draws(prep, draws)
     result = engine.simulate(prep, draws, seed)
+    result.components.extend(extra)
     result.diagnostics["simulation.draws"] = float(draws)
     result.diagnostics.update(mart_check(settings, result))
     _tick(progress, "writing forecast tables", 3, 4)
     params = {"kind": "forecast", "draws": draws, "draws_requested": requested, "seed": seed, "reporting_currency": settings.reporting_currency,
-              "scenario_id": scenario_id, "models": result.notes}
+              "scenario_id": scenario_id, "models": result.notes, **(parameters or {})}
     with work_connection(settings) as con:
         store.ensure_schema(con)
-        counts = persist(con, run_id, result, horizon, params, raw.row_counts(), scenario_id)
+        with recording(con) if recording is not None else nullcontext():
+            counts = persist(con, run_id, result, horizon, params, raw.row_counts(), scenario_id)
     _tick(progress, "done", 4, 4)
     _, firm = result.summed_draws([])
     firm_mean = firm[0].mean(axis=1) if firm.shape[0] else np.zeros(len(result.months))

@@ -16,9 +16,6 @@ from rich.table import Table
 
 scenario_app = typer.Typer(no_args_is_help=True, help="What-if scenarios run through the forecast engine.")
 
-GRAINS = ("firm", "practice", "region", "customer", "project")
-FORMATS = ("csv", "xlsx", "parquet")
-
 
 def _money(value) -> str:
     return "" if value is None else f"{value:,.0f}"
@@ -121,7 +118,7 @@ def export_cmd(
     run_id: Optional[str] = typer.Option(None, "--run-id", help="Export this run instead of the scenario's latest."),
 ) -> None:
     """Export a forecast (base or scenario) in long format with components, p10/p50/p90 and provenance."""
-    from forecasting.exports import export_run, write_export
+    from forecasting.exports import FORMATS, GRAINS, export_run, write_export
     from wipcast import cli
     from wipcast.warehouse import work_connection
 

@@ -6,7 +6,6 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
@@ -26,22 +25,9 @@ def synth_frames() -> dict[str, pl.DataFrame]:
     return synth.build()
 
 
-def write_raw(db: Path, frames: dict[str, pl.DataFrame]) -> None:
-    """Write canonical frames as raw_canonical.<entity> tables (what ingest produces)."""
-    con = duckdb.connect(str(db))
-    try:
-        con.execute("create schema if not exists raw_canonical")
-        for name, df in frames.items():
-            con.register("_f", df.to_arrow())
-            con.execute(f"create or replace table raw_canonical.{name} as select * from _f")
-            con.unregister("_f")
-    finally:
-        con.close()
-
-
 @pytest.fixture()
 def synth_settings(tmp_path, synth_frames) -> Settings:
     settings = Settings(warehouse_dir=tmp_path / "wh", reporting_currency="USD", as_of=dt.date(2025, 12, 31))
     settings.warehouse_dir.mkdir(parents=True)
-    write_raw(settings.work_db, synth_frames)
+    synth.write_raw(settings.work_db, synth_frames)
     return settings

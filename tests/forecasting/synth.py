@@ -8,7 +8,9 @@ says CRM_PROB[stage].
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import duckdb
 import numpy as np
 import polars as pl
 
@@ -140,3 +142,16 @@ def _opportunities(rng, start: dt.date, end: dt.date, n: int):
                      "probability": last["probability"], "created_date": created, "close_date": close, "expected_start_date": exp_start,
                      "expected_duration_weeks": 26.0, "status": status, "project_id": None, "updated_at": last["changed_at"]})
     return pl.DataFrame(opps, infer_schema_length=None), pl.DataFrame(hist)
+
+
+def write_raw(db: Path, frames: dict[str, pl.DataFrame]) -> None:
+    """Write canonical frames as raw_canonical.<entity> tables (what ingest produces)."""
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("create schema if not exists raw_canonical")
+        for name, df in frames.items():
+            con.register("_f", df.to_arrow())
+            con.execute(f"create or replace table raw_canonical.{name} as select * from _f")
+            con.unregister("_f")
+    finally:
+        con.close()

@@ -43,20 +43,6 @@ def inputs(raw):
     return as_of_view(raw, AS_OF)
 
 
-def _write_raw(db: Path, frames) -> None:
-    import duckdb
-
-    con = duckdb.connect(str(db))
-    try:
-        con.execute("create schema if not exists raw_canonical")
-        for name, df in frames.items():
-            con.register("_f", df.to_arrow())
-            con.execute(f"create or replace table raw_canonical.{name} as select * from _f")
-            con.unregister("_f")
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory) -> Settings:
     """work.duckdb with raw_canonical (synthetic firm), base run 'base-1' (seed 5) and scenario runs
@@ -66,7 +52,7 @@ def warehouse(tmp_path_factory) -> Settings:
 
     folder = tmp_path_factory.mktemp("scenario-warehouse")
     settings = Settings(warehouse_dir=folder, reporting_currency="USD", as_of=AS_OF)
-    _write_raw(settings.work_db, synth.build())
+    synth.write_raw(settings.work_db, synth.build())
     run_forecast(settings, "base-1", horizon=12, draws=DRAWS, seed=SEED)
     run_scenario(settings, from_yaml_text("name: neutral"), "neutral-1")
     run_scenario(settings, from_yaml_text(ADJUSTED_YAML), "fewer-1")

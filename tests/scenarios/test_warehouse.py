@@ -86,3 +86,15 @@ def test_unknown_scenario_name_lists_known_ones(warehouse):
     finally:
         con.close()
     assert "'nope'" in caught.value.one_line() and "base, fewer-wins, neutral" in caught.value.one_line()
+
+
+def test_scenario_with_unknown_name_writes_nothing(warehouse, sql):
+    from forecasting.scenarios import from_yaml_text, run_scenario
+    from wipcast.errors import InputError
+
+    text = "name: ghost\nprojects: [{project_id: NOPE, action: cancel}]"
+    with pytest.raises(InputError, match="projects\\[0\\].project_id"):
+        run_scenario(warehouse, from_yaml_text(text), "ghost-1")
+    assert sql("select count(*) from forecast.runs where run_id = 'ghost-1'") == [(0,)]
+    assert sql("select count(*) from forecast.scenario_runs where run_id = 'ghost-1' or scenario_id = 'ghost'") == [(0,)]
+    assert sql("select count(*) from forecast.scenarios where scenario_id = 'ghost'") == [(0,)]

@@ -1,9 +1,10 @@
 """Every query the dashboard runs, and every warehouse column name it relies on, in one place.
 
 Pages call the functions below and get pandas frames with stable, logical column names. The physical
-names live in TABLES: each logical column lists the names it may have in the warehouse (the marts and
-forecast tables are still evolving), and the first one present in the published file is used. A table
-or column that is absent raises DataUnavailable with a sentence the page shows as its empty state.
+names live in TABLES, taken from the marts' enforced dbt contracts (dbt_project/models/marts/**) and the
+forecast DDL (forecasting/store.py); a few are expressions, e.g. converting a mart amount kept in the
+project currency with the rate alongside. A table that is absent (a warehouse without forecasts, say)
+raises DataUnavailable with a sentence the page shows as its empty state.
 
 Safety: values are always bound parameters. Identifiers are only ever taken from TABLES (an allow-list)
 after checking that the published file has them, and are quoted.
@@ -43,22 +44,21 @@ class DataUnavailable(Exception):
 TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
     "dim_entity": ("marts", "dim_entity", {
         "entity_id": ("entity_id",),
-        "entity_name": ("entity_name", "name", "legal_entity_name"),
+        "entity_name": ("entity_name",),
     }),
     "dim_customer": ("marts", "dim_customer", {
         "customer_id": ("customer_id",),
-        "customer_name": ("customer_name", "name"),
-        "region": ("region", "customer_region"),
+        "customer_name": ("customer_name",),
+        "region": ("region",),
     }),
     "dim_project": ("marts", "dim_project", {
         "project_id": ("project_id",),
-        "project_name": ("project_name", "name"),
+        "project_name": ("project_name",),
         "customer_id": ("customer_id",),
         "entity_id": ("entity_id",),
         "practice": ("practice",),
-        "region": ("region", "project_region", "customer_region"),
         "billing_type": ("billing_type",),
-        "status": ("status", "project_status"),
+        "status": ("status",),
         "opportunity_id": ("opportunity_id",),
     }),
     "dim_employee": ("marts", "dim_employee", {
@@ -69,45 +69,42 @@ TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
     }),
     "revenue_monthly": ("marts", "mart_revenue_monthly", {
         "project_id": ("project_id",),
-        "month": ("month_start", "month", "revenue_month"),
-        "earned": ("earned_revenue_reporting", "earned_revenue_rpt", "earned_revenue"),
-        "cost": ("cost_reporting", "cost_rpt", "cost"),
-        "billed": ("billed_reporting", "billed_rpt", "billed"),
+        "month": ("month_start",),
+        "earned": ("earned_revenue_reporting",),
+        "cost": ("cost_reporting",),
+        "billed": ("billed_reporting",),
         "reporting_currency": ("reporting_currency",),
     }),
     "revenue_vs_target": ("marts", "mart_revenue_vs_target", {
         "practice": ("practice",),
         "region": ("region",),
-        "month": ("month_start", "month"),
-        "target": ("target_revenue", "target_amount", "target_reporting", "target"),
+        "month": ("month_start",),
+        "target": ("target_amount",),
     }),
     "project_financials": ("marts", "mart_project_financials", {
         "project_id": ("project_id",),
         "as_of_date": ("as_of_date",),
-        "contract_value": ("contract_value_reporting", "{contract_value} * {fx_rate_to_reporting}", "contract_value"),
+        "contract_value": ("contract_value_reporting",),
         "remaining_planned_hours": ("remaining_planned_hours",),
-        "eac": ("estimate_at_completion_reporting", "eac_reporting",
-                "{estimate_at_completion} * {fx_rate_to_reporting}", "estimate_at_completion", "eac"),
+        "eac": ("estimate_at_completion_reporting",),
         "percent_complete": ("percent_complete",),
-        "earned_to_date": ("earned_to_date_reporting", "earned_to_date", "earned_revenue_to_date"),
-        "billed_to_date": ("billed_to_date_reporting", "{billed_to_date} * {fx_rate_to_reporting}", "billed_to_date"),
-        "margin_at_completion": ("margin_at_completion_reporting", "margin_at_completion"),
-        "is_loss_contract": ("is_loss_contract", "loss_contract", "flag_loss_contract"),
-        "is_over_budget": ("is_over_budget", "over_budget", "flag_over_budget"),
-        "overdue_milestone_amount": ("overdue_milestone_amount_reporting",
-                                     "{overdue_milestone_amount} * {fx_rate_to_reporting}",
-                                     "overdue_milestone_amount", "overdue_milestones_amount"),
+        "earned_to_date": ("earned_to_date_reporting",),
+        "billed_to_date": ("billed_to_date_reporting",),
+        "margin_at_completion": ("margin_at_completion_reporting",),
+        "is_loss_contract": ("is_loss_contract",),
+        "is_over_budget": ("is_over_budget",),
+        # The mart keeps overdue milestones in the project currency with the as-of month's rate alongside.
+        "overdue_milestone_amount": ("{overdue_milestone_amount} * {fx_rate_to_reporting}",),
     }),
     "unbilled": ("marts", "mart_unbilled_exposure", {
         "project_id": ("project_id",),
         "as_of_date": ("as_of_date",),
-        "bucket": ("ageing_bucket", "aging_bucket", "bucket"),
-        # The marts keep these in the project currency with the month's rate alongside.
-        "approved_unbilled": ("approved_unbilled_reporting", "{approved_unbilled_value} * {fx_rate_to_reporting}"),
-        "pending_approval": ("pending_approval_reporting", "{pending_approval_value} * {fx_rate_to_reporting}"),
-        "at_risk": ("at_risk_reporting", "(coalesce({at_risk_after_close_value}, 0) + coalesce({over_cap_value}, 0))"
-                    " * {fx_rate_to_reporting}"),
-        "contract_asset": ("contract_asset_reporting", "{contract_asset} * {fx_rate_to_reporting}"),
+        "bucket": ("ageing_bucket",),
+        # The mart keeps these in the project currency with the as-of month's rate alongside.
+        "approved_unbilled": ("{approved_unbilled_value} * {fx_rate_to_reporting}",),
+        "pending_approval": ("{pending_approval_value} * {fx_rate_to_reporting}",),
+        "at_risk": ("(coalesce({at_risk_after_close_value}, 0) + coalesce({over_cap_value}, 0)) * {fx_rate_to_reporting}",),
+        "contract_asset": ("{contract_asset} * {fx_rate_to_reporting}",),
         "at_risk_hours_no_rate": ("at_risk_missing_rate_hours",),
     }),
     "receivables": ("marts", "mart_receivables", {
@@ -116,42 +113,41 @@ TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
         "project_id": ("project_id",),
         "customer_id": ("customer_id",),
         "entity_id": ("entity_id",),
-        "open_amount": ("open_amount_reporting", "open_amount"),
+        "open_amount": ("open_amount_reporting",),
         "days_past_due": ("days_past_due",),
-        "bucket": ("ageing_bucket", "aging_bucket", "bucket"),
+        "bucket": ("ageing_bucket",),
     }),
     "dso_monthly": ("marts", "mart_dso_monthly", {
-        "month": ("month_start", "month"),
-        "entity_id": ("entity_id",),
-        "receivables": ("receivables_reporting", "receivables_at_month_end", "receivables"),
-        "dso": ("dso_days", "dso"),
+        "month": ("month_start",),
+        "receivables": ("receivables",),
+        "dso": ("dso_days",),
     }),
     "utilization": ("marts", "mart_utilization_weekly", {
         "employee_id": ("employee_id",),
-        "week": ("week_start", "week"),
+        "week": ("week_start",),
         "capacity": ("capacity_hours",),
         "billable": ("billable_hours",),
-        "planned": ("planned_billable_hours", "planned_hours"),
-        "target": ("utilization_target", "target_utilization", "target"),
+        "planned": ("planned_hours",),
+        "target": ("utilization_target",),
         "bench": ("bench_hours",),
     }),
     "time_entries": ("marts", "fct_time_entries", {
         "work_date": ("work_date",),
         "project_id": ("project_id",),
         "hours": ("hours",),
-        "billable": ("billable", "is_billable"),
-        "bill_value": ("bill_value_reporting", "bill_value"),
+        "billable": ("billable",),
+        "bill_value": ("bill_value_reporting",),
     }),
     "runs": ("forecast", "runs", {
         "run_id": ("run_id",),
         "as_of_date": ("as_of_date",),
         "created_at": ("created_at",),
-        "kind": ("run_kind", "kind", "run_type", "json_extract_string({parameters}, '$.kind')"),
+        "kind": ("json_extract_string({parameters}, '$.kind')",),
     }),
     "forecast": ("forecast", "revenue_forecast", {
         "run_id": ("run_id",),
         "scenario_id": ("scenario_id",),
-        "month": ("month", "month_start"),
+        "month": ("month",),
         "project_id": ("project_id",),
         "opportunity_id": ("opportunity_id",),
         "customer_id": ("customer_id",),
@@ -167,21 +163,20 @@ TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
     "draws": ("forecast", "revenue_forecast_draws", {
         "run_id": ("run_id",),
         "scenario_id": ("scenario_id",),
-        "month": ("month", "month_start"),
-        "customer_id": ("customer_id",),
+        "month": ("month",),
         "practice": ("practice",),
         "region": ("region",),
         "entity_id": ("entity_id",),
-        "draw": ("draw", "draw_id", "draw_index", "sim"),
-        "value": ("value", "revenue", "amount"),
+        "draw": ("draw",),
+        "value": ("value",),
     }),
     "backtest": ("forecast", "backtest_metrics", {
-        "method": ("method", "model", "forecaster"),
+        "method": ("method",),
         "level": ("level",),
-        "horizon": ("horizon", "horizon_months"),
-        "metric": ("metric", "metric_name"),
-        "value": ("value", "metric_value"),
-        "run_id": ("run_id", "backtest_run_id"),
+        "horizon": ("horizon",),
+        "metric": ("metric",),
+        "value": ("value",),
+        "run_id": ("run_id",),
     }),
     "diagnostics": ("forecast", "model_diagnostics", {
         "run_id": ("run_id",),
@@ -190,11 +185,11 @@ TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
     }),
     "calibration": ("forecast", "win_probability_calibration", {
         "run_id": ("run_id",),
-        "source": ("source", "method", "kind"),
-        "bin": ("bin", "probability_bin"),
-        "predicted": ("predicted", "mean_predicted", "predicted_probability"),
-        "observed": ("observed", "observed_rate", "win_rate"),
-        "count": ("n", "count", "opportunities"),
+        "source": ("source",),
+        "bin": ("bin",),
+        "predicted": ("predicted",),
+        "observed": ("observed",),
+        "count": ("n",),
     }),
     "run_log": ("ops", "run_log", {
         "run_id": ("run_id",),
@@ -206,15 +201,14 @@ TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
         "message": ("message",),
     }),
     "load_log": ("ops", "load_log", {
-        "entity": ("entity", "table_name"),
-        "loaded_at": ("loaded_at", "finished_at", "created_at"),
-        "rows": ("rows_loaded", "rows", "row_count"),
-        "rows_quarantined": ("rows_quarantined", "quarantined_rows"),
-        "file": ("file", "file_name", "source_file"),
+        "entity": ("entity",),
+        "loaded_at": ("loaded_at",),
+        "rows": ("rows_loaded",),
+        "rows_quarantined": ("rows_quarantined",),
     }),
     "quarantine": ("ops", "quarantine", {
-        "entity": ("entity", "table_name"),
-        "reason": ("reason", "error", "message"),
+        "entity": ("entity",),
+        "reason": ("reason",),
     }),
 }
 
@@ -251,7 +245,7 @@ class Table:
     """A table of TABLES as found in the published file.
 
     A candidate is either a column name or, when it contains braces, an expression over other columns
-    (e.g. "{contract_asset} * {fx_rate_to_reporting}" for a mart that keeps only the project currency);
+    (e.g. "{contract_asset} * {fx_rate_to_reporting}": the mart keeps the project currency and the rate);
     it is used when all the columns it names exist. Names are still quoted; expressions are ours, never
     the user's.
     """
@@ -341,6 +335,22 @@ def _direct_clause(table: Table, f: Filters, alias: str) -> Clause:
     return clause
 
 
+def _run_scope(table: Table, f: Filters, run_id: str, alias: str,
+               start: dt.date | None = None, end: dt.date | None = None) -> Clause:
+    """Where-clause (without `where`) for one run's base scenario, months in [start, end] when given,
+    restricted by the filters the forecast table carries; the others are reported as ignored."""
+    dims = _direct_clause(table, f, alias)
+    sql = f"{table.c('run_id', alias)} = ? and {table.c('scenario_id', alias)} = 'base'"
+    params: list = [run_id]
+    if start is not None:
+        sql += f" and {table.c('month', alias)} >= ?"
+        params.append(start)
+    if end is not None:
+        sql += f" and {table.c('month', alias)} <= ?"
+        params.append(end)
+    return Clause(sql + dims.sql, params + dims.params, dims.ignored)
+
+
 def _project_clause(project_col: str, f: Filters) -> Clause:
     """Restrict a project-grain table to the projects matching the filters (through dim_project)."""
     if not f.any_dimension:
@@ -350,7 +360,7 @@ def _project_clause(project_col: str, f: Filters) -> Clause:
     for dim, values in f.by_dimension().items():
         if not values:
             continue
-        if dim == "region" and not p.has("region"):
+        if dim == "region":  # dim_project carries no region: a project's region is its customer's
             cust = Table("dim_customer")
             join = f" left join {cust.ref} fc on fc.{cust.c('customer_id')} = fp.{p.c('customer_id')}"
             conditions.append(f"list_contains(?, {cust.c('region', 'fc')})")
@@ -391,14 +401,14 @@ def filter_options() -> dict[str, pd.DataFrame]:
     empty = pd.DataFrame({"id": pd.Series(dtype=str), "label": pd.Series(dtype=str)})
     try:
         e = Table("dim_entity")
-        name = e.c("entity_name") if e.has("entity_name") else e.c("entity_id")
-        options["entity_id"] = query(f"select {e.c('entity_id')} as id, {name} as label from {e.ref} order by 2")
+        options["entity_id"] = query(f"select {e.c('entity_id')} as id, {e.c('entity_name')} as label from {e.ref} "
+                                     "order by 2")
     except DataUnavailable:
         options["entity_id"] = empty
     try:
         c = Table("dim_customer")
-        name = c.c("customer_name") if c.has("customer_name") else c.c("customer_id")
-        options["customer_id"] = query(f"select {c.c('customer_id')} as id, {name} as label from {c.ref} order by 2")
+        options["customer_id"] = query(f"select {c.c('customer_id')} as id, {c.c('customer_name')} as label "
+                                       f"from {c.ref} order by 2")
     except DataUnavailable:
         options["customer_id"] = empty
     for dim in ("practice", "region"):
@@ -418,11 +428,10 @@ def filter_options() -> dict[str, pd.DataFrame]:
 def forecast_runs() -> pd.DataFrame:
     """Forecast runs with forecast rows, newest as-of first (a forecast before a backtest of the same date)."""
     r = Table("runs")
-    created = r.c("created_at") if r.has("created_at") else "null"
-    kind = r.c("kind") if r.has("kind") else "null"
+    kind = r.c("kind")
     return query(
         f"select {r.c('run_id')} as run_id, cast({r.c('as_of_date')} as date) as as_of_date, "
-        f"{created} as created_at, {kind} as kind from {r.ref} "
+        f"{r.c('created_at')} as created_at, {kind} as kind from {r.ref} "
         f"where coalesce({kind}, '') not like '%summary%' "
         f"order by as_of_date desc, coalesce({kind}, '') = 'forecast' desc, created_at desc nulls last, run_id desc"
     )
@@ -439,7 +448,7 @@ def run_as_of(run_id: str | None) -> dt.date | None:
 def actuals_as_of() -> dt.date:
     """The as-of date of the point-in-time marts (latest data unless overridden at build time)."""
     for key in ("unbilled", "project_financials", "receivables"):
-        if has_table(key) and Table(key).has("as_of_date"):
+        if has_table(key):
             t = Table(key)
             value = query(f"select max({t.c('as_of_date')}) as d from {t.ref}")["d"].iloc[0]
             if pd.notna(value):
@@ -482,10 +491,9 @@ def revenue_monthly(f: Filters, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Earned revenue, cost and billed per month in [start, end] (month starts), reporting currency."""
     r = Table("revenue_monthly")
     scope = _project_clause(r.c("project_id", "r"), f)
-    cost = f"sum({r.c('cost', 'r')})" if r.has("cost") else "null"
     return query(
         f"select cast(date_trunc('month', {r.c('month', 'r')}) as date) as month, "
-        f"sum({r.c('earned', 'r')})::double as earned, {cost}::double as cost from {r.ref} r "
+        f"sum({r.c('earned', 'r')})::double as earned, sum({r.c('cost', 'r')})::double as cost from {r.ref} r "
         f"where {r.c('month', 'r')} between ? and ?{scope.sql} group by 1 order by 1",
         (start, end, *scope.params),
     )
@@ -540,15 +548,13 @@ def target_ytd(f: Filters, as_of: dt.date) -> tuple[float | None, list[str]]:
 def forecast_by_component(f: Filters, run_id: str) -> tuple[pd.DataFrame, list[str]]:
     """Mean forecast per month and component for a run (base scenario)."""
     t = Table("forecast")
-    clause = _direct_clause(t, f, "t")
-    scenario = f" and {t.c('scenario_id', 't')} = 'base'" if t.has("scenario_id") else ""
+    scope = _run_scope(t, f, run_id, "t")
     frame = query(
         f"select cast({t.c('month', 't')} as date) as month, {t.c('component', 't')} as component, "
-        f"sum({t.c('mean', 't')})::double as mean from {t.ref} t where {t.c('run_id', 't')} = ?{scenario}"
-        f"{clause.sql} group by 1, 2 order by 1, 2",
-        (run_id, *clause.params),
+        f"sum({t.c('mean', 't')})::double as mean from {t.ref} t where {scope.sql} group by 1, 2 order by 1, 2",
+        tuple(scope.params),
     )
-    return frame, clause.ignored
+    return frame, scope.ignored
 
 
 def forecast_quantiles(f: Filters, run_id: str, group: str | None = None,
@@ -560,10 +566,10 @@ def forecast_quantiles(f: Filters, run_id: str, group: str | None = None,
     the draws are not broken down by.
     """
     d = Table("draws")
-    clause = _direct_clause(d, f, "d")
-    if clause.ignored:
+    scope = _run_scope(d, f, run_id, "d", start, end)
+    if scope.ignored:
         raise DataUnavailable(
-            "the simulation draws are not broken down by " + ", ".join(_label(x) for x in clause.ignored)
+            "the simulation draws are not broken down by " + ", ".join(_label(x) for x in scope.ignored)
             + ", so the p10-p90 range cannot be computed for this filter")
     if group is not None:
         if group not in FORECAST_GROUPINGS:
@@ -576,15 +582,6 @@ def forecast_quantiles(f: Filters, run_id: str, group: str | None = None,
     if group:
         keys.append(f"{d.c(group, 'd')} as grp")
     key_names = [k.split(" as ")[-1] for k in keys]
-    window = ""
-    params: list = [run_id]
-    if start is not None:
-        window += f" and {d.c('month', 'd')} >= ?"
-        params.append(start)
-    if end is not None:
-        window += f" and {d.c('month', 'd')} <= ?"
-        params.append(end)
-    scenario = f" and {d.c('scenario_id', 'd')} = 'base'" if d.has("scenario_id") else ""
     inner_keys = ", ".join(keys + [f"{d.c('draw', 'd')} as draw"])
     group_inner = ", ".join(str(i + 1) for i in range(len(keys) + 1))
     outer_keys = ", ".join(key_names)
@@ -594,10 +591,9 @@ def forecast_quantiles(f: Filters, run_id: str, group: str | None = None,
         f"select {select_keys}quantile_cont(total, 0.1) as p10, quantile_cont(total, 0.5) as p50, "
         f"quantile_cont(total, 0.9) as p90, avg(total) as mean from ("
         f"select {inner_keys}, sum({d.c('value', 'd')})::double as total from {d.ref} d "
-        f"where {d.c('run_id', 'd')} = ?{scenario}{window}{clause.sql} group by {group_inner}"
-        f"){group_outer}"
+        f"where {scope.sql} group by {group_inner}){group_outer}"
     )
-    simulated = query(sql, (*params, *clause.params))
+    simulated = query(sql, tuple(scope.params))
     return _add_actuals(simulated, f, run_id, group, start, end, per_month)
 
 
@@ -609,7 +605,7 @@ def _add_actuals(simulated: pd.DataFrame, f: Filters, run_id: str, group: str | 
     actuals only (closed months) get p10 = p50 = p90 = actual.
     """
     t = Table("forecast")
-    clause = _direct_clause(t, f, "t")
+    scope = _run_scope(t, f, run_id, "t", start, end)
     keys, names = [], []
     if per_month:
         keys.append(f"cast({t.c('month', 't')} as date)")
@@ -617,20 +613,11 @@ def _add_actuals(simulated: pd.DataFrame, f: Filters, run_id: str, group: str | 
     if group:
         keys.append(t.c(group, "t"))
         names.append("grp")
-    window, params = "", [run_id]
-    if start is not None:
-        window += f" and {t.c('month', 't')} >= ?"
-        params.append(start)
-    if end is not None:
-        window += f" and {t.c('month', 't')} <= ?"
-        params.append(end)
-    scenario = f" and {t.c('scenario_id', 't')} = 'base'" if t.has("scenario_id") else ""
     select_keys = "".join(f"{k} as {n}, " for k, n in zip(keys, names, strict=True))
     group_by = f" group by {', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""
     actual = query(
         f"select {select_keys}coalesce(sum({t.c('mean', 't')}), 0)::double as actual from {t.ref} t "
-        f"where {t.c('run_id', 't')} = ?{scenario} and {t.c('component', 't')} = 'actual'{window}{clause.sql}"
-        f"{group_by}", (*params, *clause.params))
+        f"where {scope.sql} and {t.c('component', 't')} = 'actual'{group_by}", tuple(scope.params))
     if not names:
         extra = float(actual["actual"].iloc[0]) if not actual.empty else 0.0
         result = simulated.copy()
@@ -652,15 +639,11 @@ def _add_actuals(simulated: pd.DataFrame, f: Filters, run_id: str, group: str | 
 def full_year_outlook(f: Filters, run_id: str, year: int) -> dict:
     """Actuals plus forecast for the calendar year: mean from the forecast, p10/p50/p90 from draws."""
     t = Table("forecast")
-    clause = _direct_clause(t, f, "t")
-    scenario = f" and {t.c('scenario_id', 't')} = 'base'" if t.has("scenario_id") else ""
-    mean = query(
-        f"select coalesce(sum({t.c('mean', 't')}), 0)::double as mean from {t.ref} t "
-        f"where {t.c('run_id', 't')} = ?{scenario} and year({t.c('month', 't')}) = ?{clause.sql}",
-        (run_id, year, *clause.params),
-    )["mean"].iloc[0]
+    scope = _run_scope(t, f, run_id, "t", dt.date(year, 1, 1), dt.date(year, 12, 31))
+    mean = query(f"select coalesce(sum({t.c('mean', 't')}), 0)::double as mean from {t.ref} t where {scope.sql}",
+                 tuple(scope.params))["mean"].iloc[0]
     result = {"mean": float(mean), "p10": None, "p50": None, "p90": None, "range_note": None,
-              "ignored": clause.ignored}
+              "ignored": scope.ignored}
     try:
         q = forecast_quantiles(f, run_id, start=dt.date(year, 1, 1), end=dt.date(year, 12, 1), per_month=False)
         if not q.empty and pd.notna(q["p50"].iloc[0]):
@@ -675,13 +658,11 @@ def forecast_by_group(f: Filters, run_id: str, group: str) -> pd.DataFrame:
     if group not in FORECAST_GROUPINGS:
         raise ValueError(f"unknown grouping {group}")
     t = Table("forecast")
-    clause = _direct_clause(t, f, "t")
-    scenario = f" and {t.c('scenario_id', 't')} = 'base'" if t.has("scenario_id") else ""
+    scope = _run_scope(t, f, run_id, "t")
     frame = query(
         f"select cast({t.c('month', 't')} as date) as month, coalesce({t.c(group, 't')}, '(none)') as grp, "
-        f"sum({t.c('mean', 't')})::double as mean from {t.ref} t "
-        f"where {t.c('run_id', 't')} = ?{scenario}{clause.sql} group by 1, 2 order by 1, 2",
-        (run_id, *clause.params),
+        f"sum({t.c('mean', 't')})::double as mean from {t.ref} t where {scope.sql} group by 1, 2 order by 1, 2",
+        tuple(scope.params),
     )
     return _label_ids(frame, "grp", group)
 
@@ -689,13 +670,12 @@ def forecast_by_group(f: Filters, run_id: str, group: str) -> pd.DataFrame:
 def forecast_projects(f: Filters, run_id: str) -> pd.DataFrame:
     """Projects in a run (with actuals or forecast), largest forecast first, for the drill-down chooser."""
     t = Table("forecast")
-    clause = _direct_clause(t, f, "t")
+    scope = _run_scope(t, f, run_id, "t")
     frame = query(
         f"select {t.c('project_id', 't')} as project_id, sum(case when {t.c('component', 't')} <> 'actual' "
         f"then {t.c('mean', 't')} else 0 end)::double as forecast "
-        f"from {t.ref} t where {t.c('run_id', 't')} = ? and {t.c('project_id', 't')} is not null"
-        f"{clause.sql} group by 1 order by 2 desc, 1",
-        (run_id, *clause.params),
+        f"from {t.ref} t where {scope.sql} and {t.c('project_id', 't')} is not null group by 1 order by 2 desc, 1",
+        tuple(scope.params),
     )
     return _label_ids(frame, "project_id", "project_id", keep_id=True)
 
@@ -706,7 +686,8 @@ def project_forecast(run_id: str, project_id: str) -> pd.DataFrame:
         f"select cast({t.c('month')} as date) as month, {t.c('component')} as component, "
         f"sum({t.c('mean')})::double as mean, sum({t.c('p10')})::double as p10, "
         f"sum({t.c('p50')})::double as p50, sum({t.c('p90')})::double as p90 from {t.ref} "
-        f"where {t.c('run_id')} = ? and {t.c('project_id')} = ? group by 1, 2 order by 1, 2",
+        f"where {t.c('run_id')} = ? and {t.c('scenario_id')} = 'base' and {t.c('project_id')} = ? "
+        f"group by 1, 2 order by 1, 2",
         (run_id, project_id),
     )
 
@@ -740,8 +721,6 @@ def project_bill_rate(project_id: str) -> float | None:
     if not has_table("time_entries"):
         return None
     t = Table("time_entries")
-    if not all(t.has(k) for k in ("project_id", "hours", "billable", "bill_value")):
-        return None
     value = query(
         f"select (sum({t.c('bill_value')}) / nullif(sum({t.c('hours')}), 0))::double as rate from {t.ref} "
         f"where {t.c('project_id')} = ? and {t.c('billable')} and {t.c('bill_value')} is not null",
@@ -780,16 +759,13 @@ def variance_window(early_as_of: dt.date, actual_as_of: dt.date) -> tuple[dt.dat
 
 def _forecast_by_project_component(f: Filters, run_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     t = Table("forecast")
-    clause = _direct_clause(t, f, "t")
-    scenario = f" and {t.c('scenario_id', 't')} = 'base'" if t.has("scenario_id") else ""
-    opp = t.c("opportunity_id", "t") if t.has("opportunity_id") else "null"
+    scope = _run_scope(t, f, run_id, "t", start, end)
     return query(
-        f"select {t.c('project_id', 't')} as project_id, {opp} as opportunity_id, {t.c('component', 't')} as component, "
-        f"coalesce({t.c('practice', 't')}, '(none)') as practice, cast({t.c('month', 't')} as date) as month, "
-        f"sum({t.c('mean', 't')})::double as forecast from {t.ref} t where {t.c('run_id', 't')} = ?{scenario} "
-        f"and {t.c('component', 't')} <> 'actual' and {t.c('month', 't')} between ? and ?{clause.sql} "
-        f"group by all",
-        (run_id, start, end, *clause.params),
+        f"select {t.c('project_id', 't')} as project_id, {t.c('opportunity_id', 't')} as opportunity_id, "
+        f"{t.c('component', 't')} as component, coalesce({t.c('practice', 't')}, '(none)') as practice, "
+        f"cast({t.c('month', 't')} as date) as month, sum({t.c('mean', 't')})::double as forecast "
+        f"from {t.ref} t where {scope.sql} and {t.c('component', 't')} <> 'actual' group by all",
+        tuple(scope.params),
     )
 
 
@@ -797,10 +773,9 @@ def _actual_by_project(f: Filters, start: dt.date, end: dt.date) -> pd.DataFrame
     r = Table("revenue_monthly")
     p = Table("dim_project")
     scope = _project_clause(r.c("project_id", "r"), f)
-    opp = p.c("opportunity_id", "p") if p.has("opportunity_id") else "null"
-    btype = p.c("billing_type", "p") if p.has("billing_type") else "null"
     return query(
-        f"select r.{r.c('project_id')} as project_id, {opp} as opportunity_id, {btype} as billing_type, "
+        f"select r.{r.c('project_id')} as project_id, {p.c('opportunity_id', 'p')} as opportunity_id, "
+        f"{p.c('billing_type', 'p')} as billing_type, "
         f"coalesce({p.c('practice', 'p')}, '(none)') as practice, "
         f"cast(date_trunc('month', {r.c('month', 'r')}) as date) as month, sum({r.c('earned', 'r')})::double as actual "
         f"from {r.ref} r left join {p.ref} p on p.{p.c('project_id')} = r.{r.c('project_id')} "
@@ -865,8 +840,7 @@ def unbilled_by(f: Filters, group: str | None = None) -> pd.DataFrame:
     """Unbilled exposure per ageing bucket (and per customer / project / entity when grouped)."""
     u = Table("unbilled")
     scope = _project_clause(u.c("project_id", "u"), f)
-    measures = [m for m in EXPOSURE_MEASURES if u.has(m)]
-    sums = ", ".join(f"coalesce(sum({u.c(m, 'u')}), 0)::double as {m}" for m in measures)
+    sums = ", ".join(f"coalesce(sum({u.c(m, 'u')}), 0)::double as {m}" for m in EXPOSURE_MEASURES)
     join, key = "", f"{u.c('bucket', 'u')} as bucket"
     group_sql = "1"
     if group is not None:
@@ -877,9 +851,6 @@ def unbilled_by(f: Filters, group: str | None = None) -> pd.DataFrame:
         key = f"{p.c(group, 'p')} as grp"
     frame = query(f"select {key}, {sums} from {u.ref} u{join} where true{scope.sql} group by {group_sql}",
                   tuple(scope.params))
-    for m in EXPOSURE_MEASURES:
-        if m not in frame:
-            frame[m] = 0.0
     frame["total"] = frame[list(EXPOSURE_MEASURES)].sum(axis=1)
     if group is None:
         frame["bucket"] = frame["bucket"].map(bucket_label)
@@ -891,8 +862,6 @@ def unbilled_by(f: Filters, group: str | None = None) -> pd.DataFrame:
 def unbilled_hours_without_rate(f: Filters) -> float:
     """Billable hours at risk because no bill rate resolves: counted in hours, they have no value."""
     u = Table("unbilled")
-    if not u.has("at_risk_hours_no_rate"):
-        return 0.0
     scope = _project_clause(u.c("project_id", "u"), f)
     value = query(f"select coalesce(sum({u.c('at_risk_hours_no_rate', 'u')}), 0)::double as h from {u.ref} u "
                   f"where true{scope.sql}", tuple(scope.params))["h"].iloc[0]
@@ -923,24 +892,12 @@ def receivables_ageing(f: Filters) -> pd.DataFrame:
 
 
 def dso_trend(f: Filters) -> tuple[pd.DataFrame, list[str]]:
+    """Firm-level DSO per month; the mart has no dimensions, so every active filter is reported as ignored."""
     d = Table("dso_monthly")
-    clause = Clause()
-    ignored = [dim for dim, v in f.by_dimension().items() if v and not (dim == "entity_id" and d.has("entity_id"))]
-    if f.entities and d.has("entity_id"):
-        clause.sql, clause.params = f" and list_contains(?, {d.c('entity_id')})", [list(f.entities)]
-    receivables = d.c("receivables") if d.has("receivables") else "null"
-    if d.has("entity_id") and not f.entities:
-        # Firm-wide DSO = total receivables / total trailing billings, not an average of entity DSOs.
-        frame = query(
-            f"select cast({d.c('month')} as date) as month, sum({receivables})::double as receivables, "
-            f"(sum({receivables}) / nullif(sum({receivables} / nullif({d.c('dso')}, 0)), 0))::double as dso "
-            f"from {d.ref} group by 1 order by 1")
-    else:
-        frame = query(
-            f"select cast({d.c('month')} as date) as month, sum({receivables})::double as receivables, "
-            f"(case when count(*) = 1 then max({d.c('dso')}) else sum({receivables}) / "
-            f"nullif(sum({receivables} / nullif({d.c('dso')}, 0)), 0) end)::double as dso "
-            f"from {d.ref} where true{clause.sql} group by 1 order by 1", tuple(clause.params))
+    ignored = [dim for dim, values in f.by_dimension().items() if values]
+    frame = query(
+        f"select cast({d.c('month')} as date) as month, {d.c('receivables')}::double as receivables, "
+        f"{d.c('dso')}::double as dso from {d.ref} order by 1")
     return frame, ignored
 
 
@@ -952,8 +909,7 @@ def utilization_summary(f: Filters, start: dt.date, end: dt.date) -> tuple[dict,
     """Billable utilization over weeks starting in [start, end]: billable / capacity, and capacity-weighted target."""
     u = Table("utilization")
     scope = _employee_clause(u.c("employee_id", "u"), f)
-    target = f"sum({u.c('target', 'u')} * {u.c('capacity', 'u')}) / nullif(sum({u.c('capacity', 'u')}), 0)" \
-        if u.has("target") else "null"
+    target = f"sum({u.c('target', 'u')} * {u.c('capacity', 'u')}) / nullif(sum({u.c('capacity', 'u')}), 0)"
     row = query(
         f"select sum({u.c('billable', 'u')})::double as billable, sum({u.c('capacity', 'u')})::double as capacity, "
         f"({target})::double as target from {u.ref} u where {u.c('week', 'u')} between ? and ?{scope.sql}",
@@ -977,16 +933,14 @@ def utilization_by_practice_week(f: Filters, start: dt.date, end: dt.date) -> tu
     u = Table("utilization")
     e = Table("dim_employee")
     scope = _employee_clause(u.c("employee_id", "u"), f)
-    planned = f"sum({u.c('planned', 'u')})" if u.has("planned") else "null"
-    bench = f"sum({u.c('bench', 'u')})" if u.has("bench") else "null"
     # Capacity no assignment covers, per person and week: the bench ahead (the mart's bench_hours is
     # capacity minus hours actually billed, which is all of capacity in future weeks).
-    unassigned = (f"sum(greatest({u.c('capacity', 'u')} - coalesce({u.c('planned', 'u')}, 0), 0))"
-                  if u.has("planned") else "null")
+    unassigned = f"sum(greatest({u.c('capacity', 'u')} - coalesce({u.c('planned', 'u')}, 0), 0))"
     frame = query(
         f"select cast({u.c('week', 'u')} as date) as week, coalesce({e.c('practice', 'e')}, '(none)') as practice, "
         f"sum({u.c('capacity', 'u')})::double as capacity, sum({u.c('billable', 'u')})::double as billable, "
-        f"{planned}::double as planned, {bench}::double as bench, {unassigned}::double as unassigned "
+        f"sum({u.c('planned', 'u')})::double as planned, sum({u.c('bench', 'u')})::double as bench, "
+        f"{unassigned}::double as unassigned "
         f"from {u.ref} u "
         f"left join {e.ref} e on e.{e.c('employee_id')} = u.{u.c('employee_id')} "
         f"where {u.c('week', 'u')} between ? and ?{scope.sql} group by 1, 2 order by 1, 2",
@@ -1012,10 +966,9 @@ def top_risks(f: Filters, limit: int = 10) -> pd.DataFrame:
     if has_table("project_financials"):
         pf = Table("project_financials")
         scope = _project_clause(pf.c("project_id", "pf"), f)
-        loss = (f"greatest(0, -{pf.c('margin_at_completion', 'pf')})" if pf.has("margin_at_completion") else "0")
-        flag = f"coalesce({pf.c('is_loss_contract', 'pf')}, false)" if pf.has("is_loss_contract") else "false"
-        overdue = (f"coalesce({pf.c('overdue_milestone_amount', 'pf')}, 0)"
-                   if pf.has("overdue_milestone_amount") else "0")
+        loss = f"greatest(0, -{pf.c('margin_at_completion', 'pf')})"
+        flag = f"coalesce({pf.c('is_loss_contract', 'pf')}, false)"
+        overdue = f"coalesce({pf.c('overdue_milestone_amount', 'pf')}, 0)"
         frames.append(query(
             f"select {pf.c('project_id', 'pf')} as project_id, (case when {flag} then {loss} else 0 end)::double "
             f"as expected_loss, {overdue}::double as overdue_milestones, {flag} as loss_contract "
@@ -1040,8 +993,9 @@ def top_risks(f: Filters, limit: int = 10) -> pd.DataFrame:
 
 
 def tracks_overdue_milestones() -> bool:
-    """Whether the project financials carry overdue milestone amounts (else the risk table hides the column)."""
-    return has_table("project_financials") and Table("project_financials").has("overdue_milestone_amount")
+    """Whether the warehouse has project financials, the source of overdue milestone amounts (else the risk
+    table hides the column)."""
+    return has_table("project_financials")
 
 
 def _risk_reason(row) -> str:
@@ -1062,32 +1016,20 @@ def _risk_reason(row) -> str:
 # --------------------------------------------------------------------------------------------------
 
 def backtest_metrics() -> pd.DataFrame:
-    """Backtest metrics in long form: method, level, horizon, metric, value."""
+    """Backtest metrics in long form: method, level, horizon, metric, value (of the latest backtest)."""
     b = Table("backtest")
-    level = b.c("level") if b.has("level") else "'firm'"
     latest = ""
-    if b.has("run_id") and has_table("runs") and Table("runs").has("created_at"):
+    if has_table("runs"):
         r = Table("runs")
         # Only the latest backtest: older ones scored other windows or older code.
         latest = (f" where {b.c('run_id')} = (select b2.{b.c('run_id')} from {b.ref} b2 left join {r.ref} r2 "
                   f"on r2.{r.c('run_id')} = b2.{b.c('run_id')} order by r2.{r.c('created_at')} desc nulls last, "
                   f"b2.{b.c('run_id')} desc limit 1)")
-    if b.has("metric") and b.has("value"):
-        # Practice-level rows are averaged over the practices.
-        return query(
-            f"select {b.c('method')} as method, {level} as level, {b.c('horizon')} as horizon, "
-            f"lower({b.c('metric')}) as metric, avg({b.c('value')})::double as value from {b.ref}{latest} "
-            f"group by all order by 1, 2, 3, 4")
-    # Wide form: one column per metric.
-    schema, name, _ = TABLES["backtest"]
-    metric_cols = [c for c in catalog()[(schema, name)]
-                   if c.lower() in ("wape", "bias", "mase", "coverage_80", "coverage", "interval_coverage", "brier")]
-    if not metric_cols:
-        raise DataUnavailable("forecast.backtest_metrics has neither metric/value columns nor metric columns")
-    unpivot = " union all ".join(
-        f"select {b.c('method')} as method, {level} as level, {b.c('horizon')} as horizon, "
-        f"'{c.lower()}' as metric, avg({_q(c)})::double as value from {b.ref} group by all" for c in metric_cols)
-    return query(f"select * from ({unpivot}) order by 1, 2, 3, 4")
+    # Practice-level rows are averaged over the practices.
+    return query(
+        f"select {b.c('method')} as method, {b.c('level')} as level, {b.c('horizon')} as horizon, "
+        f"lower({b.c('metric')}) as metric, avg({b.c('value')})::double as value from {b.ref}{latest} "
+        f"group by all order by 1, 2, 3, 4")
 
 
 def calibration_bins(run_id: str | None = None) -> pd.DataFrame:
@@ -1095,11 +1037,10 @@ def calibration_bins(run_id: str | None = None) -> pd.DataFrame:
     timestamp, so the greatest is the latest); older backtests scored other windows or older code.
     `run_id` is accepted for symmetry with the other queries: backtests have their own run ids."""
     c = Table("calibration")
-    where = f" where {c.c('run_id')} = (select max({c.c('run_id')}) from {c.ref})" if c.has("run_id") else ""
-    count = f"sum({c.c('count')})" if c.has("count") else "null"
     return query(
         f"select {c.c('source')} as source, avg({c.c('predicted')})::double as predicted, "
-        f"avg({c.c('observed')})::double as observed, {count} as opportunities from {c.ref}{where} "
+        f"avg({c.c('observed')})::double as observed, sum({c.c('count')}) as opportunities from {c.ref} "
+        f"where {c.c('run_id')} = (select max({c.c('run_id')}) from {c.ref}) "
         f"group by {c.c('source')}, {c.c('bin')} order by 1, 2")
 
 
@@ -1137,8 +1078,7 @@ def quarantine_summary() -> pd.DataFrame:
 def source_freshness() -> pd.DataFrame:
     """Per source entity: when it was last loaded and how many rows, from ops.load_log."""
     l = Table("load_log")  # noqa: E741
-    rows = f"sum({l.c('rows')})" if l.has("rows") else "null"
-    quarantined = f"sum({l.c('rows_quarantined')})" if l.has("rows_quarantined") else "null"
+    rows, quarantined = f"sum({l.c('rows')})", f"sum({l.c('rows_quarantined')})"
     frame = query(
         f"with last as (select {l.c('entity')} as entity, max({l.c('loaded_at')}) as last_loaded_at "
         f"from {l.ref} group by 1) select last.entity, last.last_loaded_at, {rows} as rows_in_last_load, "
@@ -1187,8 +1127,6 @@ def labels(dim: str) -> dict[str, str]:
     if key is None or not has_table(key):
         return {}
     t = Table(key)
-    if not t.has(name):
-        return {}
     frame = query(f"select {t.c(dim)} as id, {t.c(name)} as label from {t.ref}")
     return dict(zip(frame["id"], frame["label"], strict=True))
 

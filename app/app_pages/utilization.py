@@ -61,26 +61,25 @@ def tiles() -> None:
         st.caption(f"of {hours(capacity)} capacity")
 
 
+def heatmap(title: str, start: dt.date, end: dt.date, measure: str, columns: list[str], empty: str) -> None:
+    st.subheader(title)
+    frame, _ = data.utilization_by_practice_week(filters, start, end)
+    if frame.empty:
+        ui.empty_state(empty)
+        return
+    figure = charts.heatmap(frame, "week", "practice", measure, zmid=target())
+    ui.chart_with_table(figure, frame[["week", "practice", *columns, measure]], f"{title.lower()} by practice and week",
+                        CONFIG)
+
+
 def heatmaps() -> None:
     left, right = st.columns(2)
     with left:
-        st.subheader("Actual billable utilization")
-        past, _ = data.utilization_by_practice_week(filters, past_start, past_end)
-        if past.empty:
-            ui.empty_state("no time recorded in the last 12 weeks for the chosen filters")
-        else:
-            figure = charts.heatmap(past, "week", "practice", "utilization", zmid=target())
-            ui.chart_with_table(figure, past[["week", "practice", "capacity", "billable", "utilization"]],
-                                "actual utilization by practice and week", CONFIG)
+        heatmap("Actual billable utilization", past_start, past_end, "utilization", ["capacity", "billable"],
+                "no time recorded in the last 12 weeks for the chosen filters")
     with right:
-        st.subheader("Planned billable utilization")
-        future, _ = data.utilization_by_practice_week(filters, next_start, next_end)
-        if future.empty:
-            ui.empty_state("no capacity or plan in the next 12 weeks for the chosen filters")
-        else:
-            figure = charts.heatmap(future, "week", "practice", "planned_utilization", zmid=target())
-            ui.chart_with_table(figure, future[["week", "practice", "capacity", "planned", "planned_utilization"]],
-                                "planned utilization by practice and week", CONFIG)
+        heatmap("Planned billable utilization", next_start, next_end, "planned_utilization", ["capacity", "planned"],
+                "no capacity or plan in the next 12 weeks for the chosen filters")
 
 
 def capacity_demand() -> None:

@@ -80,7 +80,7 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
         for region in REGIONS:
             for m in months(dt.date(2025, 1, 1), dt.date(2026, 12, 1)):
                 targets.append((practice, region, m, round(rng.uniform(140_000, 220_000), 2)))
-    targets = pd.DataFrame(targets, columns=["practice", "region", "month_start", "target_revenue"])
+    targets = pd.DataFrame(targets, columns=["practice", "region", "month_start", "target_amount"])
 
     financials = projects[["project_id"]].copy()
     financials["as_of_date"] = AS_OF
@@ -95,6 +95,9 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
     financials["fx_rate_to_reporting"] = [1.1 if i % 3 == 0 else 1.0 for i in range(n_projects)]
     financials["overdue_milestone_amount"] = [round(rng.uniform(20_000, 120_000), 2) if b == "milestone" else 0.0
                                               for b in projects.billing_type]
+    financials["contract_value_reporting"] = (financials["contract_value"] * financials["fx_rate_to_reporting"]).round(2)
+    financials["estimate_at_completion_reporting"] = (
+        financials["estimate_at_completion"] * financials["fx_rate_to_reporting"]).round(2)
 
     # Like the real mart: amounts in the project currency, with the month's rate to the reporting currency.
     fx = {p.project_id: (1.1 if i % 3 == 0 else 1.0) for i, p in enumerate(projects.itertuples())}
@@ -188,7 +191,8 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
 
     tables = {
         "marts.dim_entity": entities, "marts.dim_customer": customers,
-        "marts.dim_project": projects, "marts.dim_employee": employees,
+        "marts.dim_project": projects.drop(columns="customer_region"),  # like the mart: no region
+        "marts.dim_employee": employees,
         "marts.mart_revenue_monthly": revenue, "marts.mart_revenue_vs_target": targets,
         "marts.mart_project_financials": financials, "marts.mart_unbilled_exposure": unbilled,
         "marts.mart_receivables": receivables, "marts.mart_dso_monthly": dso,

@@ -66,11 +66,11 @@ def test_overview_headline_figures_equal_sql_on_the_marts(sql):
         sql(UNBILLED_SQL, [ALL_PRACTICES]), abs=1)
     assert percent_value(metric(at, "Utilization, last 4 weeks").value) == pytest.approx(
         sql(UTILIZATION_SQL, [ALL_PRACTICES]), abs=0.0005)
-    target = sql("select sum(target_revenue) from marts.mart_revenue_vs_target "
+    target = sql("select sum(target_amount) from marts.mart_revenue_vs_target "
                  "where month_start between date '2026-01-01' and date '2026-10-01'")
     ytd = sql(YTD_SQL, [ALL_PRACTICES])
     assert metric(at, "Revenue year to date").delta == f"{(ytd - target) / target:+.1%} vs target"
-    year_target = sql("select sum(target_revenue) from marts.mart_revenue_vs_target where year(month_start) = 2026")
+    year_target = sql("select sum(target_amount) from marts.mart_revenue_vs_target where year(month_start) = 2026")
     outlook = sql(OUTLOOK_P50_SQL, [LATEST_RUN, ALL_PRACTICES])
     assert metric(at, "Full-year 2026 outlook").delta == f"{(outlook - year_target) / year_target:+.1%} vs full-year target"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.schema import DUCKDB_TYPES, TYPE_WORDS
+from ingest.schema import TYPE_WORDS
 from wipcast import contract as c
 
 
@@ -31,7 +31,7 @@ def parse_expr(col: c.Column, source_type: str | None) -> str:
     `source_type` is the DuckDB type of the column as read (VARCHAR for every CSV column),
     None when the (opt) column is absent from the file.
     """
-    target = DUCKDB_TYPES[col.type]
+    target = c.WAREHOUSE_TYPES[col.type]
     if source_type is None:
         return f"CAST(NULL AS {target})"
     if source_type == "VARCHAR":

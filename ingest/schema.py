@@ -1,6 +1,6 @@
-"""The contract's logical types expressed for Arrow, DuckDB and dlt.
+"""The contract's logical types expressed for Arrow and dlt (DuckDB's are wipcast.contract.WAREHOUSE_TYPES).
 
-One table per concern keeps the three in step: a validated entity leaves DuckDB in the
+One table per concern keeps them in step: a validated entity leaves DuckDB in the
 Arrow schema below, and dlt is told the same types as column hints so the raw tables get
 the contract's warehouse types (DECIMAL(18,4), DATE, TIMESTAMP WITH TIME ZONE, ...).
 """
@@ -25,8 +25,6 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     c.INTEGER: pa.int64(),
     c.BOOLEAN: pa.bool_(),
 }
-
-DUCKDB_TYPES: dict[str, str] = dict(c.WAREHOUSE_TYPES)
 
 DLT_TYPES: dict[str, dict] = {
     c.STRING: {"data_type": "text"},

@@ -26,7 +26,7 @@ try:  # typer >= 0.20 vendors click; older releases use click itself
 except ImportError:  # pragma: no cover
     from click import ClickException
 
-from wipcast.errors import WipcastError
+from wipcast.errors import InputError, WipcastError
 from wipcast.runlog import logged_step
 from wipcast.settings import Settings, load_settings
 from wipcast.warehouse import new_run_id
@@ -94,6 +94,20 @@ def _progress() -> Iterator[Callable[[str, float, float], None]]:
 # ---------------------------------------------------------------- steps
 
 
+def _require_input_folder(folder: Path, flag: str) -> None:
+    """Checked before the run log is touched, so a mistyped folder writes nothing."""
+    if not folder.is_dir():
+        raise InputError(f"input folder {folder} ({flag}) does not exist or is not a folder",
+                         "pass the folder holding the canonical CSV or Parquet files")
+
+
+def _require_work_db(settings: Settings, what: str) -> None:
+    """Steps after ingest need the working warehouse; checked before logged_step would create an empty one."""
+    if not settings.work_db.exists():
+        raise WipcastError(f"{what}: no working warehouse at {settings.work_db}",
+                           "load data first with `wipcast ingest files DIR` or `wipcast run`")
+
+
 def _step_ingest(settings: Settings, run_id: str, folder: Path) -> None:
     from ingest.files import ingest_files
 
@@ -105,6 +119,7 @@ def _step_ingest(settings: Settings, run_id: str, folder: Path) -> None:
 
 
 def _print_ingest(result) -> None:
+    """Per-file counts as a table, then the ingest's own summary (totals, quarantine reasons, absent files)."""
     table = Table(title="Ingest", show_edge=False)
     for col in ("entity", "read", "loaded", "quarantined"):
         table.add_column(col, justify="left" if col == "entity" else "right")
@@ -112,21 +127,14 @@ def _print_ingest(result) -> None:
         if counts.source_file:
             table.add_row(entity, f"{counts.rows_read:,}", f"{counts.rows_loaded:,}", f"{counts.rows_quarantined:,}")
     out.print(table)
-    for name in result.absent_optional:
-        out.print(f"{name}: optional file absent; the table is kept (empty if never loaded)")
-    if result.quarantined:
-        q = Table(title="Quarantined rows (see ops.quarantine)", show_edge=False)
-        q.add_column("entity")
-        q.add_column("reason")
-        q.add_column("rows", justify="right")
-        for (entity, reason), n in sorted(result.quarantined.items()):
-            q.add_row(entity, reason, f"{n:,}")
-        out.print(q)
+    for line in result.summary_lines():
+        out.print(line, highlight=False, soft_wrap=True)
 
 
 def _step_transform(settings: Settings, run_id: str) -> None:
     from wipcast.transform import dbt_build
 
+    _require_work_db(settings, "nothing to transform")
     with logged_step(settings, run_id, "transform") as record, _progress() as progress:
         output = dbt_build(settings, progress=progress)
         done = [line for line in output.splitlines() if "Done." in line]
@@ -139,6 +147,7 @@ def _step_transform(settings: Settings, run_id: str) -> None:
 def _step_forecast(settings: Settings, run_id: str, as_of, horizon: int, draws: int, seed) -> None:
     import forecasting
 
+    _require_work_db(settings, "nothing to forecast from")
     with logged_step(settings, run_id, "forecast") as record, _progress() as progress:
         summary = forecasting.run_forecast(settings, run_id, as_of=as_of, horizon=horizon, draws=draws, seed=seed, progress=progress)
         rows = summary.get("rows") if isinstance(summary, dict) else None
@@ -153,8 +162,7 @@ def _step_forecast(settings: Settings, run_id: str, as_of, horizon: int, draws: 
 def _step_publish(settings: Settings, run_id: str) -> None:
     from wipcast.publish import publish
 
-    if not settings.work_db.exists():
-        raise WipcastError(f"nothing to publish: no working warehouse at {settings.work_db}", "run `wipcast run` first")
+    _require_work_db(settings, "nothing to publish")
     with logged_step(settings, run_id, "publish"):
         target = publish(settings, run_id)
     out.print(f"[green]published[/green] {target}")
@@ -174,9 +182,10 @@ def demo_generate(
 ) -> None:
     """Write a simulated professional-services firm in the canonical contract."""
     from wipcast import demo
+    from wipcast.demo.generate import FORMATS
 
-    if fmt not in ("parquet", "csv"):
-        raise typer.BadParameter(f"{fmt!r} is not a format; use parquet or csv", param_hint="--format")
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"{fmt!r} is not a format; use {' or '.join(FORMATS)}", param_hint="--format")
     day = _parse_date(as_of, "--as-of")
     with _progress() as progress:
         summary = demo.generate(out_dir, employees=employees, months=months, as_of=day, seed=seed, fmt=fmt, progress=progress)
@@ -187,6 +196,7 @@ def demo_generate(
 @ingest_app.command("files")
 def ingest_files_cmd(folder: Path = typer.Argument(..., help="Folder of canonical CSV or Parquet files.")) -> None:
     """Validate and load a folder of canonical files into raw_canonical (merge on primary keys)."""
+    _require_input_folder(folder, "FOLDER")
     settings = _settings()
     _step_ingest(settings, new_run_id(), folder)
 
@@ -228,6 +238,7 @@ def backtest(
     if first > last:
         raise typer.BadParameter(f"{start} is after {end}", param_hint="--from")
     settings = _settings()
+    _require_work_db(settings, "nothing to backtest")
     run_id = new_run_id()
     with logged_step(settings, run_id, "backtest"), _progress() as progress:
         summary = forecasting.run_backtest(settings, run_id, first, last, progress=progress)
@@ -251,6 +262,7 @@ def run(
     """Ingest, transform, forecast and publish, in order; the published warehouse changes only if all succeed."""
     day = _parse_date(as_of, "--as-of")
     settings = _settings(input_dir=input_dir, as_of=day)
+    _require_input_folder(settings.input_dir, "--input" if input_dir else "input_dir setting; pass --input")
     run_id = new_run_id()
     out.print(f"run {run_id}: warehouse {settings.warehouse_dir}")
     _step_ingest(settings, run_id, settings.input_dir)
@@ -260,7 +272,7 @@ def run(
 
 
 @app.command("app")
-def app_cmd(port: int = typer.Option(8501, "--port", help="Port to serve the dashboard on.")) -> None:
+def app_cmd(port: int = typer.Option(8501, "--port", min=1, max=65535, help="Port to serve the dashboard on.")) -> None:
     """Serve the dashboard (reads the published warehouse only)."""
     settings = _settings()
     env = dict(os.environ, WIPCAST_WAREHOUSE_DIR=str(settings.warehouse_dir))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import time
 from collections.abc import Iterator
 
 import duckdb
 
+from wipcast.errors import WipcastError
 from wipcast.settings import Settings
 from wipcast.warehouse import work_connection
 
@@ -43,7 +45,11 @@ class StepRecord:
 
 @contextlib.contextmanager
 def logged_step(settings: Settings, run_id: str, step: str) -> Iterator[StepRecord]:
-    """Record a step as running, then success or failed. The connection is not held while the step runs."""
+    """Record a step as running, then success or failed. The connection is not held while the step runs.
+
+    Closing the row is retried (another wipcast step may hold the file for a moment); if it still
+    cannot be written, a failed step raises its own error with a note, never the logging error.
+    """
     started = _now()
     with work_connection(settings) as con:
         ensure_run_log(con)
@@ -54,16 +60,29 @@ def logged_step(settings: Settings, run_id: str, step: str) -> Iterator[StepReco
     try:
         yield record
     except BaseException as exc:
-        _finish(settings, run_id, step, started, "failed", record.rows, str(exc)[:2000] or type(exc).__name__)
+        try:
+            _finish(settings, run_id, step, started, "failed", record.rows, str(exc)[:2000] or type(exc).__name__)
+        except Exception as log_exc:  # the step's own error is the one the user must see
+            exc.add_note(f"ops.run_log could not record step {step} of run {run_id} as failed: {log_exc}")
         raise
     _finish(settings, run_id, step, started, "success", record.rows, record.message)
 
 
+FINISH_ATTEMPTS = 5
+
+
 def _finish(settings, run_id, step, started, status, rows, message) -> None:
-    with work_connection(settings) as con:
-        ensure_run_log(con)
-        con.execute(
-            "update ops.run_log set finished_at = ?, status = ?, rows = ?, message = ? "
-            "where run_id = ? and step = ? and started_at = ?",
-            [_now(), status, rows, message, run_id, step, started],
-        )
+    for attempt in range(FINISH_ATTEMPTS):
+        try:
+            with work_connection(settings) as con:
+                ensure_run_log(con)
+                con.execute(
+                    "update ops.run_log set finished_at = ?, status = ?, rows = ?, message = ? "
+                    "where run_id = ? and step = ? and started_at = ?",
+                    [_now(), status, rows, message, run_id, step, started],
+                )
+            return
+        except WipcastError:  # the file is locked by another process: wait and retry
+            if attempt == FINISH_ATTEMPTS - 1:
+                raise
+            time.sleep(0.1 * 2**attempt)

@@ -1,25 +1,60 @@
 # Two commands from a fresh clone: `make demo` and `make test`. Everything else is a step of those.
 SHELL := /bin/bash
-PYTHON ?= python3
+# The newest interpreter >= 3.11 on PATH (a pyenv shim that cannot run counts as absent); PYTHON=... overrides.
+ifndef PYTHON
+PYTHON := $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	if $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then \
+	$$p -c 'import sys; print(sys.executable)'; break; fi; done)
+endif
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.synced
 DEMO_DIR := data/demo
 DEMO_ARGS ?= --employees 150 --months 30 --as-of 2026-10-31 --seed 7
 BACKTEST_FROM ?= 2025-11
 BACKTEST_TO ?= 2026-09
 CHROMIUM := /usr/bin/chromium
+# uv must never fetch an interpreter of its own: only the package index is reachable.
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup build demo test test-fast chromium clean bench
+.PHONY: setup lock build demo test test-fast lint format chromium clean bench python
+
+python:
+	@test -n "$(PYTHON)" || { echo "wipcast needs Python 3.11 or newer: none of python3.13, python3.12, python3.11, python3 on PATH is"; exit 1; }
+	@echo "using $$($(PYTHON) -c 'import sys; print("Python", sys.version.split()[0], "at", sys.executable)')"
+
+# uv itself comes from PyPI into a bootstrap folder (pip --target; a venv where pip refuses --target).
+$(UV):
+	@$(MAKE) -s python
+	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS)/uv 'uv==$(UV_VERSION)' 2>/dev/null \
+		|| { $(PYTHON) -m venv $(TOOLS)/uv && $(TOOLS)/uv/bin/pip install --quiet 'uv==$(UV_VERSION)'; }
+	@test -x $(UV) || { echo "could not install uv $(UV_VERSION) into $(TOOLS)/uv"; exit 1; }
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "wipcast needs Python 3.11 (found %s)" % sys.version.split()[0]'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+# uv.lock pins every package; --frozen refuses to install anything the lock does not say.
+$(STAMP): uv.lock pyproject.toml | $(UV)
+	@$(MAKE) -s python
+	$(UV) sync --frozen --quiet --python $(PYTHON)
 	@touch $(STAMP)
+
+# Regenerate uv.lock after changing the ranges in pyproject.toml.
+lock: | $(UV)
+	$(UV) lock --python $(PYTHON)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/sqlfluff lint dbt_project --processes 2
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix dbt_project --processes 2
 
 # Generate the demo firm, ingest, dbt build, forecast, backtest (forecast history), publish.
 build: setup
@@ -39,10 +74,10 @@ chromium:
 	fi
 	@test -x $(CHROMIUM) || { echo "chromium could not be installed at $(CHROMIUM)"; exit 1; }
 
-test: setup chromium
+test: lint chromium
 	$(BIN)/pytest -n 2 --dist loadfile
 
-# Quick loop while developing: no browser, no end-to-end build.
+# Quick loop while developing: no browser, no end-to-end build, no linters.
 test-fast: setup
 	$(BIN)/pytest -n 2 -m "not browser and not slow"
 

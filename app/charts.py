@@ -25,10 +25,18 @@ COMPONENT_LABELS = {
     "pipeline": "Pipeline",
     "unplanned": "Unplanned",
 }
-EXPOSURE_COLORS = {"approved_unbilled": "#2f6fb5", "pending_approval": "#8fbce6", "at_risk": "#d9534f",
-                   "contract_asset": "#5cb85c"}
-EXPOSURE_LABELS = {"approved_unbilled": "Approved, unbilled", "pending_approval": "Pending approval",
-                   "at_risk": "At risk", "contract_asset": "Contract asset (fixed fee etc.)"}
+EXPOSURE_COLORS = {
+    "approved_unbilled": "#2f6fb5",
+    "pending_approval": "#8fbce6",
+    "at_risk": "#d9534f",
+    "contract_asset": "#5cb85c",
+}
+EXPOSURE_LABELS = {
+    "approved_unbilled": "Approved, unbilled",
+    "pending_approval": "Pending approval",
+    "at_risk": "At risk",
+    "contract_asset": "Contract asset (fixed fee etc.)",
+}
 
 
 def _money_axis(fig: go.Figure, currency: str, axis: str = "yaxis") -> None:
@@ -43,8 +51,12 @@ def monthly_axis(fig: go.Figure) -> go.Figure:
 
 
 def _layout(fig: go.Figure, height: int = 380) -> go.Figure:
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend={"orientation": "h", "y": -0.15},
-                      hovermode="x unified")  # colours and fonts come from Streamlit's plotly theme
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "y": -0.15},
+        hovermode="x unified",
+    )  # colours and fonts come from Streamlit's plotly theme
     return fig
 
 
@@ -55,33 +67,72 @@ def fan_chart(components: pd.DataFrame, quantiles: pd.DataFrame | None, currency
         part = components[components["component"] == component]
         if part.empty:
             continue
-        fig.add_bar(x=part["month"], y=part["mean"], name=COMPONENT_LABELS[component],
-                    marker_color=COMPONENT_COLORS[component],
-                    hovertemplate="%{y:,.0f}")
+        fig.add_bar(
+            x=part["month"],
+            y=part["mean"],
+            name=COMPONENT_LABELS[component],
+            marker_color=COMPONENT_COLORS[component],
+            hovertemplate="%{y:,.0f}",
+        )
     if quantiles is not None and not quantiles.empty:
-        fig.add_scatter(x=quantiles["month"], y=quantiles["p90"], mode="lines", line={"width": 0}, name="p90",
-                        showlegend=False, hovertemplate="p90 %{y:,.0f}")
-        fig.add_scatter(x=quantiles["month"], y=quantiles["p10"], mode="lines", line={"width": 0}, fill="tonexty",
-                        fillcolor="rgba(31,59,115,0.15)", name="p10-p90 range", hovertemplate="p10 %{y:,.0f}")
-        fig.add_scatter(x=quantiles["month"], y=quantiles["p50"], mode="lines+markers", name="p50",
-                        line={"color": "#111111", "width": 2}, hovertemplate="p50 %{y:,.0f}")
+        fig.add_scatter(
+            x=quantiles["month"],
+            y=quantiles["p90"],
+            mode="lines",
+            line={"width": 0},
+            name="p90",
+            showlegend=False,
+            hovertemplate="p90 %{y:,.0f}",
+        )
+        fig.add_scatter(
+            x=quantiles["month"],
+            y=quantiles["p10"],
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor="rgba(31,59,115,0.15)",
+            name="p10-p90 range",
+            hovertemplate="p10 %{y:,.0f}",
+        )
+        fig.add_scatter(
+            x=quantiles["month"],
+            y=quantiles["p50"],
+            mode="lines+markers",
+            name="p50",
+            line={"color": "#111111", "width": 2},
+            hovertemplate="p50 %{y:,.0f}",
+        )
     fig.update_layout(barmode="stack", title=title)
     _money_axis(fig, currency)
     return _layout(fig)
 
 
-def stacked_bars(frame: pd.DataFrame, x: str, series: dict[str, str], colors: dict[str, str], currency: str,
-                 horizontal: bool = False, title: str = "") -> go.Figure:
+def stacked_bars(
+    frame: pd.DataFrame,
+    x: str,
+    series: dict[str, str],
+    colors: dict[str, str],
+    currency: str,
+    horizontal: bool = False,
+    title: str = "",
+) -> go.Figure:
     fig = go.Figure()
     for column, label in series.items():
         if column not in frame:
             continue
         if horizontal:
-            fig.add_bar(y=frame[x], x=frame[column], name=label, orientation="h", marker_color=colors.get(column),
-                        hovertemplate="%{x:,.0f}")
+            fig.add_bar(
+                y=frame[x],
+                x=frame[column],
+                name=label,
+                orientation="h",
+                marker_color=colors.get(column),
+                hovertemplate="%{x:,.0f}",
+            )
         else:
-            fig.add_bar(x=frame[x], y=frame[column], name=label, marker_color=colors.get(column),
-                        hovertemplate="%{y:,.0f}")
+            fig.add_bar(
+                x=frame[x], y=frame[column], name=label, marker_color=colors.get(column), hovertemplate="%{y:,.0f}"
+            )
     fig.update_layout(barmode="stack", title=title)
     _money_axis(fig, currency, "xaxis" if horizontal else "yaxis")
     if horizontal:
@@ -99,12 +150,14 @@ def grouped_lines(frame: pd.DataFrame, x: str, y: str, group: str, currency: str
     return _layout(fig)
 
 
-def actual_vs_lines(frame: pd.DataFrame, x: str, lines: dict[str, str], currency: str, title: str = "",
-                    bars: str | None = None) -> go.Figure:
+def actual_vs_lines(
+    frame: pd.DataFrame, x: str, lines: dict[str, str], currency: str, title: str = "", bars: str | None = None
+) -> go.Figure:
     fig = go.Figure()
     if bars:
-        fig.add_bar(x=frame[x], y=frame[bars], name=lines.get(bars, bars), marker_color="#2f6fb5",
-                    hovertemplate="%{y:,.0f}")
+        fig.add_bar(
+            x=frame[x], y=frame[bars], name=lines.get(bars, bars), marker_color="#2f6fb5", hovertemplate="%{y:,.0f}"
+        )
     for column, label in lines.items():
         if column == bars or column not in frame:
             continue
@@ -116,32 +169,47 @@ def actual_vs_lines(frame: pd.DataFrame, x: str, lines: dict[str, str], currency
     return _layout(fig)
 
 
-def bridge(start_label: str, start: float, steps: list[tuple[str, float]], end_label: str, end: float,
-           currency: str) -> go.Figure:
+def bridge(
+    start_label: str, start: float, steps: list[tuple[str, float]], end_label: str, end: float, currency: str
+) -> go.Figure:
     """Waterfall from one total to another through signed contributions."""
-    fig = go.Figure(go.Waterfall(
-        x=[start_label] + [label for label, _ in steps] + [end_label],
-        y=[start] + [value for _, value in steps] + [end],
-        measure=["absolute"] + ["relative"] * len(steps) + ["total"],
-        increasing={"marker": {"color": "#5cb85c"}}, decreasing={"marker": {"color": "#d9534f"}},
-        totals={"marker": {"color": "#1f3b73"}}, connector={"line": {"color": "#999999"}},
-        hovertemplate="%{y:,.0f}",
-    ))
+    fig = go.Figure(
+        go.Waterfall(
+            x=[start_label] + [label for label, _ in steps] + [end_label],
+            y=[start] + [value for _, value in steps] + [end],
+            measure=["absolute"] + ["relative"] * len(steps) + ["total"],
+            increasing={"marker": {"color": "#5cb85c"}},
+            decreasing={"marker": {"color": "#d9534f"}},
+            totals={"marker": {"color": "#1f3b73"}},
+            connector={"line": {"color": "#999999"}},
+            hovertemplate="%{y:,.0f}",
+        )
+    )
     _money_axis(fig, currency)
     fig.update_layout(showlegend=False)
     return _layout(fig)
 
 
-def heatmap(frame: pd.DataFrame, x: str, y: str, z: str, title: str = "", zmax: float = 1.2,
-            zmid: float | None = None) -> go.Figure:
+def heatmap(
+    frame: pd.DataFrame, x: str, y: str, z: str, title: str = "", zmax: float = 1.2, zmid: float | None = None
+) -> go.Figure:
     """Red below `zmid` (the utilization target when known), green above it."""
     pivot = frame.pivot_table(index=y, columns=x, values=z, aggfunc="first").sort_index(axis=1)
     columns = [c.strftime("%d %b") if hasattr(c, "strftime") else str(c) for c in pivot.columns]
-    fig = go.Figure(go.Heatmap(
-        z=pivot.values, x=columns, y=list(pivot.index), zmin=0, zmax=zmax, zmid=zmid,
-        colorscale="RdYlGn", texttemplate="%{z:.0%}", hovertemplate="%{y} week of %{x}: %{z:.1%}<extra></extra>",
-        colorbar={"tickformat": ".0%"},
-    ))
+    fig = go.Figure(
+        go.Heatmap(
+            z=pivot.values,
+            x=columns,
+            y=list(pivot.index),
+            zmin=0,
+            zmax=zmax,
+            zmid=zmid,
+            colorscale="RdYlGn",
+            texttemplate="%{z:.0%}",
+            hovertemplate="%{y} week of %{x}: %{z:.1%}<extra></extra>",
+            colorbar={"tickformat": ".0%"},
+        )
+    )
     fig.update_layout(title=title, hovermode="closest")
     return _layout(fig, height=max(260, 45 * len(pivot.index) + 120))
 
@@ -149,35 +217,56 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, z: str, title: str = "", zmax: 
 BASELINE_GREYS = ["#9e9e9e", "#bdbdbd", "#d6d6d6", "#7f7f7f", "#e0e0e0"]
 
 
-def metric_by_horizon(frame: pd.DataFrame, metric_label: str, percent_axis: bool = True,
-                      highlight: str | None = None) -> go.Figure:
+def metric_by_horizon(
+    frame: pd.DataFrame, metric_label: str, percent_axis: bool = True, highlight: str | None = None
+) -> go.Figure:
     """Grouped bars by horizon, our method in the brand colour and the baselines in greys."""
     fig = go.Figure()
     greys = iter(BASELINE_GREYS * 3)
     for method, part in frame.groupby("method", sort=True):
         color = "#1f3b73" if method == highlight else next(greys)
-        fig.add_bar(x=part["horizon"].astype(int).astype(str) + " mo", y=part["value"], name=str(method),
-                    marker_color=color)
-    fig.update_layout(barmode="group", yaxis={"tickformat": ".0%" if percent_axis else ",.2f", "title": metric_label},
-                      xaxis={"title": "Horizon"})
+        fig.add_bar(
+            x=part["horizon"].astype(int).astype(str) + " mo", y=part["value"], name=str(method), marker_color=color
+        )
+    fig.update_layout(
+        barmode="group",
+        yaxis={"tickformat": ".0%" if percent_axis else ",.2f", "title": metric_label},
+        xaxis={"title": "Horizon"},
+    )
     return _layout(fig)
 
 
 def calibration(frame: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
-    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="Perfect calibration", line={"dash": "dot", "color": "#999999"})
+    fig.add_scatter(
+        x=[0, 1], y=[0, 1], mode="lines", name="Perfect calibration", line={"dash": "dot", "color": "#999999"}
+    )
     for source, part in frame.groupby("source", sort=True):
         fig.add_scatter(x=part["predicted"], y=part["observed"], mode="lines+markers", name=str(source))
-    fig.update_layout(xaxis={"title": "Predicted win probability", "tickformat": ".0%", "range": [0, 1]},
-                      yaxis={"title": "Observed win rate", "tickformat": ".0%", "range": [0, 1]}, hovermode="closest")
+    fig.update_layout(
+        xaxis={"title": "Predicted win probability", "tickformat": ".0%", "range": [0, 1]},
+        yaxis={"title": "Observed win rate", "tickformat": ".0%", "range": [0, 1]},
+        hovermode="closest",
+    )
     return _layout(fig)
 
 
 def capacity_vs_demand(frame: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
-    fig.add_bar(x=frame["week"], y=frame["planned"], name="Planned (demand)", marker_color="#2f6fb5",
-                hovertemplate="%{y:,.0f} h")
-    fig.add_scatter(x=frame["week"], y=frame["capacity"], mode="lines+markers", name="Capacity",
-                    line={"color": "#111111"}, hovertemplate="%{y:,.0f} h")
+    fig.add_bar(
+        x=frame["week"],
+        y=frame["planned"],
+        name="Planned (demand)",
+        marker_color="#2f6fb5",
+        hovertemplate="%{y:,.0f} h",
+    )
+    fig.add_scatter(
+        x=frame["week"],
+        y=frame["capacity"],
+        mode="lines+markers",
+        name="Capacity",
+        line={"color": "#111111"},
+        hovertemplate="%{y:,.0f} h",
+    )
     fig.update_layout(yaxis={"title": "Hours", "tickformat": ",.0f"})
     return _layout(fig)

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from wipcast.settings import load_settings
-
 from app.warehouse_access import (
     BUILD_HINT,
     WarehouseBusy,
@@ -29,6 +27,7 @@ from app.warehouse_access import (
     published_path,
     query,
 )
+from wipcast.settings import load_settings
 
 __all__ = ["BUILD_HINT", "WarehouseBusy", "WarehouseMissing", "DataUnavailable", "Filters", "published_path"]
 
@@ -42,178 +41,270 @@ class DataUnavailable(Exception):
 # --------------------------------------------------------------------------------------------------
 
 TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
-    "dim_entity": ("marts", "dim_entity", {
-        "entity_id": ("entity_id",),
-        "entity_name": ("entity_name",),
-    }),
-    "dim_customer": ("marts", "dim_customer", {
-        "customer_id": ("customer_id",),
-        "customer_name": ("customer_name",),
-        "region": ("region",),
-    }),
-    "dim_project": ("marts", "dim_project", {
-        "project_id": ("project_id",),
-        "project_name": ("project_name",),
-        "customer_id": ("customer_id",),
-        "entity_id": ("entity_id",),
-        "practice": ("practice",),
-        "billing_type": ("billing_type",),
-        "status": ("status",),
-        "opportunity_id": ("opportunity_id",),
-    }),
-    "dim_employee": ("marts", "dim_employee", {
-        "employee_id": ("employee_id",),
-        "practice": ("practice",),
-        "region": ("region",),
-        "entity_id": ("entity_id",),
-    }),
-    "revenue_monthly": ("marts", "mart_revenue_monthly", {
-        "project_id": ("project_id",),
-        "month": ("month_start",),
-        "earned": ("earned_revenue_reporting",),
-        "cost": ("cost_reporting",),
-        "billed": ("billed_reporting",),
-        "reporting_currency": ("reporting_currency",),
-    }),
-    "revenue_vs_target": ("marts", "mart_revenue_vs_target", {
-        "practice": ("practice",),
-        "region": ("region",),
-        "month": ("month_start",),
-        "target": ("target_amount",),
-    }),
-    "project_financials": ("marts", "mart_project_financials", {
-        "project_id": ("project_id",),
-        "as_of_date": ("as_of_date",),
-        "contract_value": ("contract_value_reporting",),
-        "remaining_planned_hours": ("remaining_planned_hours",),
-        "eac": ("estimate_at_completion_reporting",),
-        "percent_complete": ("percent_complete",),
-        "earned_to_date": ("earned_to_date_reporting",),
-        "billed_to_date": ("billed_to_date_reporting",),
-        "margin_at_completion": ("margin_at_completion_reporting",),
-        "is_loss_contract": ("is_loss_contract",),
-        "is_over_budget": ("is_over_budget",),
-        # The mart keeps overdue milestones in the project currency with the as-of month's rate alongside.
-        "overdue_milestone_amount": ("{overdue_milestone_amount} * {fx_rate_to_reporting}",),
-    }),
-    "unbilled": ("marts", "mart_unbilled_exposure", {
-        "project_id": ("project_id",),
-        "as_of_date": ("as_of_date",),
-        "bucket": ("ageing_bucket",),
-        # The mart keeps these in the project currency with the as-of month's rate alongside.
-        "approved_unbilled": ("{approved_unbilled_value} * {fx_rate_to_reporting}",),
-        "pending_approval": ("{pending_approval_value} * {fx_rate_to_reporting}",),
-        "at_risk": ("(coalesce({at_risk_after_close_value}, 0) + coalesce({over_cap_value}, 0)) * {fx_rate_to_reporting}",),
-        "contract_asset": ("{contract_asset} * {fx_rate_to_reporting}",),
-        "at_risk_hours_no_rate": ("at_risk_missing_rate_hours",),
-    }),
-    "receivables": ("marts", "mart_receivables", {
-        "invoice_id": ("invoice_id",),
-        "as_of_date": ("as_of_date",),
-        "project_id": ("project_id",),
-        "customer_id": ("customer_id",),
-        "entity_id": ("entity_id",),
-        "open_amount": ("open_amount_reporting",),
-        "days_past_due": ("days_past_due",),
-        "bucket": ("ageing_bucket",),
-    }),
-    "dso_monthly": ("marts", "mart_dso_monthly", {
-        "month": ("month_start",),
-        "receivables": ("receivables",),
-        "dso": ("dso_days",),
-    }),
-    "utilization": ("marts", "mart_utilization_weekly", {
-        "employee_id": ("employee_id",),
-        "week": ("week_start",),
-        "capacity": ("capacity_hours",),
-        "billable": ("billable_hours",),
-        "planned": ("planned_hours",),
-        "target": ("utilization_target",),
-        "bench": ("bench_hours",),
-    }),
-    "time_entries": ("marts", "fct_time_entries", {
-        "work_date": ("work_date",),
-        "project_id": ("project_id",),
-        "hours": ("hours",),
-        "billable": ("billable",),
-        "bill_value": ("bill_value_reporting",),
-    }),
-    "runs": ("forecast", "runs", {
-        "run_id": ("run_id",),
-        "as_of_date": ("as_of_date",),
-        "created_at": ("created_at",),
-        "kind": ("json_extract_string({parameters}, '$.kind')",),
-    }),
-    "forecast": ("forecast", "revenue_forecast", {
-        "run_id": ("run_id",),
-        "scenario_id": ("scenario_id",),
-        "month": ("month",),
-        "project_id": ("project_id",),
-        "opportunity_id": ("opportunity_id",),
-        "customer_id": ("customer_id",),
-        "practice": ("practice",),
-        "region": ("region",),
-        "entity_id": ("entity_id",),
-        "component": ("component",),
-        "mean": ("mean",),
-        "p10": ("p10",),
-        "p50": ("p50",),
-        "p90": ("p90",),
-    }),
-    "draws": ("forecast", "revenue_forecast_draws", {
-        "run_id": ("run_id",),
-        "scenario_id": ("scenario_id",),
-        "month": ("month",),
-        "practice": ("practice",),
-        "region": ("region",),
-        "entity_id": ("entity_id",),
-        "draw": ("draw",),
-        "value": ("value",),
-    }),
-    "backtest": ("forecast", "backtest_metrics", {
-        "method": ("method",),
-        "level": ("level",),
-        "horizon": ("horizon",),
-        "metric": ("metric",),
-        "value": ("value",),
-        "run_id": ("run_id",),
-    }),
-    "diagnostics": ("forecast", "model_diagnostics", {
-        "run_id": ("run_id",),
-        "name": ("name",),
-        "value": ("value",),
-    }),
-    "calibration": ("forecast", "win_probability_calibration", {
-        "run_id": ("run_id",),
-        "source": ("source",),
-        "bin": ("bin",),
-        "predicted": ("predicted",),
-        "observed": ("observed",),
-        "count": ("n",),
-    }),
-    "run_log": ("ops", "run_log", {
-        "run_id": ("run_id",),
-        "step": ("step",),
-        "started_at": ("started_at",),
-        "finished_at": ("finished_at",),
-        "status": ("status",),
-        "rows": ("rows",),
-        "message": ("message",),
-    }),
-    "load_log": ("ops", "load_log", {
-        "entity": ("entity",),
-        "loaded_at": ("loaded_at",),
-        "rows": ("rows_loaded",),
-        "rows_quarantined": ("rows_quarantined",),
-    }),
-    "quarantine": ("ops", "quarantine", {
-        "entity": ("entity",),
-        "reason": ("reason",),
-    }),
+    "dim_entity": (
+        "marts",
+        "dim_entity",
+        {
+            "entity_id": ("entity_id",),
+            "entity_name": ("entity_name",),
+        },
+    ),
+    "dim_customer": (
+        "marts",
+        "dim_customer",
+        {
+            "customer_id": ("customer_id",),
+            "customer_name": ("customer_name",),
+            "region": ("region",),
+        },
+    ),
+    "dim_project": (
+        "marts",
+        "dim_project",
+        {
+            "project_id": ("project_id",),
+            "project_name": ("project_name",),
+            "customer_id": ("customer_id",),
+            "entity_id": ("entity_id",),
+            "practice": ("practice",),
+            "billing_type": ("billing_type",),
+            "status": ("status",),
+            "opportunity_id": ("opportunity_id",),
+        },
+    ),
+    "dim_employee": (
+        "marts",
+        "dim_employee",
+        {
+            "employee_id": ("employee_id",),
+            "practice": ("practice",),
+            "region": ("region",),
+            "entity_id": ("entity_id",),
+        },
+    ),
+    "revenue_monthly": (
+        "marts",
+        "mart_revenue_monthly",
+        {
+            "project_id": ("project_id",),
+            "month": ("month_start",),
+            "earned": ("earned_revenue_reporting",),
+            "cost": ("cost_reporting",),
+            "billed": ("billed_reporting",),
+            "reporting_currency": ("reporting_currency",),
+        },
+    ),
+    "revenue_vs_target": (
+        "marts",
+        "mart_revenue_vs_target",
+        {
+            "practice": ("practice",),
+            "region": ("region",),
+            "month": ("month_start",),
+            "target": ("target_amount",),
+        },
+    ),
+    "project_financials": (
+        "marts",
+        "mart_project_financials",
+        {
+            "project_id": ("project_id",),
+            "as_of_date": ("as_of_date",),
+            "contract_value": ("contract_value_reporting",),
+            "remaining_planned_hours": ("remaining_planned_hours",),
+            "eac": ("estimate_at_completion_reporting",),
+            "percent_complete": ("percent_complete",),
+            "earned_to_date": ("earned_to_date_reporting",),
+            "billed_to_date": ("billed_to_date_reporting",),
+            "margin_at_completion": ("margin_at_completion_reporting",),
+            "is_loss_contract": ("is_loss_contract",),
+            "is_over_budget": ("is_over_budget",),
+            # The mart keeps overdue milestones in the project currency with the as-of month's rate alongside.
+            "overdue_milestone_amount": ("{overdue_milestone_amount} * {fx_rate_to_reporting}",),
+        },
+    ),
+    "unbilled": (
+        "marts",
+        "mart_unbilled_exposure",
+        {
+            "project_id": ("project_id",),
+            "as_of_date": ("as_of_date",),
+            "bucket": ("ageing_bucket",),
+            # The mart keeps these in the project currency with the as-of month's rate alongside.
+            "approved_unbilled": ("{approved_unbilled_value} * {fx_rate_to_reporting}",),
+            "pending_approval": ("{pending_approval_value} * {fx_rate_to_reporting}",),
+            "at_risk": (
+                "(coalesce({at_risk_after_close_value}, 0) + coalesce({over_cap_value}, 0)) * {fx_rate_to_reporting}",
+            ),
+            "contract_asset": ("{contract_asset} * {fx_rate_to_reporting}",),
+            "at_risk_hours_no_rate": ("at_risk_missing_rate_hours",),
+        },
+    ),
+    "receivables": (
+        "marts",
+        "mart_receivables",
+        {
+            "invoice_id": ("invoice_id",),
+            "as_of_date": ("as_of_date",),
+            "project_id": ("project_id",),
+            "customer_id": ("customer_id",),
+            "entity_id": ("entity_id",),
+            "open_amount": ("open_amount_reporting",),
+            "days_past_due": ("days_past_due",),
+            "bucket": ("ageing_bucket",),
+        },
+    ),
+    "dso_monthly": (
+        "marts",
+        "mart_dso_monthly",
+        {
+            "month": ("month_start",),
+            "receivables": ("receivables",),
+            "dso": ("dso_days",),
+        },
+    ),
+    "utilization": (
+        "marts",
+        "mart_utilization_weekly",
+        {
+            "employee_id": ("employee_id",),
+            "week": ("week_start",),
+            "capacity": ("capacity_hours",),
+            "billable": ("billable_hours",),
+            "planned": ("planned_hours",),
+            "target": ("utilization_target",),
+            "bench": ("bench_hours",),
+        },
+    ),
+    "time_entries": (
+        "marts",
+        "fct_time_entries",
+        {
+            "work_date": ("work_date",),
+            "project_id": ("project_id",),
+            "hours": ("hours",),
+            "billable": ("billable",),
+            "bill_value": ("bill_value_reporting",),
+        },
+    ),
+    "runs": (
+        "forecast",
+        "runs",
+        {
+            "run_id": ("run_id",),
+            "as_of_date": ("as_of_date",),
+            "created_at": ("created_at",),
+            "kind": ("json_extract_string({parameters}, '$.kind')",),
+        },
+    ),
+    "forecast": (
+        "forecast",
+        "revenue_forecast",
+        {
+            "run_id": ("run_id",),
+            "scenario_id": ("scenario_id",),
+            "month": ("month",),
+            "project_id": ("project_id",),
+            "opportunity_id": ("opportunity_id",),
+            "customer_id": ("customer_id",),
+            "practice": ("practice",),
+            "region": ("region",),
+            "entity_id": ("entity_id",),
+            "component": ("component",),
+            "mean": ("mean",),
+            "p10": ("p10",),
+            "p50": ("p50",),
+            "p90": ("p90",),
+        },
+    ),
+    "draws": (
+        "forecast",
+        "revenue_forecast_draws",
+        {
+            "run_id": ("run_id",),
+            "scenario_id": ("scenario_id",),
+            "month": ("month",),
+            "practice": ("practice",),
+            "region": ("region",),
+            "entity_id": ("entity_id",),
+            "draw": ("draw",),
+            "value": ("value",),
+        },
+    ),
+    "backtest": (
+        "forecast",
+        "backtest_metrics",
+        {
+            "method": ("method",),
+            "level": ("level",),
+            "horizon": ("horizon",),
+            "metric": ("metric",),
+            "value": ("value",),
+            "run_id": ("run_id",),
+        },
+    ),
+    "diagnostics": (
+        "forecast",
+        "model_diagnostics",
+        {
+            "run_id": ("run_id",),
+            "name": ("name",),
+            "value": ("value",),
+        },
+    ),
+    "calibration": (
+        "forecast",
+        "win_probability_calibration",
+        {
+            "run_id": ("run_id",),
+            "source": ("source",),
+            "bin": ("bin",),
+            "predicted": ("predicted",),
+            "observed": ("observed",),
+            "count": ("n",),
+        },
+    ),
+    "run_log": (
+        "ops",
+        "run_log",
+        {
+            "run_id": ("run_id",),
+            "step": ("step",),
+            "started_at": ("started_at",),
+            "finished_at": ("finished_at",),
+            "status": ("status",),
+            "rows": ("rows",),
+            "message": ("message",),
+        },
+    ),
+    "load_log": (
+        "ops",
+        "load_log",
+        {
+            "entity": ("entity",),
+            "loaded_at": ("loaded_at",),
+            "rows": ("rows_loaded",),
+            "rows_quarantined": ("rows_quarantined",),
+        },
+    ),
+    "quarantine": (
+        "ops",
+        "quarantine",
+        {
+            "entity": ("entity",),
+            "reason": ("reason",),
+        },
+    ),
 }
 
 FORECAST_COMPONENTS = (
-    "actual", "booked_time_and_materials", "booked_fixed_fee", "milestone", "retainer", "pipeline", "unplanned",
+    "actual",
+    "booked_time_and_materials",
+    "booked_fixed_fee",
+    "milestone",
+    "retainer",
+    "pipeline",
+    "unplanned",
 )
 BILLING_TYPE_COMPONENT = {
     "time_and_materials": "booked_time_and_materials",
@@ -232,8 +323,15 @@ def bucket_label(bucket) -> str:
 
 def bucket_order(label: str) -> int:
     return RECEIVABLE_BUCKETS.index(label) if label in RECEIVABLE_BUCKETS else 99
+
+
 # Dimensions a user may group the forecast by: logical name -> label. The allow-list for GROUP BY.
-FORECAST_GROUPINGS = {"practice": "Practice", "region": "Region", "customer_id": "Customer", "entity_id": "Legal entity"}
+FORECAST_GROUPINGS = {
+    "practice": "Practice",
+    "region": "Region",
+    "customer_id": "Customer",
+    "entity_id": "Legal entity",
+}
 EXPOSURE_GROUPINGS = {"customer_id": "Customer", "project_id": "Project", "entity_id": "Legal entity"}
 
 
@@ -295,6 +393,7 @@ def has_table(key: str) -> bool:
 # Filters
 # --------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Filters:
     """Global filters chosen in the sidebar. Empty tuple = no restriction."""
@@ -306,8 +405,12 @@ class Filters:
     customers: tuple[str, ...] = ()
 
     def by_dimension(self) -> dict[str, tuple[str, ...]]:
-        return {"entity_id": self.entities, "region": self.regions, "practice": self.practices,
-                "customer_id": self.customers}
+        return {
+            "entity_id": self.entities,
+            "region": self.regions,
+            "practice": self.practices,
+            "customer_id": self.customers,
+        }
 
     @property
     def any_dimension(self) -> bool:
@@ -335,8 +438,9 @@ def _direct_clause(table: Table, f: Filters, alias: str) -> Clause:
     return clause
 
 
-def _run_scope(table: Table, f: Filters, run_id: str, alias: str,
-               start: dt.date | None = None, end: dt.date | None = None) -> Clause:
+def _run_scope(
+    table: Table, f: Filters, run_id: str, alias: str, start: dt.date | None = None, end: dt.date | None = None
+) -> Clause:
     """Where-clause (without `where`) for one run's base scenario, months in [start, end] when given,
     restricted by the filters the forecast table carries; the others are reported as ignored."""
     dims = _direct_clause(table, f, alias)
@@ -367,8 +471,9 @@ def _project_clause(project_col: str, f: Filters) -> Clause:
         else:
             conditions.append(f"list_contains(?, {p.c(dim, 'fp')})")
         params.append(list(values))
-    sql = (f" and {project_col} in (select fp.{p.c('project_id')} from {p.ref} fp{join} "
-           f"where {' and '.join(conditions)})")
+    sql = (
+        f" and {project_col} in (select fp.{p.c('project_id')} from {p.ref} fp{join} where {' and '.join(conditions)})"
+    )
     return Clause(sql, params)
 
 
@@ -386,8 +491,9 @@ def _employee_clause(employee_col: str, f: Filters) -> Clause:
         conditions.append(f"list_contains(?, {e.c(dim, 'fe')})")
         clause.params.append(list(values))
     if conditions:
-        clause.sql = (f" and {employee_col} in (select fe.{e.c('employee_id')} from {e.ref} fe "
-                      f"where {' and '.join(conditions)})")
+        clause.sql = (
+            f" and {employee_col} in (select fe.{e.c('employee_id')} from {e.ref} fe where {' and '.join(conditions)})"
+        )
     return clause
 
 
@@ -395,20 +501,23 @@ def _employee_clause(employee_col: str, f: Filters) -> Clause:
 # Filter options, runs, as-of dates
 # --------------------------------------------------------------------------------------------------
 
+
 def filter_options() -> dict[str, pd.DataFrame]:
     """Choices for the sidebar: id and label per dimension."""
     options: dict[str, pd.DataFrame] = {}
     empty = pd.DataFrame({"id": pd.Series(dtype=str), "label": pd.Series(dtype=str)})
     try:
         e = Table("dim_entity")
-        options["entity_id"] = query(f"select {e.c('entity_id')} as id, {e.c('entity_name')} as label from {e.ref} "
-                                     "order by 2")
+        options["entity_id"] = query(
+            f"select {e.c('entity_id')} as id, {e.c('entity_name')} as label from {e.ref} order by 2"
+        )
     except DataUnavailable:
         options["entity_id"] = empty
     try:
         c = Table("dim_customer")
-        options["customer_id"] = query(f"select {c.c('customer_id')} as id, {c.c('customer_name')} as label "
-                                       f"from {c.ref} order by 2")
+        options["customer_id"] = query(
+            f"select {c.c('customer_id')} as id, {c.c('customer_name')} as label from {c.ref} order by 2"
+        )
     except DataUnavailable:
         options["customer_id"] = empty
     for dim in ("practice", "region"):
@@ -418,8 +527,9 @@ def filter_options() -> dict[str, pd.DataFrame]:
                 t = Table(key)
                 parts.append(f"select {t.c(dim)} as v from {t.ref}")
         if parts:
-            options[dim] = query(f"select distinct v as id, v as label from ({' union all '.join(parts)}) "
-                                 "where v is not null order by 1")
+            options[dim] = query(
+                f"select distinct v as id, v as label from ({' union all '.join(parts)}) where v is not null order by 1"
+            )
         else:
             options[dim] = empty
     return options
@@ -487,6 +597,7 @@ def last_closed_month(as_of: dt.date) -> dt.date:
 # Revenue actuals and targets
 # --------------------------------------------------------------------------------------------------
 
+
 def revenue_monthly(f: Filters, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Earned revenue, cost and billed per month in [start, end] (month starts), reporting currency."""
     r = Table("revenue_monthly")
@@ -536,14 +647,16 @@ def target_ytd(f: Filters, as_of: dt.date) -> tuple[float | None, list[str]]:
         return None, ignored
     if frame.empty:
         return None, ignored
-    weights = [month_elapsed_fraction(as_of) if pd.Timestamp(m).date() == month_start(as_of) else 1.0
-               for m in frame["month"]]
+    weights = [
+        month_elapsed_fraction(as_of) if pd.Timestamp(m).date() == month_start(as_of) else 1.0 for m in frame["month"]
+    ]
     return float((frame["target"] * weights).sum()), ignored
 
 
 # --------------------------------------------------------------------------------------------------
 # Forecast
 # --------------------------------------------------------------------------------------------------
+
 
 def forecast_by_component(f: Filters, run_id: str) -> tuple[pd.DataFrame, list[str]]:
     """Mean forecast per month and component for a run (base scenario)."""
@@ -557,9 +670,14 @@ def forecast_by_component(f: Filters, run_id: str) -> tuple[pd.DataFrame, list[s
     return frame, scope.ignored
 
 
-def forecast_quantiles(f: Filters, run_id: str, group: str | None = None,
-                       start: dt.date | None = None, end: dt.date | None = None,
-                       per_month: bool = True) -> pd.DataFrame:
+def forecast_quantiles(
+    f: Filters,
+    run_id: str,
+    group: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    per_month: bool = True,
+) -> pd.DataFrame:
     """p10/p50/p90 of summed draws (never a sum of quantiles), per month (and group) or over the window.
 
     Raises DataUnavailable when there are no draws, or when a filter or the grouping needs a dimension
@@ -569,8 +687,10 @@ def forecast_quantiles(f: Filters, run_id: str, group: str | None = None,
     scope = _run_scope(d, f, run_id, "d", start, end)
     if scope.ignored:
         raise DataUnavailable(
-            "the simulation draws are not broken down by " + ", ".join(_label(x) for x in scope.ignored)
-            + ", so the p10-p90 range cannot be computed for this filter")
+            "the simulation draws are not broken down by "
+            + ", ".join(_label(x) for x in scope.ignored)
+            + ", so the p10-p90 range cannot be computed for this filter"
+        )
     if group is not None:
         if group not in FORECAST_GROUPINGS:
             raise ValueError(f"unknown grouping {group}")
@@ -597,8 +717,15 @@ def forecast_quantiles(f: Filters, run_id: str, group: str | None = None,
     return _add_actuals(simulated, f, run_id, group, start, end, per_month)
 
 
-def _add_actuals(simulated: pd.DataFrame, f: Filters, run_id: str, group: str | None,
-                 start: dt.date | None, end: dt.date | None, per_month: bool) -> pd.DataFrame:
+def _add_actuals(
+    simulated: pd.DataFrame,
+    f: Filters,
+    run_id: str,
+    group: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    per_month: bool,
+) -> pd.DataFrame:
     """The `actual` component is deterministic and not in the draws: add it to every quantile.
 
     A constant shifts every quantile by itself, so p(actual + draws) = actual + p(draws). Months with
@@ -617,7 +744,9 @@ def _add_actuals(simulated: pd.DataFrame, f: Filters, run_id: str, group: str | 
     group_by = f" group by {', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""
     actual = query(
         f"select {select_keys}coalesce(sum({t.c('mean', 't')}), 0)::double as actual from {t.ref} t "
-        f"where {scope.sql} and {t.c('component', 't')} = 'actual'{group_by}", tuple(scope.params))
+        f"where {scope.sql} and {t.c('component', 't')} = 'actual'{group_by}",
+        tuple(scope.params),
+    )
     if not names:
         extra = float(actual["actual"].iloc[0]) if not actual.empty else 0.0
         result = simulated.copy()
@@ -640,10 +769,11 @@ def full_year_outlook(f: Filters, run_id: str, year: int) -> dict:
     """Actuals plus forecast for the calendar year: mean from the forecast, p10/p50/p90 from draws."""
     t = Table("forecast")
     scope = _run_scope(t, f, run_id, "t", dt.date(year, 1, 1), dt.date(year, 12, 31))
-    mean = query(f"select coalesce(sum({t.c('mean', 't')}), 0)::double as mean from {t.ref} t where {scope.sql}",
-                 tuple(scope.params))["mean"].iloc[0]
-    result = {"mean": float(mean), "p10": None, "p50": None, "p90": None, "range_note": None,
-              "ignored": scope.ignored}
+    mean = query(
+        f"select coalesce(sum({t.c('mean', 't')}), 0)::double as mean from {t.ref} t where {scope.sql}",
+        tuple(scope.params),
+    )["mean"].iloc[0]
+    result = {"mean": float(mean), "p10": None, "p50": None, "p90": None, "range_note": None, "ignored": scope.ignored}
     try:
         q = forecast_quantiles(f, run_id, start=dt.date(year, 1, 1), end=dt.date(year, 12, 1), per_month=False)
         if not q.empty and pd.notna(q["p50"].iloc[0]):
@@ -697,8 +827,19 @@ def project_inputs(project_id: str) -> dict:
     inputs: dict = {}
     if has_table("project_financials"):
         pf = Table("project_financials")
-        wanted = [k for k in ("contract_value", "remaining_planned_hours", "eac", "percent_complete",
-                              "earned_to_date", "billed_to_date", "margin_at_completion") if pf.has(k)]
+        wanted = [
+            k
+            for k in (
+                "contract_value",
+                "remaining_planned_hours",
+                "eac",
+                "percent_complete",
+                "earned_to_date",
+                "billed_to_date",
+                "margin_at_completion",
+            )
+            if pf.has(k)
+        ]
         if wanted:
             row = query(
                 f"select {', '.join(f'{pf.c(k)} as {k}' for k in wanted)} from {pf.ref} where {pf.c('project_id')} = ?",
@@ -709,8 +850,10 @@ def project_inputs(project_id: str) -> dict:
     if has_table("dim_project"):
         p = Table("dim_project")
         wanted = [k for k in ("project_name", "billing_type", "status", "practice") if p.has(k)]
-        row = query(f"select {', '.join(f'{p.c(k)} as {k}' for k in wanted)} from {p.ref} "
-                    f"where {p.c('project_id')} = ?", (project_id,))
+        row = query(
+            f"select {', '.join(f'{p.c(k)} as {k}' for k in wanted)} from {p.ref} where {p.c('project_id')} = ?",
+            (project_id,),
+        )
         if not row.empty:
             inputs.update({k: row[k].iloc[0] for k in wanted})
     return inputs
@@ -724,7 +867,8 @@ def project_bill_rate(project_id: str) -> float | None:
     value = query(
         f"select (sum({t.c('bill_value')}) / nullif(sum({t.c('hours')}), 0))::double as rate from {t.ref} "
         f"where {t.c('project_id')} = ? and {t.c('billable')} and {t.c('bill_value')} is not null",
-        (project_id,))["rate"].iloc[0]
+        (project_id,),
+    )["rate"].iloc[0]
     return None if pd.isna(value) else float(value)
 
 
@@ -741,6 +885,7 @@ def model_factors(run_id: str, name_like: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------
 # Variance
 # --------------------------------------------------------------------------------------------------
+
 
 def earlier_run(as_of: dt.date, months_before: int) -> pd.Series | None:
     """The latest run made on or before `as_of` minus `months_before` months."""
@@ -796,9 +941,14 @@ def variance(f: Filters, run_id: str, start: dt.date, end: dt.date) -> dict[str,
     for frame in (fc, ac):
         frame["month"] = pd.to_datetime(frame["month"]).astype("datetime64[ns]")
     booked = fc[fc["project_id"].notna() & (fc["component"] != "pipeline")]
-    project_component = (booked.groupby(["project_id", "component"])["forecast"].sum().reset_index()
-                         .sort_values("forecast", ascending=False).drop_duplicates("project_id")
-                         .set_index("project_id")["component"])
+    project_component = (
+        booked.groupby(["project_id", "component"])["forecast"]
+        .sum()
+        .reset_index()
+        .sort_values("forecast", ascending=False)
+        .drop_duplicates("project_id")
+        .set_index("project_id")["component"]
+    )
     pipeline_opps = set(fc.loc[fc["component"] == "pipeline", "opportunity_id"].dropna())
 
     def attribute(row) -> str:
@@ -810,23 +960,37 @@ def variance(f: Filters, run_id: str, start: dt.date, end: dt.date) -> dict[str,
 
     ac["component"] = [attribute(row) for row in ac.itertuples()] if not ac.empty else pd.Series(dtype=str)
 
-    by_month = (pd.DataFrame({"month": pd.date_range(start, end, freq="MS").astype("datetime64[ns]")})
-                .merge(fc.groupby("month")["forecast"].sum().reset_index(), how="left")
-                .merge(ac.groupby("month")["actual"].sum().reset_index(), how="left").fillna(0.0))
-    by_practice = (fc.groupby("practice")["forecast"].sum().reset_index()
-                   .merge(ac.groupby("practice")["actual"].sum().reset_index(), how="outer").fillna(0.0))
-    by_component = (pd.DataFrame({"component": [c for c in FORECAST_COMPONENTS if c != "actual"]})
-                    .merge(fc.groupby("component")["forecast"].sum().reset_index(), how="left")
-                    .merge(ac.groupby("component")["actual"].sum().reset_index(), how="left").fillna(0.0))
+    by_month = (
+        pd.DataFrame({"month": pd.date_range(start, end, freq="MS").astype("datetime64[ns]")})
+        .merge(fc.groupby("month")["forecast"].sum().reset_index(), how="left")
+        .merge(ac.groupby("month")["actual"].sum().reset_index(), how="left")
+        .fillna(0.0)
+    )
+    by_practice = (
+        fc.groupby("practice")["forecast"]
+        .sum()
+        .reset_index()
+        .merge(ac.groupby("practice")["actual"].sum().reset_index(), how="outer")
+        .fillna(0.0)
+    )
+    by_component = (
+        pd.DataFrame({"component": [c for c in FORECAST_COMPONENTS if c != "actual"]})
+        .merge(fc.groupby("component")["forecast"].sum().reset_index(), how="left")
+        .merge(ac.groupby("component")["actual"].sum().reset_index(), how="left")
+        .fillna(0.0)
+    )
     fc_projects = fc[fc["project_id"].notna()].groupby("project_id")["forecast"].sum().reset_index()
-    by_project = (fc_projects.merge(ac.groupby("project_id")["actual"].sum().reset_index(), how="outer")
-                  .fillna(0.0))
+    by_project = fc_projects.merge(ac.groupby("project_id")["actual"].sum().reset_index(), how="outer").fillna(0.0)
     for frame in (by_month, by_practice, by_component, by_project):
         frame["variance"] = frame["actual"] - frame["forecast"]
     by_project = by_project.reindex(by_project["variance"].abs().sort_values(ascending=False).index)
     by_project = _label_ids(by_project.head(20).reset_index(drop=True), "project_id", "project_id", keep_id=True)
-    return {"by_month": by_month, "by_practice": by_practice.sort_values("practice").reset_index(drop=True),
-            "by_component": by_component, "by_project": by_project}
+    return {
+        "by_month": by_month,
+        "by_practice": by_practice.sort_values("practice").reset_index(drop=True),
+        "by_component": by_component,
+        "by_project": by_project,
+    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -849,8 +1013,9 @@ def unbilled_by(f: Filters, group: str | None = None) -> pd.DataFrame:
         p = Table("dim_project")
         join = f" left join {p.ref} p on p.{p.c('project_id')} = u.{u.c('project_id')}"
         key = f"{p.c(group, 'p')} as grp"
-    frame = query(f"select {key}, {sums} from {u.ref} u{join} where true{scope.sql} group by {group_sql}",
-                  tuple(scope.params))
+    frame = query(
+        f"select {key}, {sums} from {u.ref} u{join} where true{scope.sql} group by {group_sql}", tuple(scope.params)
+    )
     frame["total"] = frame[list(EXPOSURE_MEASURES)].sum(axis=1)
     if group is None:
         frame["bucket"] = frame["bucket"].map(bucket_label)
@@ -863,8 +1028,11 @@ def unbilled_hours_without_rate(f: Filters) -> float:
     """Billable hours at risk because no bill rate resolves: counted in hours, they have no value."""
     u = Table("unbilled")
     scope = _project_clause(u.c("project_id", "u"), f)
-    value = query(f"select coalesce(sum({u.c('at_risk_hours_no_rate', 'u')}), 0)::double as h from {u.ref} u "
-                  f"where true{scope.sql}", tuple(scope.params))["h"].iloc[0]
+    value = query(
+        f"select coalesce(sum({u.c('at_risk_hours_no_rate', 'u')}), 0)::double as h from {u.ref} u "
+        f"where true{scope.sql}",
+        tuple(scope.params),
+    )["h"].iloc[0]
     return float(value)
 
 
@@ -880,8 +1048,11 @@ def receivables_ageing(f: Filters) -> pd.DataFrame:
         # Invoices carry no practice or region of their own: restrict through their project.
         only_project_dims = Filters(practices=f.practices, regions=f.regions)
         extra = _project_clause(r.c("project_id", "r"), only_project_dims)
-        scope = Clause(scope.sql + extra.sql, scope.params + extra.params,
-                       [d for d in scope.ignored if d not in ("practice", "region")])
+        scope = Clause(
+            scope.sql + extra.sql,
+            scope.params + extra.params,
+            [d for d in scope.ignored if d not in ("practice", "region")],
+        )
     frame = query(
         f"select {r.c('bucket', 'r')} as bucket, coalesce(sum({r.c('open_amount', 'r')}), 0)::double as open_amount, "
         f"count(*) as invoices from {r.ref} r where {r.c('open_amount', 'r')} > 0{scope.sql} group by 1",
@@ -897,13 +1068,15 @@ def dso_trend(f: Filters) -> tuple[pd.DataFrame, list[str]]:
     ignored = [dim for dim, values in f.by_dimension().items() if values]
     frame = query(
         f"select cast({d.c('month')} as date) as month, {d.c('receivables')}::double as receivables, "
-        f"{d.c('dso')}::double as dso from {d.ref} order by 1")
+        f"{d.c('dso')}::double as dso from {d.ref} order by 1"
+    )
     return frame, ignored
 
 
 # --------------------------------------------------------------------------------------------------
 # Utilization
 # --------------------------------------------------------------------------------------------------
+
 
 def utilization_summary(f: Filters, start: dt.date, end: dt.date) -> tuple[dict, list[str]]:
     """Billable utilization over weeks starting in [start, end]: billable / capacity, and capacity-weighted target."""
@@ -917,9 +1090,12 @@ def utilization_summary(f: Filters, start: dt.date, end: dt.date) -> tuple[dict,
     ).iloc[0]
     capacity = row["capacity"] if pd.notna(row["capacity"]) else 0.0
     billable = row["billable"] if pd.notna(row["billable"]) else 0.0
-    return {"billable": billable, "capacity": capacity,
-            "utilization": (billable / capacity) if capacity else None,
-            "target": float(row["target"]) if pd.notna(row["target"]) else None}, scope.ignored
+    return {
+        "billable": billable,
+        "capacity": capacity,
+        "utilization": (billable / capacity) if capacity else None,
+        "target": float(row["target"]) if pd.notna(row["target"]) else None,
+    }, scope.ignored
 
 
 def last_complete_weeks(as_of: dt.date, weeks: int) -> tuple[dt.date, dt.date]:
@@ -955,41 +1131,56 @@ def utilization_by_practice_week(f: Filters, start: dt.date, end: dt.date) -> tu
 # Risks
 # --------------------------------------------------------------------------------------------------
 
+
 def top_risks(f: Filters, limit: int = 10) -> pd.DataFrame:
     """Projects ranked by money at stake: at-risk and unbilled amounts, expected loss, overdue milestones."""
     frames = []
     if has_table("unbilled"):
         u = unbilled_by(f, "project_id")
         if not u.empty:
-            frames.append(u.rename(columns={"id": "project_id"})[["project_id", "at_risk", "approved_unbilled",
-                                                                  "pending_approval", "contract_asset"]])
+            frames.append(
+                u.rename(columns={"id": "project_id"})[
+                    ["project_id", "at_risk", "approved_unbilled", "pending_approval", "contract_asset"]
+                ]
+            )
     if has_table("project_financials"):
         pf = Table("project_financials")
         scope = _project_clause(pf.c("project_id", "pf"), f)
         loss = f"greatest(0, -{pf.c('margin_at_completion', 'pf')})"
         flag = f"coalesce({pf.c('is_loss_contract', 'pf')}, false)"
         overdue = f"coalesce({pf.c('overdue_milestone_amount', 'pf')}, 0)"
-        frames.append(query(
-            f"select {pf.c('project_id', 'pf')} as project_id, (case when {flag} then {loss} else 0 end)::double "
-            f"as expected_loss, {overdue}::double as overdue_milestones, {flag} as loss_contract "
-            f"from {pf.ref} pf where true{scope.sql}", tuple(scope.params)))
+        frames.append(
+            query(
+                f"select {pf.c('project_id', 'pf')} as project_id, (case when {flag} then {loss} else 0 end)::double "
+                f"as expected_loss, {overdue}::double as overdue_milestones, {flag} as loss_contract "
+                f"from {pf.ref} pf where true{scope.sql}",
+                tuple(scope.params),
+            )
+        )
     if not frames:
         raise DataUnavailable("the warehouse has neither unbilled exposure nor project financials")
     risks = frames[0]
     for other in frames[1:]:
         risks = risks.merge(other, on="project_id", how="outer")
-    for col in ("at_risk", "approved_unbilled", "pending_approval", "contract_asset", "expected_loss",
-                "overdue_milestones"):
+    for col in (
+        "at_risk",
+        "approved_unbilled",
+        "pending_approval",
+        "contract_asset",
+        "expected_loss",
+        "overdue_milestones",
+    ):
         if col not in risks:
             risks[col] = 0.0
         risks[col] = risks[col].fillna(0.0).astype(float)
     risks["unbilled"] = risks["approved_unbilled"] + risks["pending_approval"] + risks["contract_asset"]
-    risks["money_at_stake"] = risks["at_risk"] + risks["unbilled"] + risks["expected_loss"] + risks["overdue_milestones"]
+    risks["money_at_stake"] = (
+        risks["at_risk"] + risks["unbilled"] + risks["expected_loss"] + risks["overdue_milestones"]
+    )
     risks = risks[risks["money_at_stake"] > 0].sort_values("money_at_stake", ascending=False).head(limit)
     risks["why"] = [_risk_reason(r) for r in risks.itertuples()]
     risks = _label_ids(risks.reset_index(drop=True), "project_id", "project_id", keep_id=True)
-    return risks[["id", "label", "why", "money_at_stake", "at_risk", "unbilled", "expected_loss",
-                  "overdue_milestones"]]
+    return risks[["id", "label", "why", "money_at_stake", "at_risk", "unbilled", "expected_loss", "overdue_milestones"]]
 
 
 def tracks_overdue_milestones() -> bool:
@@ -1015,6 +1206,7 @@ def _risk_reason(row) -> str:
 # Forecast accuracy
 # --------------------------------------------------------------------------------------------------
 
+
 def backtest_metrics() -> pd.DataFrame:
     """Backtest metrics in long form: method, level, horizon, metric, value (of the latest backtest)."""
     b = Table("backtest")
@@ -1022,14 +1214,17 @@ def backtest_metrics() -> pd.DataFrame:
     if has_table("runs"):
         r = Table("runs")
         # Only the latest backtest: older ones scored other windows or older code.
-        latest = (f" where {b.c('run_id')} = (select b2.{b.c('run_id')} from {b.ref} b2 left join {r.ref} r2 "
-                  f"on r2.{r.c('run_id')} = b2.{b.c('run_id')} order by r2.{r.c('created_at')} desc nulls last, "
-                  f"b2.{b.c('run_id')} desc limit 1)")
+        latest = (
+            f" where {b.c('run_id')} = (select b2.{b.c('run_id')} from {b.ref} b2 left join {r.ref} r2 "
+            f"on r2.{r.c('run_id')} = b2.{b.c('run_id')} order by r2.{r.c('created_at')} desc nulls last, "
+            f"b2.{b.c('run_id')} desc limit 1)"
+        )
     # Practice-level rows are averaged over the practices.
     return query(
         f"select {b.c('method')} as method, {b.c('level')} as level, {b.c('horizon')} as horizon, "
         f"lower({b.c('metric')}) as metric, avg({b.c('value')})::double as value from {b.ref}{latest} "
-        f"group by all order by 1, 2, 3, 4")
+        f"group by all order by 1, 2, 3, 4"
+    )
 
 
 def calibration_bins(run_id: str | None = None) -> pd.DataFrame:
@@ -1041,12 +1236,14 @@ def calibration_bins(run_id: str | None = None) -> pd.DataFrame:
         f"select {c.c('source')} as source, avg({c.c('predicted')})::double as predicted, "
         f"avg({c.c('observed')})::double as observed, sum({c.c('count')}) as opportunities from {c.ref} "
         f"where {c.c('run_id')} = (select max({c.c('run_id')}) from {c.ref}) "
-        f"group by {c.c('source')}, {c.c('bin')} order by 1, 2")
+        f"group by {c.c('source')}, {c.c('bin')} order by 1, 2"
+    )
 
 
 # --------------------------------------------------------------------------------------------------
 # Data health
 # --------------------------------------------------------------------------------------------------
+
 
 def last_run_steps() -> pd.DataFrame:
     r = Table("run_log")
@@ -1055,7 +1252,8 @@ def last_run_steps() -> pd.DataFrame:
         f"{r.c('started_at')} as started_at, {r.c('finished_at')} as finished_at, "
         f"epoch({r.c('finished_at')}) - epoch({r.c('started_at')}) as seconds, {r.c('rows')} as rows, "
         f"{r.c('message')} as message from {r.ref} where {r.c('run_id')} = "
-        f"(select {r.c('run_id')} from {r.ref} order by {r.c('started_at')} desc limit 1) order by started_at")
+        f"(select {r.c('run_id')} from {r.ref} order by {r.c('started_at')} desc limit 1) order by started_at"
+    )
 
 
 def row_counts() -> pd.DataFrame:
@@ -1065,14 +1263,18 @@ def row_counts() -> pd.DataFrame:
         raise DataUnavailable("the warehouse has no marts, forecast or ops tables")
     sql = " union all ".join(
         f"select '{s}' as schema, '{t}' as table_name, count(*) as row_count from {_q(s)}.{_q(t)}"
-        for s, t in tables if "'" not in s + t)
+        for s, t in tables
+        if "'" not in s + t
+    )
     return query(sql + " order by 1, 2")
 
 
 def quarantine_summary() -> pd.DataFrame:
     q = Table("quarantine")
-    return query(f"select {q.c('entity')} as entity, {q.c('reason')} as reason, count(*) as rows "
-                 f"from {q.ref} group by 1, 2 order by 3 desc, 1, 2")
+    return query(
+        f"select {q.c('entity')} as entity, {q.c('reason')} as reason, count(*) as rows "
+        f"from {q.ref} group by 1, 2 order by 3 desc, 1, 2"
+    )
 
 
 def source_freshness() -> pd.DataFrame:
@@ -1083,7 +1285,8 @@ def source_freshness() -> pd.DataFrame:
         f"with last as (select {l.c('entity')} as entity, max({l.c('loaded_at')}) as last_loaded_at "
         f"from {l.ref} group by 1) select last.entity, last.last_loaded_at, {rows} as rows_in_last_load, "
         f"{quarantined} as rows_quarantined from last join {l.ref} l on l.{l.c('entity')} = last.entity "
-        f"and l.{l.c('loaded_at')} = last.last_loaded_at group by 1, 2 order by 1")
+        f"and l.{l.c('loaded_at')} = last.last_loaded_at group by 1, 2 order by 1"
+    )
     return frame
 
 
@@ -1107,23 +1310,35 @@ def latest_business_dates() -> pd.DataFrame:
 
 def published_file_info() -> dict:
     identity = file_identity()
-    return {"path": identity.path, "size_mb": identity.size / 1e6,
-            "modified": dt.datetime.fromtimestamp(identity.mtime_ns / 1e9)}
+    return {
+        "path": identity.path,
+        "size_mb": identity.size / 1e6,
+        "modified": dt.datetime.fromtimestamp(identity.mtime_ns / 1e9),
+    }
 
 
 # --------------------------------------------------------------------------------------------------
 # Labels
 # --------------------------------------------------------------------------------------------------
 
+
 def _label(dim: str) -> str:
-    return {"entity_id": "legal entity", "customer_id": "customer", "project_id": "project",
-            "practice": "practice", "region": "region"}.get(dim, dim)
+    return {
+        "entity_id": "legal entity",
+        "customer_id": "customer",
+        "project_id": "project",
+        "practice": "practice",
+        "region": "region",
+    }.get(dim, dim)
 
 
 def labels(dim: str) -> dict[str, str]:
     """id -> display name for customers, projects and entities (ids themselves for the rest)."""
-    key, name = {"customer_id": ("dim_customer", "customer_name"), "project_id": ("dim_project", "project_name"),
-                 "entity_id": ("dim_entity", "entity_name")}.get(dim, (None, None))
+    key, name = {
+        "customer_id": ("dim_customer", "customer_name"),
+        "project_id": ("dim_project", "project_name"),
+        "entity_id": ("dim_entity", "entity_name"),
+    }.get(dim, (None, None))
     if key is None or not has_table(key):
         return {}
     t = Table(key)

@@ -43,9 +43,14 @@ def sidebar_filters() -> data.Filters:
             ids = list(runs["run_id"])
             if st.session_state.get(RUN_KEY) not in ids:
                 st.session_state[RUN_KEY] = ids[0]  # newest as-of by default, and after a publish drops a run
-            run_id = st.selectbox("Forecast run", ids, key=RUN_KEY, format_func=_run_label(runs),
-                                  help="The forecast shown: the date its data runs to (as-of), its kind (forecast, or a "
-                                       "backtest's rebuilt forecast) and the end of its run id.")
+            run_id = st.selectbox(
+                "Forecast run",
+                ids,
+                key=RUN_KEY,
+                format_func=_run_label(runs),
+                help="The forecast shown: the date its data runs to (as-of), its kind (forecast, or a "
+                "backtest's rebuilt forecast) and the end of its run id.",
+            )
         options = data.filter_options()
         chosen: dict[str, tuple[str, ...]] = {}
         for dim, (label, key) in DIMENSION_WIDGETS.items():
@@ -54,10 +59,16 @@ def sidebar_filters() -> data.Filters:
             names = dict(zip(frame["id"], frame["label"], strict=True))
             if key in st.session_state:  # drop values a new publish no longer has
                 st.session_state[key] = [v for v in st.session_state[key] if v in names]
-            chosen[dim] = tuple(st.multiselect(label, ids, key=key, format_func=lambda i, n=names: str(n.get(i, i)),
-                                               placeholder="All"))
+            chosen[dim] = tuple(
+                st.multiselect(label, ids, key=key, format_func=lambda i, n=names: str(n.get(i, i)), placeholder="All")
+            )
         st.caption(f"Amounts in {st.session_state.get('wipcast_currency', 'USD')}, the reporting currency.")
-    filters = data.Filters(run_id=run_id, entities=chosen["entity_id"], regions=chosen["region"],
-                           practices=chosen["practice"], customers=chosen["customer_id"])
+    filters = data.Filters(
+        run_id=run_id,
+        entities=chosen["entity_id"],
+        regions=chosen["region"],
+        practices=chosen["practice"],
+        customers=chosen["customer_id"],
+    )
     st.session_state[FILTER_STATE_KEY] = filters
     return filters

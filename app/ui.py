@@ -30,7 +30,8 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_TRIGGERS) else v)
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_TRIGGERS) else v
+            )
     return safe.to_csv(index=False).encode("utf-8")
 
 
@@ -38,17 +39,24 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def table_with_download(frame: pd.DataFrame, name: str, column_config: dict | None = None,
-                        height: int | str = "auto") -> None:
+def table_with_download(
+    frame: pd.DataFrame, name: str, column_config: dict | None = None, height: int | str = "auto"
+) -> None:
     st.dataframe(frame, hide_index=True, column_config=column_config or {}, width="stretch", height=height)
     st.download_button(
-        "Download CSV", csv_bytes(frame), file_name=f"{_slug(name)}.csv", mime="text/csv",
-        key=f"csv-{_slug(name)}", on_click="ignore", icon=":material/download:",
+        "Download CSV",
+        csv_bytes(frame),
+        file_name=f"{_slug(name)}.csv",
+        mime="text/csv",
+        key=f"csv-{_slug(name)}",
+        on_click="ignore",
+        icon=":material/download:",
     )
 
 
-def chart_with_table(figure, frame: pd.DataFrame, name: str, column_config: dict | None = None,
-                     caption: str | None = None) -> None:
+def chart_with_table(
+    figure, frame: pd.DataFrame, name: str, column_config: dict | None = None, caption: str | None = None
+) -> None:
     """A chart, with the numbers behind it one click away (Table tab) and a CSV download."""
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
@@ -88,5 +96,7 @@ def missing_warehouse(path) -> None:
 
 
 def warehouse_busy() -> None:
-    st.warning("The warehouse is being refreshed right now. This page will show the new data in a few seconds: "
-               "reload it.", icon=":material/hourglass_top:")
+    st.warning(
+        "The warehouse is being refreshed right now. This page will show the new data in a few seconds: reload it.",
+        icon=":material/hourglass_top:",
+    )

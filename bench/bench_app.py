@@ -25,8 +25,12 @@ from app_live_server import PAGES, error_texts, launch_chromium, streamlit_serve
 
 
 def _metric_value(page, label: str) -> str:
-    return page.locator('[data-testid="stMetric"]').filter(has_text=label).first.locator(
-        '[data-testid="stMetricValue"]').inner_text()
+    return (
+        page.locator('[data-testid="stMetric"]')
+        .filter(has_text=label)
+        .first.locator('[data-testid="stMetricValue"]')
+        .inner_text()
+    )
 
 
 def _set_practice(page, practice: str | None) -> None:
@@ -45,7 +49,10 @@ def _wait_for_change(page, label: str, old: str, timeout_ms: int = 30_000) -> No
     page.wait_for_function(
         """([label, old]) => { const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
               .find(m => m.innerText.includes(label));
-              return m && !m.innerText.includes(old); }""", arg=[label, old], timeout=timeout_ms)
+              return m && !m.innerText.includes(old); }""",
+        arg=[label, old],
+        timeout=timeout_ms,
+    )
     wait_until_idle(page)
 
 
@@ -103,9 +110,15 @@ def server_timings(warehouse_dir: Path) -> dict[str, tuple[float, float]]:
     from streamlit.testing.v1 import AppTest
 
     os.environ["WIPCAST_WAREHOUSE_DIR"] = str(warehouse_dir)
-    files = {"": "app_pages/overview.py", "forecast": "app_pages/forecast.py", "variance": "app_pages/variance.py",
-             "unbilled": "app_pages/unbilled.py", "utilization": "app_pages/utilization.py",
-             "accuracy": "app_pages/accuracy.py", "data_health": "app_pages/data_health.py"}
+    files = {
+        "": "app_pages/overview.py",
+        "forecast": "app_pages/forecast.py",
+        "variance": "app_pages/variance.py",
+        "unbilled": "app_pages/unbilled.py",
+        "utilization": "app_pages/utilization.py",
+        "accuracy": "app_pages/accuracy.py",
+        "data_health": "app_pages/data_health.py",
+    }
     timings = {}
     at = AppTest.from_file(str(ROOT / "app" / "streamlit_app.py"), default_timeout=300).run()
     for path, (title, _) in PAGES.items():
@@ -139,13 +152,19 @@ def main() -> None:
     print(f"{'page':<20}{'first load':>12}{'reload':>10}{'nav click':>11}{'script cold':>13}{'cached':>8}")
     for title, seconds in results["first_render"].items():
         cold, cached = server.get(title, (float("nan"), float("nan")))
-        print(f"{title:<20}{seconds:>12.2f}{results['second_render'][title]:>10.2f}"
-              f"{results['navigation'][title]:>11.2f}{cold:>13.2f}{cached:>8.2f}")
-    print("(seconds; browser columns: navigation until the script finished and every visible chart drew; "
-          "script columns: AppTest, no browser)")
+        print(
+            f"{title:<20}{seconds:>12.2f}{results['second_render'][title]:>10.2f}"
+            f"{results['navigation'][title]:>11.2f}{cold:>13.2f}{cached:>8.2f}"
+        )
+    print(
+        "(seconds; browser columns: navigation until the script finished and every visible chart drew; "
+        "script columns: AppTest, no browser)"
+    )
     changes = results["filter_change"]
-    print(f"filter change (Overview, practice): first {changes[0]:.2f}s, then cached median "
-          f"{statistics.median(changes[2:]):.2f}s, max {max(changes[2:]):.2f}s")
+    print(
+        f"filter change (Overview, practice): first {changes[0]:.2f}s, then cached median "
+        f"{statistics.median(changes[2:]):.2f}s, max {max(changes[2:]):.2f}s"
+    )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_forecast.py [--employees 150] [--from 2025-06] [--to 2026-06] [--draws 2000]
 
-Generates the demo firm (wipcast.demo.generate), loads its canonical files into a scratch
+Generates the demo firm (simulator.generate), loads its canonical files into a scratch
 warehouse's raw_canonical schema (the shape ingest writes), then measures:
 - `run_forecast` wall time (target < 30 s on the demo firm);
 - an as-of backtest over the month range: WAPE at horizons 1-3 against the best baseline
@@ -46,14 +46,32 @@ def load_raw(db: Path, folder: Path) -> None:
 def factor_check(folder: Path, truth: dict) -> dict:
     inputs = as_of_view(from_parquet_dir(folder), dt.date.fromisoformat(truth["generator"]["as_of"]))
     base = engine.history_base(inputs)
-    pw = delivery.planned_vs_worked(base["plan_origins"], base["rated"], inputs.projects, inputs.as_of, delivery.BILLABLE_TYPES)
+    pw = delivery.planned_vs_worked(
+        base["plan_origins"], base["rated"], inputs.projects, inputs.as_of, delivery.BILLABLE_TYPES
+    )
     realized = truth["delivery_factor"]["realized"]
     rows = []
     for role, factor, hours in delivery.raw_factors(pw, ["role"]).sort("role").iter_rows():
-        rows.append({"level": "role", "key": role, "learned": round(factor, 4), "truth": realized["by_role"].get(role, {}).get("1")})
+        rows.append(
+            {
+                "level": "role",
+                "key": role,
+                "learned": round(factor, 4),
+                "truth": realized["by_role"].get(role, {}).get("1"),
+            }
+        )
     learned = delivery.learn_factors(pw)
-    for practice, factor in learned["practice"].filter(pl.col("bucket") == "h1").select("practice", "factor").sort("practice").iter_rows():
-        rows.append({"level": "practice", "key": practice, "learned": round(factor, 4), "truth": realized["by_practice"].get(practice, {}).get("1")})
+    for practice, factor in (
+        learned["practice"].filter(pl.col("bucket") == "h1").select("practice", "factor").sort("practice").iter_rows()
+    ):
+        rows.append(
+            {
+                "level": "practice",
+                "key": practice,
+                "learned": round(factor, 4),
+                "truth": realized["by_practice"].get(practice, {}).get("1"),
+            }
+        )
     diffs = [abs(r["learned"] - r["truth"]) for r in rows if r["truth"] is not None]
     return {"rows": rows, "max_abs_diff": max(diffs) if diffs else None}
 
@@ -70,7 +88,7 @@ def main() -> int:
     ap.add_argument("--forecast-only", action="store_true", help="time run_forecast only (e.g. --employees 10000)")
     args = ap.parse_args()
 
-    from wipcast.demo import generate
+    from simulator import generate
 
     work = Path(tempfile.mkdtemp(prefix="wipcast-bench-"))
     data = work / "demo"
@@ -85,20 +103,34 @@ def main() -> int:
     t, cpu = time.perf_counter(), time.process_time()
     fc = run_forecast(settings, "bench-forecast", draws=args.draws, seed=1)
     forecast_s, forecast_cpu = time.perf_counter() - t, time.process_time() - cpu
-    print(f"run_forecast: {forecast_s:.1f} s wall, {forecast_cpu:.1f} s CPU (target < 30 s), as of {fc['as_of']}, "
-          f"rows {fc['rows']}, draws {fc['draws']}")
+    print(
+        f"run_forecast: {forecast_s:.1f} s wall, {forecast_cpu:.1f} s CPU (target < 30 s), as of {fc['as_of']}, "
+        f"rows {fc['rows']}, draws {fc['draws']}"
+    )
     if args.forecast_only:
         return 0
 
     t = time.perf_counter()
-    bt = run_backtest(settings, "bench-backtest", args.start, args.end, draws=args.backtest_draws,
-                      progress=lambda d, a, b: print(f"  {d} ({a:.0f}/{b:.0f})", flush=True))
+    bt = run_backtest(
+        settings,
+        "bench-backtest",
+        args.start,
+        args.end,
+        draws=args.backtest_draws,
+        progress=lambda d, a, b: print(f"  {d} ({a:.0f}/{b:.0f})", flush=True),
+    )
     backtest_s = time.perf_counter() - t
     s = bt["summary"]
     factors = factor_check(data, truth)
     results = {
-        "employees": args.employees, "forecast_seconds": round(forecast_s, 1), "forecast_cpu_seconds": round(forecast_cpu, 1), "backtest_seconds": round(backtest_s, 1), "backtest_origins": len(bt["origins"]),
-        **s, "delivery_factors": factors, "report": bt["report"],
+        "employees": args.employees,
+        "forecast_seconds": round(forecast_s, 1),
+        "forecast_cpu_seconds": round(forecast_cpu, 1),
+        "backtest_seconds": round(backtest_s, 1),
+        "backtest_origins": len(bt["origins"]),
+        **s,
+        "delivery_factors": factors,
+        "report": bt["report"],
     }
     print(json.dumps(results, indent=2, default=str))
     ratio = s["ratio_to_best_baseline"]
@@ -106,9 +138,13 @@ def main() -> int:
     print(f"  forecast < 30 s ............... {forecast_s:.1f} s {'OK' if forecast_s < 30 else 'MISSED'}")
     print(f"  WAPE h1-3 <= 0.75 x best ...... {ratio:.3f} {'OK' if ratio is not None and ratio <= 0.75 else 'MISSED'}")
     cov = s["coverage80_all"]
-    print(f"  80% coverage in 75-85% ........ {cov:.1%} {'OK' if cov is not None and 0.75 <= cov <= 0.85 else 'MISSED'}")
+    print(
+        f"  80% coverage in 75-85% ........ {cov:.1%} {'OK' if cov is not None and 0.75 <= cov <= 0.85 else 'MISSED'}"
+    )
     bc, bcrm = s["brier_calibrated"], s["brier_crm"]
-    print(f"  Brier calibrated < CRM ........ {bc:.3f} vs {bcrm:.3f} {'OK' if bc is not None and bc < bcrm else 'MISSED'}")
+    print(
+        f"  Brier calibrated < CRM ........ {bc:.3f} vs {bcrm:.3f} {'OK' if bc is not None and bc < bcrm else 'MISSED'}"
+    )
     md = factors["max_abs_diff"]
     print(f"  delivery factors within 0.05 .. max diff {md:.3f} {'OK' if md is not None and md <= 0.05 else 'MISSED'}")
     if args.out:

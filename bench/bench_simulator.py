@@ -20,7 +20,7 @@ SIZES = (("small", 150, 30), ("large", 10_000, 36))
 
 CHILD = """
 import json, resource, sys
-from wipcast.demo import generate
+from simulator import generate
 s = generate(sys.argv[1], employees=int(sys.argv[2]), months=int(sys.argv[3]), seed=7, fmt=sys.argv[4])
 s["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(s))
@@ -28,14 +28,25 @@ print(json.dumps(s))
 
 
 def run(name: str, employees: int, months: int, fmt: str, out: Path) -> dict:
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(out), str(employees), str(months), fmt],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(out), str(employees), str(months), fmt],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     s = json.loads(proc.stdout.strip().splitlines()[-1])
     size_mb = sum(f.stat().st_size for f in out.iterdir()) / 1e6
-    return {"name": name, "employees": employees, "months": months, "rows": s["total_rows"],
-            "time_entries": s["rows"]["time_entries"], "seconds": s["elapsed_seconds"],
-            "rows_per_s": s["total_rows"] / max(s["elapsed_seconds"], 1e-9), "peak_rss_mb": s["peak_rss_mb"],
-            "disk_mb": size_mb}
+    return {
+        "name": name,
+        "employees": employees,
+        "months": months,
+        "rows": s["total_rows"],
+        "time_entries": s["rows"]["time_entries"],
+        "seconds": s["elapsed_seconds"],
+        "rows_per_s": s["total_rows"] / max(s["elapsed_seconds"], 1e-9),
+        "peak_rss_mb": s["peak_rss_mb"],
+        "disk_mb": size_mb,
+    }
 
 
 def main() -> None:
@@ -45,15 +56,19 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None, help="keep the generated folders under this directory")
     args = ap.parse_args()
     sizes = SIZES[:1] if args.only_small else SIZES
-    print(f"{'size':<6} {'employees':>9} {'months':>6} {'rows':>12} {'time_entries':>12} {'seconds':>8} "
-          f"{'rows/s':>10} {'peak_rss_mb':>11} {'disk_mb':>8}")
+    print(
+        f"{'size':<6} {'employees':>9} {'months':>6} {'rows':>12} {'time_entries':>12} {'seconds':>8} "
+        f"{'rows/s':>10} {'peak_rss_mb':>11} {'disk_mb':>8}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         base = args.keep or Path(tmp)
         for name, employees, months in sizes:
             r = run(name, employees, months, args.format, base / f"demo_{name}")
-            print(f"{r['name']:<6} {r['employees']:>9,} {r['months']:>6} {r['rows']:>12,} {r['time_entries']:>12,} "
-                  f"{r['seconds']:>8.1f} {r['rows_per_s']:>10,.0f} {r['peak_rss_mb']:>11,.0f} {r['disk_mb']:>8,.1f}",
-                  flush=True)
+            print(
+                f"{r['name']:<6} {r['employees']:>9,} {r['months']:>6} {r['rows']:>12,} {r['time_entries']:>12,} "
+                f"{r['seconds']:>8.1f} {r['rows_per_s']:>10,.0f} {r['peak_rss_mb']:>11,.0f} {r['disk_mb']:>8,.1f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

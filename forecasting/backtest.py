@@ -53,12 +53,19 @@ def truth_by_practice(raw, latest: dt.date) -> tuple[pl.DataFrame, dt.date]:
     inputs = as_of_view(raw, latest)
     hist = engine.history_base(inputs)["history"]
     last_complete = (latest + dt.timedelta(days=1)).replace(day=1)
-    t = (hist.join(inputs.projects.select("project_id", "practice"), on="project_id", how="left", maintain_order="left")
-         .filter(pl.col("month") < last_complete).pipe(ordered).group_by("practice", "month", maintain_order=True).agg(pl.col("revenue").sum().alias("actual")))
+    t = (
+        hist.join(inputs.projects.select("project_id", "practice"), on="project_id", how="left", maintain_order="left")
+        .filter(pl.col("month") < last_complete)
+        .pipe(ordered)
+        .group_by("practice", "month", maintain_order=True)
+        .agg(pl.col("revenue").sum().alias("actual"))
+    )
     return t, last_complete
 
 
-def _records_for_origin(origin: dt.date, prep: engine.Prepared, result: engine.ForecastResult, horizon: int) -> pl.DataFrame:
+def _records_for_origin(
+    origin: dt.date, prep: engine.Prepared, result: engine.ForecastResult, horizon: int
+) -> pl.DataFrame:
     rows = []
     months = result.months
     for by in ([], ["practice"]):
@@ -71,7 +78,10 @@ def _records_for_origin(origin: dt.date, prep: engine.Prepared, result: engine.F
             for t, m in enumerate(months):
                 rows.append(("wipcast", key, m, t + 1, float(mean[g, t]), float(p10[g, t]), float(p90[g, t])))
     sched = baselines.scheduled(prep)
-    for key, frame in ((None, sched.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("value").sum())), *[(p, g.drop("practice")) for (p,), g in sched.group_by("practice")]):
+    for key, frame in (
+        (None, sched.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("value").sum())),
+        *[(p, g.drop("practice")) for (p,), g in sched.group_by("practice")],
+    ):
         vals = dict(frame.iter_rows())
         for t, m in enumerate(months):
             rows.append(("baseline_scheduled", key, m, t + 1, float(vals.get(m, 0.0)), None, None))
@@ -80,9 +90,19 @@ def _records_for_origin(origin: dt.date, prep: engine.Prepared, result: engine.F
         for method, fc in baselines.series_forecasts(y, horizon).items():
             for t, m in enumerate(months):
                 rows.append((method, key, m, t + 1, float(fc[t]), None, None))
-    return pl.DataFrame(rows, schema={"method": pl.String, "level_key": pl.String, "month": pl.Date, "h": pl.Int32,
-                                      "point": pl.Float64, "p10": pl.Float64, "p90": pl.Float64}, orient="row").with_columns(
-        pl.lit(origin).alias("origin"))
+    return pl.DataFrame(
+        rows,
+        schema={
+            "method": pl.String,
+            "level_key": pl.String,
+            "month": pl.Date,
+            "h": pl.Int32,
+            "point": pl.Float64,
+            "p10": pl.Float64,
+            "p90": pl.Float64,
+        },
+        orient="row",
+    ).with_columns(pl.lit(origin).alias("origin"))
 
 
 def _mase_scales(truth: pl.DataFrame, first_origin: dt.date) -> dict[str | None, float]:
@@ -90,7 +110,13 @@ def _mase_scales(truth: pl.DataFrame, first_origin: dt.date) -> dict[str | None,
     the months up to the first origin."""
     t = truth.filter(pl.col("month") <= month_start(first_origin))
     out = {}
-    series = {None: t.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("actual").sum()).sort("month")["actual"].to_numpy()}
+    series = {
+        None: t.pipe(ordered)
+        .group_by("month", maintain_order=True)
+        .agg(pl.col("actual").sum())
+        .sort("month")["actual"]
+        .to_numpy()
+    }
     for (p,), g in t.group_by("practice"):
         series[p] = g.sort("month")["actual"].to_numpy()
     for k, y in series.items():
@@ -100,15 +126,29 @@ def _mase_scales(truth: pl.DataFrame, first_origin: dt.date) -> dict[str | None,
 
 
 def compute_metrics(records: pl.DataFrame, truth: pl.DataFrame, scales: dict) -> pl.DataFrame:
-    firm = truth.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("actual").sum()).with_columns(pl.lit(None, pl.String).alias("level_key"))
+    firm = (
+        truth.pipe(ordered)
+        .group_by("month", maintain_order=True)
+        .agg(pl.col("actual").sum())
+        .with_columns(pl.lit(None, pl.String).alias("level_key"))
+    )
     prac = truth.rename({"practice": "level_key"})
     t = pl.concat([firm.select("level_key", "month", "actual"), prac.select("level_key", "month", "actual")])
     j = records.join(t, on=["level_key", "month"], how="inner", nulls_equal=True)
     out = []
 
     def add(method, level, key, h, metric, value, n):
-        out.append({"method": method, "level": level, "level_key": key, "horizon": h, "metric": metric,
-                    "value": None if value is None or not np.isfinite(value) else float(value), "n_points": int(n)})
+        out.append(
+            {
+                "method": method,
+                "level": level,
+                "level_key": key,
+                "horizon": h,
+                "metric": metric,
+                "value": None if value is None or not np.isfinite(value) else float(value),
+                "n_points": int(n),
+            }
+        )
 
     for (method, key), g in j.group_by("method", "level_key"):
         level = "firm" if key is None else "practice"
@@ -118,10 +158,34 @@ def compute_metrics(records: pl.DataFrame, truth: pl.DataFrame, scales: dict) ->
             y, f = sel["actual"].to_numpy(), sel["point"].to_numpy()
             denom = float(np.sum(np.abs(y)))
             suffix = "" if h is not None else "_h1_3"
-            add(method, level, key, h, "wape" + suffix, float(np.sum(np.abs(y - f)) / denom) if denom else float("nan"), len(y))
-            add(method, level, key, h, "bias" + suffix, float(np.sum(f - y) / np.sum(y)) if np.sum(y) else float("nan"), len(y))
+            add(
+                method,
+                level,
+                key,
+                h,
+                "wape" + suffix,
+                float(np.sum(np.abs(y - f)) / denom) if denom else float("nan"),
+                len(y),
+            )
+            add(
+                method,
+                level,
+                key,
+                h,
+                "bias" + suffix,
+                float(np.sum(f - y) / np.sum(y)) if np.sum(y) else float("nan"),
+                len(y),
+            )
             sc = scales.get(key, float("nan"))
-            add(method, level, key, h, "mase" + suffix, float(np.mean(np.abs(y - f)) / sc) if sc and np.isfinite(sc) else float("nan"), len(y))
+            add(
+                method,
+                level,
+                key,
+                h,
+                "mase" + suffix,
+                float(np.mean(np.abs(y - f)) / sc) if sc and np.isfinite(sc) else float("nan"),
+                len(y),
+            )
             if method == "wipcast":
                 inside = (sel["p10"].to_numpy() <= y) & (y <= sel["p90"].to_numpy())
                 add(method, level, key, h, "coverage80" + suffix, float(inside.mean()), len(y))
@@ -130,17 +194,40 @@ def compute_metrics(records: pl.DataFrame, truth: pl.DataFrame, scales: dict) ->
             y = allh["actual"].to_numpy()
             inside = (allh["p10"].to_numpy() <= y) & (y <= allh["p90"].to_numpy())
             add(method, level, key, None, "coverage80_all", float(inside.mean()), len(y))
-    return pl.DataFrame(out, schema={"method": pl.String, "level": pl.String, "level_key": pl.String, "horizon": pl.Int32,
-                                     "metric": pl.String, "value": pl.Float64, "n_points": pl.Int32})
+    return pl.DataFrame(
+        out,
+        schema={
+            "method": pl.String,
+            "level": pl.String,
+            "level_key": pl.String,
+            "horizon": pl.Int32,
+            "metric": pl.String,
+            "value": pl.Float64,
+            "n_points": pl.Int32,
+        },
+    )
 
 
 def brier_rows(origin: dt.date, prep: engine.Prepared, outcomes: pl.DataFrame) -> pl.DataFrame:
     o = prep.opportunities
     if not o.height:
-        return pl.DataFrame(schema={"origin": pl.Date, "opportunity_id": pl.String, "won": pl.Int8, "calibrated": pl.Float64, "crm": pl.Float64})
-    return (o.select("opportunity_id", pl.col("win_prob").alias("calibrated"), pl.col("probability").fill_null(0.5).alias("crm"))
-            .join(outcomes, on="opportunity_id", how="inner").with_columns(pl.lit(origin).alias("origin"))
-            .select("origin", "opportunity_id", "won", "calibrated", "crm"))
+        return pl.DataFrame(
+            schema={
+                "origin": pl.Date,
+                "opportunity_id": pl.String,
+                "won": pl.Int8,
+                "calibrated": pl.Float64,
+                "crm": pl.Float64,
+            }
+        )
+    return (
+        o.select(
+            "opportunity_id", pl.col("win_prob").alias("calibrated"), pl.col("probability").fill_null(0.5).alias("crm")
+        )
+        .join(outcomes, on="opportunity_id", how="inner")
+        .with_columns(pl.lit(origin).alias("origin"))
+        .select("origin", "opportunity_id", "won", "calibrated", "crm")
+    )
 
 
 CALIBRATION_BINS = 10
@@ -152,37 +239,68 @@ def calibration_bins(pairs: pl.DataFrame, bins: int = CALIBRATION_BINS) -> pl.Da
     calibrated, crm): per source and equal-width bin over [0, 1] (bin i holds [i/bins, (i+1)/bins),
     a probability of exactly 1 falls in the last bin), the mean predicted probability, the share
     won and the count. Empty bins get no row, so every point on the chart stands for real deals."""
-    parts = [pairs.select(pl.lit(source).alias("source"), pl.col(source).cast(pl.Float64).alias("p"),
-                          pl.col("won").cast(pl.Float64).alias("won")).drop_nulls()
-             for source in CALIBRATION_SOURCES]
-    return (pl.concat(parts)
-            .with_columns((pl.col("p") * bins).floor().clip(0, bins - 1).cast(pl.Int32).alias("bin"))
-            .pipe(ordered).group_by("source", "bin", maintain_order=True)
-            .agg(pl.col("p").mean().alias("predicted"), pl.col("won").mean().alias("observed"), pl.len().cast(pl.Int32).alias("n"))
-            .sort("source", "bin"))
+    parts = [
+        pairs.select(
+            pl.lit(source).alias("source"),
+            pl.col(source).cast(pl.Float64).alias("p"),
+            pl.col("won").cast(pl.Float64).alias("won"),
+        ).drop_nulls()
+        for source in CALIBRATION_SOURCES
+    ]
+    return (
+        pl.concat(parts)
+        .with_columns((pl.col("p") * bins).floor().clip(0, bins - 1).cast(pl.Int32).alias("bin"))
+        .pipe(ordered)
+        .group_by("source", "bin", maintain_order=True)
+        .agg(
+            pl.col("p").mean().alias("predicted"),
+            pl.col("won").mean().alias("observed"),
+            pl.len().cast(pl.Int32).alias("n"),
+        )
+        .sort("source", "bin")
+    )
 
 
-def run_backtest(settings, run_id: str, start_month, end_month, progress: Progress = None, *,
-                 horizon: int = 12, draws: int = 500, seed: int | None = 0) -> dict:
+def run_backtest(
+    settings,
+    run_id: str,
+    start_month,
+    end_month,
+    progress: Progress = None,
+    *,
+    horizon: int = 12,
+    draws: int = 500,
+    seed: int | None = 0,
+) -> dict:
     started = time.perf_counter()
     origins = origins_between(start_month, end_month)
     raw = read_raw(settings)
     latest = raw.latest_activity_date()
     too_late = [o for o in origins if o >= latest]
     if too_late:
-        raise InputError(f"backtest origin {too_late[0]:%Y-%m} is not before the latest data ({latest})",
-                         "choose --to at least one month before the latest month with data")
+        raise InputError(
+            f"backtest origin {too_late[0]:%Y-%m} is not before the latest data ({latest})",
+            "choose --to at least one month before the latest month with data",
+        )
     truth, last_complete = truth_by_practice(raw, latest)
     final = as_of_view(raw, latest).opportunities
-    outcomes = final.filter(pl.col("status").is_in(["won", "lost"])).select("opportunity_id", (pl.col("status") == "won").cast(pl.Int8).alias("won"))
+    outcomes = final.filter(pl.col("status").is_in(["won", "lost"])).select(
+        "opportunity_id", (pl.col("status") == "won").cast(pl.Int8).alias("won")
+    )
     records, briers = [], []
     total = len(origins) + 1
     for i, origin in enumerate(origins):
         _tick(progress, f"backtest as of {origin}", i, total)
         prep = engine.prepare(as_of_view(raw, origin), horizon, diagnose=False)
         result = engine.simulate(prep, draws, None if seed is None else seed + i)
-        params = {"kind": "backtest", "parent_run_id": run_id, "draws": draws, "seed": seed, "reporting_currency": settings.reporting_currency,
-                  "models": result.notes}
+        params = {
+            "kind": "backtest",
+            "parent_run_id": run_id,
+            "draws": draws,
+            "seed": seed,
+            "reporting_currency": settings.reporting_currency,
+            "models": result.notes,
+        }
         with work_connection(settings) as con:
             store.ensure_schema(con)
             persist(con, f"{run_id}@{origin:%Y-%m}", result, horizon, params, raw.row_counts())
@@ -195,18 +313,47 @@ def run_backtest(settings, run_id: str, start_month, end_month, progress: Progre
     if br.height:
         y = br["won"].to_numpy()
         for method, col in (("wipcast", "calibrated"), ("crm", "crm")):
-            metrics = pl.concat([metrics, pl.DataFrame([{"method": method, "level": "firm", "level_key": None, "horizon": None, "metric": "brier",
-                                                          "value": float(np.mean((br[col].to_numpy() - y) ** 2)), "n_points": len(y)}],
-                                                        schema=metrics.schema)])
+            metrics = pl.concat(
+                [
+                    metrics,
+                    pl.DataFrame(
+                        [
+                            {
+                                "method": method,
+                                "level": "firm",
+                                "level_key": None,
+                                "horizon": None,
+                                "metric": "brier",
+                                "value": float(np.mean((br[col].to_numpy() - y) ** 2)),
+                                "n_points": len(y),
+                            }
+                        ],
+                        schema=metrics.schema,
+                    ),
+                ]
+            )
     with work_connection(settings) as con:
         store.ensure_schema(con)
         con.execute("begin transaction")
         try:
             store.assert_new_run(con, run_id)
-            store.write_run(con, run_id, origins[-1], horizon, model_versions(),
-                            {"kind": "backtest_summary", "from": f"{origins[0]:%Y-%m}", "to": f"{origins[-1]:%Y-%m}", "draws": draws,
-                             "seed": seed, "origins": [f"{o:%Y-%m}" for o in origins], "reporting_currency": settings.reporting_currency},
-                            raw.row_counts())
+            store.write_run(
+                con,
+                run_id,
+                origins[-1],
+                horizon,
+                model_versions(),
+                {
+                    "kind": "backtest_summary",
+                    "from": f"{origins[0]:%Y-%m}",
+                    "to": f"{origins[-1]:%Y-%m}",
+                    "draws": draws,
+                    "seed": seed,
+                    "origins": [f"{o:%Y-%m}" for o in origins],
+                    "reporting_currency": settings.reporting_currency,
+                },
+                raw.row_counts(),
+            )
             store.write_metrics(con, run_id, metrics)
             store.write_calibration(con, run_id, calibration_bins(br))
             con.execute("commit")
@@ -215,12 +362,19 @@ def run_backtest(settings, run_id: str, start_month, end_month, progress: Progre
             raise
     report = write_report(settings, run_id, origins, metrics, settings.reporting_currency, latest)
     _tick(progress, "done", total, total)
-    return {"run_id": run_id, "origins": origins, "metrics_rows": metrics.height, "report": report,
-            "summary": summary(metrics), "seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "run_id": run_id,
+        "origins": origins,
+        "metrics_rows": metrics.height,
+        "report": report,
+        "summary": summary(metrics),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def summary(metrics: pl.DataFrame) -> dict:
     """The headline figures the issue's targets are about."""
+
     def get(method, metric, level="firm", h=None):
         f = metrics.filter((pl.col("method") == method) & (pl.col("metric") == metric) & (pl.col("level") == level))
         f = f.filter(pl.col("horizon").is_null()) if h is None else f.filter(pl.col("horizon") == h)
@@ -230,10 +384,13 @@ def summary(metrics: pl.DataFrame) -> dict:
     best = min((v for v in base.values() if v is not None), default=None)
     ours = get("wipcast", "wape_h1_3")
     return {
-        "wape_h1_3": ours, "baselines_wape_h1_3": base, "best_baseline_wape_h1_3": best,
+        "wape_h1_3": ours,
+        "baselines_wape_h1_3": base,
+        "best_baseline_wape_h1_3": best,
         "ratio_to_best_baseline": (ours / best) if ours is not None and best else None,
         "coverage80_all": get("wipcast", "coverage80_all"),
-        "brier_calibrated": get("wipcast", "brier"), "brier_crm": get("crm", "brier"),
+        "brier_calibrated": get("wipcast", "brier"),
+        "brier_crm": get("crm", "brier"),
     }
 
 
@@ -243,31 +400,55 @@ def _fmt(v, pct=False):
     return f"{v:.1%}" if pct else f"{v:.3f}"
 
 
-def write_report(settings, run_id: str, origins: list[dt.date], metrics: pl.DataFrame, currency: str, latest: dt.date) -> str:
+def write_report(
+    settings, run_id: str, origins: list[dt.date], metrics: pl.DataFrame, currency: str, latest: dt.date
+) -> str:
     s = summary(metrics)
-    lines = [f"# Backtest {run_id}", "",
-             f"As-of origins: {origins[0]:%Y-%m} to {origins[-1]:%Y-%m} ({len(origins)} month ends); actuals known through {latest}; "
-             f"amounts in {currency}. Each origin's forecast used only data known at its month end.", "",
-             "## Targets", "",
-             f"- WAPE horizons 1-3 (firm): wipcast {_fmt(s['wape_h1_3'])} vs best baseline {_fmt(s['best_baseline_wape_h1_3'])} "
-             f"(ratio {_fmt(s['ratio_to_best_baseline'])}; target ≤ 0.75)",
-             f"- 80% interval coverage (firm, all horizons): {_fmt(s['coverage80_all'], True)} (target 75-85%)",
-             f"- Brier score of win probability: calibrated {_fmt(s['brier_calibrated'])} vs CRM {_fmt(s['brier_crm'])} (lower is better)", ""]
+    lines = [
+        f"# Backtest {run_id}",
+        "",
+        f"As-of origins: {origins[0]:%Y-%m} to {origins[-1]:%Y-%m} ({len(origins)} month ends); actuals known through {latest}; "
+        f"amounts in {currency}. Each origin's forecast used only data known at its month end.",
+        "",
+        "## Targets",
+        "",
+        f"- WAPE horizons 1-3 (firm): wipcast {_fmt(s['wape_h1_3'])} vs best baseline {_fmt(s['best_baseline_wape_h1_3'])} "
+        f"(ratio {_fmt(s['ratio_to_best_baseline'])}; target ≤ 0.75)",
+        f"- 80% interval coverage (firm, all horizons): {_fmt(s['coverage80_all'], True)} (target 75-85%)",
+        f"- Brier score of win probability: calibrated {_fmt(s['brier_calibrated'])} vs CRM {_fmt(s['brier_crm'])} (lower is better)",
+        "",
+    ]
     for level in ("firm", "practice"):
-        lines += [f"## {level.capitalize()} level", "", "| method | key | metric | h1 | h3 | h6 | h12 | h1-3 |", "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## {level.capitalize()} level",
+            "",
+            "| method | key | metric | h1 | h3 | h6 | h12 | h1-3 |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         m = metrics.filter(pl.col("level") == level)
-        for (method, key, metric), g in sorted(m.filter(pl.col("metric").is_in(["wape", "bias", "mase", "coverage80"])).group_by("method", "level_key", "metric"),
-                                               key=lambda x: (str(x[0][1]), x[0][2], x[0][0])):
+        for (method, key, metric), g in sorted(
+            m.filter(pl.col("metric").is_in(["wape", "bias", "mase", "coverage80"])).group_by(
+                "method", "level_key", "metric"
+            ),
+            key=lambda x: (str(x[0][1]), x[0][2], x[0][0]),
+        ):
             vals = {h: v for h, v in g.select("horizon", "value").iter_rows()}
-            pooled = m.filter((pl.col("method") == method) & (pl.col("level_key").eq_missing(key)) & (pl.col("metric") == f"{metric}_h1_3"))["value"]
-            cells = [_fmt(vals.get(h), metric == "coverage80") for h in HORIZONS] + [_fmt(pooled[0] if len(pooled) else None, metric == "coverage80")]
+            pooled = m.filter(
+                (pl.col("method") == method)
+                & (pl.col("level_key").eq_missing(key))
+                & (pl.col("metric") == f"{metric}_h1_3")
+            )["value"]
+            cells = [_fmt(vals.get(h), metric == "coverage80") for h in HORIZONS] + [
+                _fmt(pooled[0] if len(pooled) else None, metric == "coverage80")
+            ]
             lines.append(f"| {method} | {key or 'firm'} | {metric} | " + " | ".join(cells) + " |")
         lines.append("")
-    lines += ["WAPE = Σ|actual − forecast| / Σ|actual|; bias = Σ(forecast − actual) / Σ actual; MASE scales the mean absolute error by the "
-              "in-sample seasonal-naive error before the first origin; coverage80 = share of actuals within the forecast's p10..p90.", ""]
+    lines += [
+        "WAPE = Σ|actual − forecast| / Σ|actual|; bias = Σ(forecast − actual) / Σ actual; MASE scales the mean absolute error by the "
+        "in-sample seasonal-naive error before the first origin; coverage80 = share of actuals within the forecast's p10..p90.",
+        "",
+    ]
     path = settings.warehouse_dir / "reports" / f"backtest_{run_id}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))
     return str(path)
-
-

@@ -41,19 +41,28 @@ def working_day_counter(holidays: pl.DataFrame, regions: list[str], start: dt.da
     days = pl.date_range(start - dt.timedelta(days=1), end, "1d", eager=True).alias("date")
     frames = []
     for region in sorted(set(regions) | {NO_REGION}):
-        hol = holidays.filter(pl.col("region") == region)["holiday_date"] if region != NO_REGION else pl.Series([], dtype=pl.Date)
-        f = pl.DataFrame({"date": days}).with_columns(
-            ((pl.col("date").dt.weekday() <= 5) & ~pl.col("date").is_in(hol.implode())).cast(pl.Int32).alias("wd")
-        ).with_columns(
-            (pl.col("wd").cum_sum() - pl.col("wd").first()).alias("cum"),  # so cum(start - 1) = 0
-            pl.lit(region).alias("region"),
+        hol = (
+            holidays.filter(pl.col("region") == region)["holiday_date"]
+            if region != NO_REGION
+            else pl.Series([], dtype=pl.Date)
+        )
+        f = (
+            pl.DataFrame({"date": days})
+            .with_columns(
+                ((pl.col("date").dt.weekday() <= 5) & ~pl.col("date").is_in(hol.implode())).cast(pl.Int32).alias("wd")
+            )
+            .with_columns(
+                (pl.col("wd").cum_sum() - pl.col("wd").first()).alias("cum"),  # so cum(start - 1) = 0
+                pl.lit(region).alias("region"),
+            )
         )
         frames.append(f.select("region", "date", "cum"))
     return pl.concat(frames)
 
 
-def planned_hours_by_month(rows: pl.DataFrame, employees: pl.DataFrame, holidays: pl.DataFrame,
-                           max_months: int = 36) -> pl.DataFrame:
+def planned_hours_by_month(
+    rows: pl.DataFrame, employees: pl.DataFrame, holidays: pl.DataFrame, max_months: int = 36
+) -> pl.DataFrame:
     """Expand plan rows into planned hours per calendar month.
 
     `rows` needs assignment_id, project_id, employee_id, role, start_date, end_date, hours_per_week and
@@ -63,16 +72,32 @@ def planned_hours_by_month(rows: pl.DataFrame, employees: pl.DataFrame, holidays
     Returns the input columns (except the dates) plus month and hours.
     """
     if not rows.height:
-        return rows.with_columns(pl.lit(None, pl.Date).alias("month"), pl.lit(0.0).alias("hours"), pl.lit("").alias("region")).head(0)
+        return rows.with_columns(
+            pl.lit(None, pl.Date).alias("month"), pl.lit(0.0).alias("hours"), pl.lit("").alias("region")
+        ).head(0)
     reg = employees.select("employee_id", "region")
-    r = rows.join(reg, on="employee_id", how="left", maintain_order="left").with_columns(
-        pl.when(pl.col("employee_id").is_null()).then(pl.lit(NO_REGION)).otherwise(pl.col("region").fill_null(NO_REGION)).alias("region"),
-        pl.max_horizontal(pl.col("start_date"), pl.col("count_from") + pl.duration(days=1)).alias("_a0"),
-        pl.min_horizontal(pl.col("end_date"), (pl.col("count_from").dt.month_start().dt.offset_by(f"{max_months}mo") - pl.duration(days=1))).alias("_b0"),
-    ).filter(pl.col("_a0") <= pl.col("_b0"))
+    r = (
+        rows.join(reg, on="employee_id", how="left", maintain_order="left")
+        .with_columns(
+            pl.when(pl.col("employee_id").is_null())
+            .then(pl.lit(NO_REGION))
+            .otherwise(pl.col("region").fill_null(NO_REGION))
+            .alias("region"),
+            pl.max_horizontal(pl.col("start_date"), pl.col("count_from") + pl.duration(days=1)).alias("_a0"),
+            pl.min_horizontal(
+                pl.col("end_date"),
+                (pl.col("count_from").dt.month_start().dt.offset_by(f"{max_months}mo") - pl.duration(days=1)),
+            ).alias("_b0"),
+        )
+        .filter(pl.col("_a0") <= pl.col("_b0"))
+    )
     if not r.height:
-        return r.drop("_a0", "_b0").with_columns(pl.lit(None, pl.Date).alias("month"), pl.lit(0.0).alias("hours")).head(0)
-    r = r.with_columns(pl.date_ranges(pl.col("_a0").dt.month_start(), pl.col("_b0").dt.month_start(), "1mo").alias("month")).explode("month")
+        return (
+            r.drop("_a0", "_b0").with_columns(pl.lit(None, pl.Date).alias("month"), pl.lit(0.0).alias("hours")).head(0)
+        )
+    r = r.with_columns(
+        pl.date_ranges(pl.col("_a0").dt.month_start(), pl.col("_b0").dt.month_start(), "1mo").alias("month")
+    ).explode("month")
     r = r.with_columns(
         pl.max_horizontal(pl.col("_a0"), pl.col("month")).alias("_a"),
         pl.min_horizontal(pl.col("_b0"), pl.col("month").dt.month_end()).alias("_b"),
@@ -80,7 +105,10 @@ def planned_hours_by_month(rows: pl.DataFrame, employees: pl.DataFrame, holidays
     lo = r["_a1"].min()
     hi = r["_b"].max()
     cal = working_day_counter(holidays, r["region"].unique().to_list(), lo + dt.timedelta(days=1), hi)
-    r = (r.join(cal.rename({"date": "_b", "cum": "_cb"}), on=["region", "_b"], how="left", maintain_order="left")
-         .join(cal.rename({"date": "_a1", "cum": "_ca"}), on=["region", "_a1"], how="left", maintain_order="left"))
-    r = r.with_columns(((pl.col("_cb") - pl.col("_ca")).cast(pl.Float64) * pl.col("hours_per_week") / 5.0).alias("hours"))
+    r = r.join(cal.rename({"date": "_b", "cum": "_cb"}), on=["region", "_b"], how="left", maintain_order="left").join(
+        cal.rename({"date": "_a1", "cum": "_ca"}), on=["region", "_a1"], how="left", maintain_order="left"
+    )
+    r = r.with_columns(
+        ((pl.col("_cb") - pl.col("_ca")).cast(pl.Float64) * pl.col("hours_per_week") / 5.0).alias("hours")
+    )
     return r.drop(["_a0", "_b0", "_a", "_b", "_a1", "_cb", "_ca", "start_date", "end_date"])

@@ -27,12 +27,14 @@ class Component:
     values: np.ndarray  # (series, months, draws or 1)
 
     @staticmethod
-    def empty(name: str, n_months: int) -> "Component":
+    def empty(name: str, n_months: int) -> Component:
         return Component(name, pl.DataFrame(schema=META_SCHEMA), np.zeros((0, n_months, 1)))
 
 
 def _meta(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.select([pl.col(c).cast(pl.String) if c in frame.columns else pl.lit(None, pl.String).alias(c) for c in META_COLS])
+    return frame.select(
+        [pl.col(c).cast(pl.String) if c in frame.columns else pl.lit(None, pl.String).alias(c) for c in META_COLS]
+    )
 
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -40,7 +42,12 @@ EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 def _month_index_of_ordinals(ordinals: np.ndarray) -> np.ndarray:
     """year * 12 + month - 1 of proleptic ordinals, vectorised (no Python date objects)."""
-    months = (np.asarray(ordinals, dtype=np.int64) - EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    months = (
+        (np.asarray(ordinals, dtype=np.int64) - EPOCH_ORDINAL)
+        .astype("datetime64[D]")
+        .astype("datetime64[M]")
+        .astype(np.int64)
+    )
     return months + 1970 * 12
 
 
@@ -63,8 +70,15 @@ def _pivot(rows: pl.DataFrame, key: str, value: str, months: list[dt.date], keys
 # --------------------------------------------------------------------------- booked time and materials
 
 
-def booked_time_and_materials(tm_rows: pl.DataFrame, projects: pl.DataFrame, months: list[dt.date], n_draws: int,
-                              rng: np.random.Generator, sd_project: float, sd_common: float) -> Component:
+def booked_time_and_materials(
+    tm_rows: pl.DataFrame,
+    projects: pl.DataFrame,
+    months: list[dt.date],
+    n_draws: int,
+    rng: np.random.Generator,
+    sd_project: float,
+    sd_common: float,
+) -> Component:
     """tm_rows: (project_id, month, hours, rate, factor, billable_share) for planned hours after as_of;
     projects: project attributes incl. remaining_cap (reporting ccy; null = uncapped).
     Revenue = hours x factor x billable share x rate, times lognormal delivery shocks (per project and
@@ -72,7 +86,9 @@ def booked_time_and_materials(tm_rows: pl.DataFrame, projects: pl.DataFrame, mon
     remaining contract cap."""
     if not tm_rows.height:
         return Component.empty("booked_time_and_materials", len(months))
-    v = tm_rows.with_columns((pl.col("hours") * pl.col("factor") * pl.col("billable_share") * pl.col("rate")).alias("value"))
+    v = tm_rows.with_columns(
+        (pl.col("hours") * pl.col("factor") * pl.col("billable_share") * pl.col("rate")).alias("value")
+    )
     ids = sorted(v["project_id"].unique().to_list())
     base = _pivot(v, "project_id", "value", months, ids)  # (P, T)
     meta = pl.DataFrame({"project_id": ids}).join(projects, on="project_id", how="left", maintain_order="left")
@@ -85,7 +101,9 @@ def booked_time_and_materials(tm_rows: pl.DataFrame, projects: pl.DataFrame, mon
     z_month = rng.standard_normal((len(uniq), len(months), n_draws))[inv]
     month_shock = np.exp(sd_common * z_month - sd_common**2 / 2)
     vals = base[:, :, None] * shock[:, None, :] * month_shock
-    cap = meta["remaining_cap"].to_numpy().astype(float) if "remaining_cap" in meta.columns else np.full(len(ids), np.nan)
+    cap = (
+        meta["remaining_cap"].to_numpy().astype(float) if "remaining_cap" in meta.columns else np.full(len(ids), np.nan)
+    )
     capped = ~np.isnan(cap)
     if capped.any():
         c = np.maximum(cap[capped], 0)[:, None, None]
@@ -97,8 +115,15 @@ def booked_time_and_materials(tm_rows: pl.DataFrame, projects: pl.DataFrame, mon
 # --------------------------------------------------------------------------- booked fixed fee
 
 
-def booked_fixed_fee(ff: pl.DataFrame, planned_cost: pl.DataFrame, months: list[dt.date], n_draws: int,
-                     rng: np.random.Generator, overrun: float, sd_overrun: float) -> Component:
+def booked_fixed_fee(
+    ff: pl.DataFrame,
+    planned_cost: pl.DataFrame,
+    months: list[dt.date],
+    n_draws: int,
+    rng: np.random.Generator,
+    overrun: float,
+    sd_overrun: float,
+) -> Component:
     """ff: per open fixed-fee project: contract_value, earned_pc, cost_to_date_pc, fx (project ccy ->
     reporting), end_date and attributes. planned_cost: (project_id, month, cost_pc) remaining plan.
     Cost-to-cost with cumulative catch-up, as the marts recognise it: cost incurred through month t is
@@ -111,8 +136,15 @@ def booked_fixed_fee(ff: pl.DataFrame, planned_cost: pl.DataFrame, months: list[
     ids = ff["project_id"].to_list()
     T = len(months)
     plan = _pivot(planned_cost, "project_id", "cost_pc", months, ids)  # (P, T), project currency
-    etc_total = (planned_cost.pipe(ordered).group_by("project_id", maintain_order=True).agg(pl.col("cost_pc").sum().alias("etc")))
-    etc_all = pl.DataFrame({"project_id": ids}).join(etc_total, on="project_id", how="left", maintain_order="left")["etc"].fill_null(0.0).to_numpy()
+    etc_total = (
+        planned_cost.pipe(ordered).group_by("project_id", maintain_order=True).agg(pl.col("cost_pc").sum().alias("etc"))
+    )
+    etc_all = (
+        pl.DataFrame({"project_id": ids})
+        .join(etc_total, on="project_id", how="left", maintain_order="left")["etc"]
+        .fill_null(0.0)
+        .to_numpy()
+    )
     cv = ff["contract_value"].fill_null(0.0).to_numpy()
     earned = ff["earned_pc"].fill_null(0.0).to_numpy()
     ctd = ff["cost_to_date_pc"].fill_null(0.0).to_numpy()
@@ -149,8 +181,15 @@ def booked_fixed_fee(ff: pl.DataFrame, planned_cost: pl.DataFrame, months: list[
 # --------------------------------------------------------------------------- milestones
 
 
-def milestones(open_ms: pl.DataFrame, projects: pl.DataFrame, slips: np.ndarray, as_of: dt.date, months: list[dt.date],
-               n_draws: int, rng: np.random.Generator) -> Component:
+def milestones(
+    open_ms: pl.DataFrame,
+    projects: pl.DataFrame,
+    slips: np.ndarray,
+    as_of: dt.date,
+    months: list[dt.date],
+    n_draws: int,
+    rng: np.random.Generator,
+) -> Component:
     """open_ms: (milestone_id, project_id, amount_reporting, due_date). Each is earned at its due date
     plus a slip drawn from the learned slips; an overdue one at a date drawn from the slips longer
     than its current delay (within 30 days when none is that long)."""
@@ -163,9 +202,13 @@ def milestones(open_ms: pl.DataFrame, projects: pl.DataFrame, slips: np.ndarray,
     pidx = {p: i for i, p in enumerate(ids)}
     vals = np.zeros((len(ids), len(months), n_draws))
     month_idx0 = m0.year * 12 + m0.month - 1
-    for mid, pid, amount, due in open_ms.select("milestone_id", "project_id", "amount_reporting", "due_date").iter_rows():
+    for mid, pid, amount, due in open_ms.select(
+        "milestone_id", "project_id", "amount_reporting", "due_date"
+    ).iter_rows():
         overdue_by = (as_of - due).days  # > 0 means due date has passed
-        eligible = slips[slips >= overdue_by + 1] if overdue_by >= 0 else slips[due.toordinal() + slips > as_of.toordinal()]
+        eligible = (
+            slips[slips >= overdue_by + 1] if overdue_by >= 0 else slips[due.toordinal() + slips > as_of.toordinal()]
+        )
         if len(eligible):
             s = rng.choice(eligible, size=n_draws)
             ordinals = due.toordinal() + s.astype(int)
@@ -195,8 +238,14 @@ def retainers(rows: pl.DataFrame, projects: pl.DataFrame, months: list[dt.date])
 # --------------------------------------------------------------------------- pipeline
 
 
-def pipeline(opps: pl.DataFrame, months: list[dt.date], n_draws: int, rng: np.random.Generator, slips: np.ndarray,
-             shares_for: callable) -> Component:
+def pipeline(
+    opps: pl.DataFrame,
+    months: list[dt.date],
+    n_draws: int,
+    rng: np.random.Generator,
+    slips: np.ndarray,
+    shares_for: callable,
+) -> Component:
     """opps: (opportunity_id, customer_id, practice, region, win_prob, amount_reporting, expected_start_date,
     n_months). A win (Bernoulli(win_prob)) starts at the expected start plus a slip drawn from won deals
     (never before the first forecast month) and earns amount x the learned profile over n_months."""
@@ -214,7 +263,7 @@ def pipeline(opps: pl.DataFrame, months: list[dt.date], n_draws: int, rng: np.ra
         shares = shares_for(int(n_months)) * (amount or 0.0)
         for k in range(T):
             span = min(len(shares), T - k)
-            by_start[j, k, k:k + span] = shares[:span]
+            by_start[j, k, k : k + span] = shares[:span]
     exp_start = np.array([d.toordinal() for d in opps["expected_start_date"].to_list()])
     s = rng.choice(slips, size=(n, n_draws)).astype(int)
     start = exp_start[:, None] + s
@@ -231,8 +280,14 @@ def pipeline(opps: pl.DataFrame, months: list[dt.date], n_draws: int, rng: np.ra
 # --------------------------------------------------------------------------- unplanned
 
 
-def unplanned(forecasts: dict[str, tuple[np.ndarray, float]], uplift: dict[str, np.ndarray], region_shares: pl.DataFrame,
-              months: list[dt.date], n_draws: int, rng: np.random.Generator) -> Component:
+def unplanned(
+    forecasts: dict[str, tuple[np.ndarray, float]],
+    uplift: dict[str, np.ndarray],
+    region_shares: pl.DataFrame,
+    months: list[dt.date],
+    n_draws: int,
+    rng: np.random.Generator,
+) -> Component:
     """forecasts: practice -> (h=1 mean per forecast month, residual sd); uplift: practice -> (extra
     unplanned revenue at horizon t+1, its sd). Draws add normal noise with the combined sd, growing
     with the horizon like a random walk's up to 6 months (clipped at zero); each practice is split over
@@ -248,11 +303,15 @@ def unplanned(forecasts: dict[str, tuple[np.ndarray, float]], uplift: dict[str, 
         draws = np.maximum(m[:, None] + noise, 0.0)
         shares = region_shares.filter(pl.col("practice") == practice)
         if not shares.height:
-            shares = pl.DataFrame({"practice": [practice], "region": [None], "share": [1.0], "entity_id": [None]},
-                                  schema={"practice": pl.String, "region": pl.String, "share": pl.Float64, "entity_id": pl.String})
+            shares = pl.DataFrame(
+                {"practice": [practice], "region": [None], "share": [1.0], "entity_id": [None]},
+                schema={"practice": pl.String, "region": pl.String, "share": pl.Float64, "entity_id": pl.String},
+            )
         if "entity_id" not in shares.columns:
             shares = shares.with_columns(pl.lit(None, pl.String).alias("entity_id"))
-        for region, share, entity in shares.sort("region", nulls_last=True).select("region", "share", "entity_id").iter_rows():
+        for region, share, entity in (
+            shares.sort("region", nulls_last=True).select("region", "share", "entity_id").iter_rows()
+        ):
             metas.append({"practice": practice, "region": region, "entity_id": entity})
             vals.append(draws * share)
     if not vals:

@@ -32,23 +32,51 @@ def bucket_expr(h: pl.Expr) -> pl.Expr:
     return e
 
 
-def planned_vs_worked(plan_origins: pl.DataFrame, rated: pl.DataFrame, projects: pl.DataFrame, as_of: dt.date,
-                      billing_types: tuple[str, ...]) -> pl.DataFrame:
+def planned_vs_worked(
+    plan_origins: pl.DataFrame,
+    rated: pl.DataFrame,
+    projects: pl.DataFrame,
+    as_of: dt.date,
+    billing_types: tuple[str, ...],
+) -> pl.DataFrame:
     """(origin, project_id, practice, role, month, h, planned, worked) for complete months after month-end origins."""
     ids = projects.filter(pl.col("billing_type").is_in(list(billing_types))).select("project_id", "practice")
     last_complete = (as_of + dt.timedelta(days=1)).replace(day=1)  # months strictly before this are complete
     po = plan_origins.filter((pl.col("origin") == pl.col("origin").dt.month_end()) & (pl.col("month") < last_complete))
-    planned = po.join(ids, on="project_id", how="inner").pipe(ordered).group_by("origin", "project_id", "practice", "role", "month", maintain_order=True).agg(
-        pl.col("hours").sum().alias("planned")).filter(pl.col("planned") > 0)
-    worked = rated.select("project_id", "role", "month", "hours").pipe(ordered).group_by("project_id", "role", "month", maintain_order=True).agg(pl.col("hours").sum().alias("worked"))
-    pw = planned.join(worked, on=["project_id", "role", "month"], how="left", maintain_order="left").with_columns(pl.col("worked").fill_null(0.0))
+    planned = (
+        po.join(ids, on="project_id", how="inner")
+        .pipe(ordered)
+        .group_by("origin", "project_id", "practice", "role", "month", maintain_order=True)
+        .agg(pl.col("hours").sum().alias("planned"))
+        .filter(pl.col("planned") > 0)
+    )
+    worked = (
+        rated.select("project_id", "role", "month", "hours")
+        .pipe(ordered)
+        .group_by("project_id", "role", "month", maintain_order=True)
+        .agg(pl.col("hours").sum().alias("worked"))
+    )
+    pw = planned.join(worked, on=["project_id", "role", "month"], how="left", maintain_order="left").with_columns(
+        pl.col("worked").fill_null(0.0)
+    )
     return pw.with_columns((month_index("month") - month_index("origin")).alias("h"))
 
 
 def _shrunk(df: pl.DataFrame, keys: list[str], parent: pl.DataFrame, parent_keys: list[str], name: str) -> pl.DataFrame:
-    g = df.pipe(ordered).group_by(keys, maintain_order=True).agg(pl.col("worked").sum().alias("W"), pl.col("planned").sum().alias("P"))
-    g = g.join(parent.select([*parent_keys, pl.col("factor").alias("_parent")]), on=parent_keys, how="left", maintain_order="left")
-    return g.with_columns(((pl.col("W") + SHRINK_HOURS * pl.col("_parent")) / (pl.col("P") + SHRINK_HOURS)).alias("factor")).drop("_parent")
+    g = (
+        df.pipe(ordered)
+        .group_by(keys, maintain_order=True)
+        .agg(pl.col("worked").sum().alias("W"), pl.col("planned").sum().alias("P"))
+    )
+    g = g.join(
+        parent.select([*parent_keys, pl.col("factor").alias("_parent")]),
+        on=parent_keys,
+        how="left",
+        maintain_order="left",
+    )
+    return g.with_columns(
+        ((pl.col("W") + SHRINK_HOURS * pl.col("_parent")) / (pl.col("P") + SHRINK_HOURS)).alias("factor")
+    ).drop("_parent")
 
 
 def learn_factors(pw: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -56,11 +84,18 @@ def learn_factors(pw: pl.DataFrame) -> dict[str, pl.DataFrame]:
     With no history at all the firm factor is 1 (plans taken at face value)."""
     pw = pw.with_columns(bucket_expr(pl.col("h")).alias("bucket"))
     all_buckets = pl.DataFrame({"bucket": [b[2] for b in BUCKETS]})
-    firm = pw.pipe(ordered).group_by("bucket", maintain_order=True).agg(pl.col("worked").sum().alias("W"), pl.col("planned").sum().alias("P"))
+    firm = (
+        pw.pipe(ordered)
+        .group_by("bucket", maintain_order=True)
+        .agg(pl.col("worked").sum().alias("W"), pl.col("planned").sum().alias("P"))
+    )
     # Buckets with no data borrow the pooled firm ratio (or 1 without any data).
     pooled = float(pw["worked"].sum() / pw["planned"].sum()) if pw.height and pw["planned"].sum() > 0 else 1.0
     firm = all_buckets.join(firm, on="bucket", how="left", maintain_order="left").with_columns(
-        ((pl.col("W").fill_null(0.0) + SHRINK_HOURS * pooled) / (pl.col("P").fill_null(0.0) + SHRINK_HOURS)).alias("factor"))
+        ((pl.col("W").fill_null(0.0) + SHRINK_HOURS * pooled) / (pl.col("P").fill_null(0.0) + SHRINK_HOURS)).alias(
+            "factor"
+        )
+    )
     practice = _shrunk(pw, ["practice", "bucket"], firm, ["bucket"], "practice")
     cell = _shrunk(pw, ["practice", "role", "bucket"], practice, ["practice", "bucket"], "cell")
     return {"firm": firm, "practice": practice, "cell": cell, "pooled": pooled}
@@ -68,16 +103,37 @@ def learn_factors(pw: pl.DataFrame) -> dict[str, pl.DataFrame]:
 
 def raw_factors(pw: pl.DataFrame, keys: list[str], max_h: int = 1) -> pl.DataFrame:
     """Unshrunk worked / planned by `keys` over horizons 1..max_h (for reporting and recovery checks)."""
-    return pw.filter(pl.col("h") <= max_h).pipe(ordered).group_by(keys, maintain_order=True).agg(
-        (pl.col("worked").sum() / pl.col("planned").sum()).alias("factor"), pl.col("planned").sum().alias("planned_hours"))
+    return (
+        pw.filter(pl.col("h") <= max_h)
+        .pipe(ordered)
+        .group_by(keys, maintain_order=True)
+        .agg(
+            (pl.col("worked").sum() / pl.col("planned").sum()).alias("factor"),
+            pl.col("planned").sum().alias("planned_hours"),
+        )
+    )
 
 
 def factor_for(rows: pl.DataFrame, factors: dict) -> pl.DataFrame:
     """Adds `factor` to rows with practice, role, bucket: the most specific level available."""
-    r = rows.join(factors["cell"].select("practice", "role", "bucket", pl.col("factor").alias("_f3")), on=["practice", "role", "bucket"], how="left", maintain_order="left")
-    r = r.join(factors["practice"].select("practice", "bucket", pl.col("factor").alias("_f2")), on=["practice", "bucket"], how="left", maintain_order="left")
-    r = r.join(factors["firm"].select("bucket", pl.col("factor").alias("_f1")), on="bucket", how="left", maintain_order="left")
-    return r.with_columns(pl.coalesce("_f3", "_f2", "_f1", pl.lit(factors.get("pooled", 1.0))).alias("factor")).drop("_f1", "_f2", "_f3")
+    r = rows.join(
+        factors["cell"].select("practice", "role", "bucket", pl.col("factor").alias("_f3")),
+        on=["practice", "role", "bucket"],
+        how="left",
+        maintain_order="left",
+    )
+    r = r.join(
+        factors["practice"].select("practice", "bucket", pl.col("factor").alias("_f2")),
+        on=["practice", "bucket"],
+        how="left",
+        maintain_order="left",
+    )
+    r = r.join(
+        factors["firm"].select("bucket", pl.col("factor").alias("_f1")), on="bucket", how="left", maintain_order="left"
+    )
+    return r.with_columns(pl.coalesce("_f3", "_f2", "_f1", pl.lit(factors.get("pooled", 1.0))).alias("factor")).drop(
+        "_f1", "_f2", "_f3"
+    )
 
 
 def dispersion(pw: pl.DataFrame) -> dict[str, float]:
@@ -86,14 +142,26 @@ def dispersion(pw: pl.DataFrame) -> dict[str, float]:
     common: sd over months of the firm-level log ratio (a shock every project of a month shares)."""
     if not pw.height:
         return {"project": 0.15, "common": 0.05}
-    pm = pw.filter(pl.col("h") <= 3).pipe(ordered).group_by("project_id", "month", maintain_order=True).agg(pl.col("worked").sum(), pl.col("planned").sum()).filter(pl.col("planned") >= 8)
+    pm = (
+        pw.filter(pl.col("h") <= 3)
+        .pipe(ordered)
+        .group_by("project_id", "month", maintain_order=True)
+        .agg(pl.col("worked").sum(), pl.col("planned").sum())
+        .filter(pl.col("planned") >= 8)
+    )
     if pm.height < 5:
         return {"project": 0.15, "common": 0.05}
     ratio = np.log(np.clip(pm["worked"].to_numpy() / pm["planned"].to_numpy(), 0.05, 20))
     w = pm["planned"].to_numpy()
     mu = float(np.average(ratio, weights=w))
     sd_proj = math.sqrt(float(np.average((ratio - mu) ** 2, weights=w)))
-    fm = pw.filter(pl.col("h") <= 3).pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("worked").sum(), pl.col("planned").sum()).filter(pl.col("planned") > 0)
+    fm = (
+        pw.filter(pl.col("h") <= 3)
+        .pipe(ordered)
+        .group_by("month", maintain_order=True)
+        .agg(pl.col("worked").sum(), pl.col("planned").sum())
+        .filter(pl.col("planned") > 0)
+    )
     lr = np.log(np.clip(fm["worked"].to_numpy() / fm["planned"].to_numpy(), 0.05, 20))
     sd_common = float(np.std(lr, ddof=1)) if len(lr) >= 3 else 0.05
     return {"project": min(sd_proj, 1.0), "common": min(sd_common, 0.5)}

@@ -68,7 +68,9 @@ class ForecastResult:
 
     def series(self) -> tuple[pl.DataFrame, list[np.ndarray]]:
         metas = [c.meta.with_columns(pl.lit(c.name).alias("component")) for c in self.components]
-        return pl.concat(metas, how="vertical_relaxed") if metas else pl.DataFrame(), [c.values for c in self.components]
+        return pl.concat(metas, how="vertical_relaxed") if metas else pl.DataFrame(), [
+            c.values for c in self.components
+        ]
 
     def summed_draws(self, by: list[str] | None = None) -> tuple[pl.DataFrame, np.ndarray]:
         """Draws summed over every series that shares the `by` columns: (keys frame, (groups, months, draws))."""
@@ -87,7 +89,9 @@ class ForecastResult:
         out = np.zeros((groups.height, len(self.months), n_draws))
         offset = 0
         for c, keys in zip(blocks, keys_all):
-            g = keys.join(groups, on=list(keys.columns), how="left", nulls_equal=True, maintain_order="left")["_g"].to_numpy()
+            g = keys.join(groups, on=list(keys.columns), how="left", nulls_equal=True, maintain_order="left")[
+                "_g"
+            ].to_numpy()
             # Sum series into their group one group at a time (np.add.at is slow on large arrays).
             for gid in np.unique(g):
                 out[gid] += c.values[g == gid].sum(axis=0)  # (months, draws or 1), broadcast over draws
@@ -99,29 +103,65 @@ class ForecastResult:
 
 
 def _project_attributes(inputs: Inputs) -> pl.DataFrame:
-    return inputs.projects.join(inputs.customers.select("customer_id", "region"), on="customer_id", how="left", maintain_order="left").select(
-        "project_id", "customer_id", "practice", "region", "entity_id", "billing_type", pl.col("currency").alias("project_currency"),
-        "contract_value", "end_date", "closed", "opportunity_id")
+    return inputs.projects.join(
+        inputs.customers.select("customer_id", "region"), on="customer_id", how="left", maintain_order="left"
+    ).select(
+        "project_id",
+        "customer_id",
+        "practice",
+        "region",
+        "entity_id",
+        "billing_type",
+        pl.col("currency").alias("project_currency"),
+        "contract_value",
+        "end_date",
+        "closed",
+        "opportunity_id",
+    )
 
 
 def history_base(inputs: Inputs, months: list[dt.date] | None = None) -> dict:
     """Rated time, plans by origin and earned revenue history, all as known at inputs.as_of."""
     as_of = inputs.as_of
     months = months or [month_start(as_of)]
-    currencies = set(inputs.projects["currency"].drop_nulls().to_list()) | set(inputs.legal_entities["currency"].drop_nulls().to_list())
-    currencies |= set(inputs.opportunities["currency"].drop_nulls().to_list()) | set(inputs.rate_cards["currency"].drop_nulls().to_list())
-    dates = [d for d in (inputs.time_entries["work_date"].min(), inputs.projects["start_date"].min(), inputs.plan_versions["plan_date"].min()) if d is not None]
+    currencies = set(inputs.projects["currency"].drop_nulls().to_list()) | set(
+        inputs.legal_entities["currency"].drop_nulls().to_list()
+    )
+    currencies |= set(inputs.opportunities["currency"].drop_nulls().to_list()) | set(
+        inputs.rate_cards["currency"].drop_nulls().to_list()
+    )
+    dates = [
+        d
+        for d in (
+            inputs.time_entries["work_date"].min(),
+            inputs.projects["start_date"].min(),
+            inputs.plan_versions["plan_date"].min(),
+        )
+        if d is not None
+    ]
     first = min(min(dates) if dates else as_of, as_of)
     fx_hist = fx_monthly(inputs.fx_rates, sorted(currencies), inputs.reporting_currency, first, as_of)
     fx = extend_fx_flat(fx_hist, as_of, months)
     rated = rated_time(inputs, fx_hist)
-    pending = rated_time(inputs, fx_hist, inputs.pending_time) if inputs.pending_time is not None and inputs.pending_time.height else None
+    pending = (
+        rated_time(inputs, fx_hist, inputs.pending_time)
+        if inputs.pending_time is not None and inputs.pending_time.height
+        else None
+    )
     origins = month_end_origins(first, as_of)
     plan_origins = plan_by_origin(inputs.plan_versions, inputs.employees, inputs.holidays, origins)
     emp_cost, role_cost = role_cost_rates(inputs, fx_hist, as_of)
     history, ff_state = earned_history(inputs, rated, fx_hist, pending)
-    return {"fx_hist": fx_hist, "fx": fx, "rated": rated, "plan_origins": plan_origins, "emp_cost": emp_cost,
-            "role_cost": role_cost, "history": history, "ff_state": ff_state}
+    return {
+        "fx_hist": fx_hist,
+        "fx": fx,
+        "rated": rated,
+        "plan_origins": plan_origins,
+        "emp_cost": emp_cost,
+        "role_cost": role_cost,
+        "history": history,
+        "ff_state": ff_state,
+    }
 
 
 def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepared:
@@ -158,52 +198,112 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
     overrun_sd = delivery.dispersion(pw_ff)["project"] if pw_ff.height else 0.15
 
     # ---- booked time and materials
-    tm_share = (rated.filter(pl.col("billing_type") == "time_and_materials").select("practice", "billable", "hours").pipe(ordered).group_by("practice", maintain_order=True)
-                .agg((pl.col("hours").filter(pl.col("billable")).sum() / pl.col("hours").sum()).alias("billable_share")))
+    tm_share = (
+        rated.filter(pl.col("billing_type") == "time_and_materials")
+        .select("practice", "billable", "hours")
+        .pipe(ordered)
+        .group_by("practice", maintain_order=True)
+        .agg((pl.col("hours").filter(pl.col("billable")).sum() / pl.col("hours").sum()).alias("billable_share"))
+    )
     open_tm = projects.filter((pl.col("billing_type") == "time_and_materials") & ~pl.col("closed"))
-    cur = plan_origins.filter(pl.col("origin") == as_of).join(open_tm.select("project_id", "practice"), on="project_id", how="inner")
-    cur = cur.filter(pl.col("month").is_in(months)).pipe(ordered).group_by("project_id", "practice", "role", "month", maintain_order=True).agg(pl.col("hours").sum())
+    cur = plan_origins.filter(pl.col("origin") == as_of).join(
+        open_tm.select("project_id", "practice"), on="project_id", how="inner"
+    )
+    cur = (
+        cur.filter(pl.col("month").is_in(months))
+        .pipe(ordered)
+        .group_by("project_id", "practice", "role", "month", maintain_order=True)
+        .agg(pl.col("hours").sum())
+    )
     cur = cur.with_columns((month_index("month") - month_index(pl.lit(months[0])) + 1).alias("h"))
     cur = delivery.factor_for(cur.with_columns(delivery.bucket_expr(pl.col("h")).alias("bucket")), factors)
     realization = calibration.tm_realization(inputs, plan_origins, history, rated, factors, tm_share, fx_hist, as_of)
     for b, r in realization.items():
         diag[f"booked_tm.realization.{b}"] = r
-    cur = cur.with_columns(pl.col("bucket").replace_strict(realization, default=1.0, return_dtype=pl.Float64).alias("realization"))
-    rates = future_bill_rates(cur.select("project_id", "role", "month"), inputs, fx, rated.filter(pl.col("billing_type") == "time_and_materials"))
+    cur = cur.with_columns(
+        pl.col("bucket").replace_strict(realization, default=1.0, return_dtype=pl.Float64).alias("realization")
+    )
+    rates = future_bill_rates(
+        cur.select("project_id", "role", "month"),
+        inputs,
+        fx,
+        rated.filter(pl.col("billing_type") == "time_and_materials"),
+    )
     diag["booked_tm.rate_missing_rows"] = float(rates.filter(pl.col("rate") <= 0).height)
-    tm_rows = (cur.join(rates.select("project_id", "role", "month", "rate"), on=["project_id", "role", "month"], how="left", maintain_order="left")
-               .join(tm_share, on="practice", how="left", maintain_order="left").with_columns(pl.col("billable_share").fill_null(1.0), pl.col("rate").fill_null(0.0))
-               .with_columns((pl.col("factor") * pl.col("realization")).alias("factor")))
-    earned_pc = history.pipe(ordered).group_by("project_id", maintain_order=True).agg(pl.col("revenue_pc").sum().alias("earned_pc"))
-    fx_now = fx_hist.filter(pl.col("month") == month_start(as_of)).select(pl.col("currency").alias("project_currency"), "fx")
-    projects = projects.join(earned_pc, on="project_id", how="left", maintain_order="left").join(fx_now, on="project_currency", how="left", maintain_order="left").with_columns(
-        pl.col("earned_pc").fill_null(0.0), pl.col("fx").fill_null(1.0))
+    tm_rows = (
+        cur.join(
+            rates.select("project_id", "role", "month", "rate"),
+            on=["project_id", "role", "month"],
+            how="left",
+            maintain_order="left",
+        )
+        .join(tm_share, on="practice", how="left", maintain_order="left")
+        .with_columns(pl.col("billable_share").fill_null(1.0), pl.col("rate").fill_null(0.0))
+        .with_columns((pl.col("factor") * pl.col("realization")).alias("factor"))
+    )
+    earned_pc = (
+        history.pipe(ordered)
+        .group_by("project_id", maintain_order=True)
+        .agg(pl.col("revenue_pc").sum().alias("earned_pc"))
+    )
+    fx_now = fx_hist.filter(pl.col("month") == month_start(as_of)).select(
+        pl.col("currency").alias("project_currency"), "fx"
+    )
+    projects = (
+        projects.join(earned_pc, on="project_id", how="left", maintain_order="left")
+        .join(fx_now, on="project_currency", how="left", maintain_order="left")
+        .with_columns(pl.col("earned_pc").fill_null(0.0), pl.col("fx").fill_null(1.0))
+    )
     projects = projects.with_columns(
         pl.when(pl.col("contract_value").is_not_null() & (pl.col("billing_type") == "time_and_materials"))
-        .then((pl.col("contract_value") - pl.col("earned_pc")) * pl.col("fx")).alias("remaining_cap"))
+        .then((pl.col("contract_value") - pl.col("earned_pc")) * pl.col("fx"))
+        .alias("remaining_cap")
+    )
 
     # ---- booked fixed fee
     ff_open = projects.filter((pl.col("billing_type") == "fixed_fee") & ~pl.col("closed"))
-    ctd = ff_state.filter(pl.col("month") <= month_start(as_of)).sort("month").group_by("project_id").agg(pl.col("cum_cost_pc").last().alias("cost_to_date_pc"))
-    ff = ff_open.join(ctd, on="project_id", how="left", maintain_order="left").with_columns(pl.col("cost_to_date_pc").fill_null(0.0))
-    ff_cost = (plan_origins.filter(pl.col("origin") == as_of).join(ff.select("project_id", "fx"), on="project_id", how="inner")
-               .join(emp_cost, on="employee_id", how="left", maintain_order="left").join(role_cost.rename({"cost_rate_reporting": "_rc"}), on="role", how="left", maintain_order="left")
-               .with_columns((pl.col("hours") * pl.coalesce("cost_rate_reporting", "_rc").fill_null(0.0) / pl.col("fx")).alias("cost_pc"))
-               .select("project_id", "month", "cost_pc"))
+    ctd = (
+        ff_state.filter(pl.col("month") <= month_start(as_of))
+        .sort("month")
+        .group_by("project_id")
+        .agg(pl.col("cum_cost_pc").last().alias("cost_to_date_pc"))
+    )
+    ff = ff_open.join(ctd, on="project_id", how="left", maintain_order="left").with_columns(
+        pl.col("cost_to_date_pc").fill_null(0.0)
+    )
+    ff_cost = (
+        plan_origins.filter(pl.col("origin") == as_of)
+        .join(ff.select("project_id", "fx"), on="project_id", how="inner")
+        .join(emp_cost, on="employee_id", how="left", maintain_order="left")
+        .join(role_cost.rename({"cost_rate_reporting": "_rc"}), on="role", how="left", maintain_order="left")
+        .with_columns(
+            (pl.col("hours") * pl.coalesce("cost_rate_reporting", "_rc").fill_null(0.0) / pl.col("fx")).alias("cost_pc")
+        )
+        .select("project_id", "month", "cost_pc")
+    )
 
     # ---- milestones
-    ms = inputs.milestones.filter(pl.col("completed_date").is_null()).join(
-        projects.filter(~pl.col("closed")).select("project_id", "fx"), on="project_id", how="inner").with_columns(
-        (pl.col("amount") * pl.col("fx")).alias("amount_reporting"))
+    ms = (
+        inputs.milestones.filter(pl.col("completed_date").is_null())
+        .join(projects.filter(~pl.col("closed")).select("project_id", "fx"), on="project_id", how="inner")
+        .with_columns((pl.col("amount") * pl.col("fx")).alias("amount_reporting"))
+    )
     done = inputs.milestones.filter(pl.col("completed_date").is_not_null())
-    ms_slips = (done["completed_date"] - done["due_date"]).dt.total_days().to_numpy().astype(float) if done.height else np.zeros(0)
+    ms_slips = (
+        (done["completed_date"] - done["due_date"]).dt.total_days().to_numpy().astype(float)
+        if done.height
+        else np.zeros(0)
+    )
     diag["milestone.slip_mean_days"] = float(ms_slips.mean()) if len(ms_slips) else 0.0
     diag["milestone.slip_sample"] = float(len(ms_slips))
 
     # ---- retainers
     ret = retainer_by_month(inputs.projects.filter(~pl.col("closed")), as_of, None)
-    ret = ret.filter(pl.col("month").is_in(months)).join(projects.select("project_id", "fx"), on="project_id", how="left", maintain_order="left").with_columns(
-        (pl.col("revenue_pc") * pl.col("fx")).alias("value"))
+    ret = (
+        ret.filter(pl.col("month").is_in(months))
+        .join(projects.select("project_id", "fx"), on="project_id", how="left", maintain_order="left")
+        .with_columns((pl.col("revenue_pc") * pl.col("fx")).alias("value"))
+    )
 
     # ---- pipeline
     fx_latest = fx_now.rename({"project_currency": "currency"})
@@ -214,7 +314,12 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
     diag["win_model.is_learned"] = 1.0 if win.method == "logistic_platt" else 0.0
     open_opps = inputs.opportunities.filter(pl.col("status") == "open").with_columns(pl.lit(as_of).alias("state_date"))
     open_opps = pipeline.features(open_opps, fx_latest)
-    first_work = rated.select("project_id", "work_date").pipe(ordered).group_by("project_id", maintain_order=True).agg(pl.col("work_date").min().alias("first_work"))
+    first_work = (
+        rated.select("project_id", "work_date")
+        .pipe(ordered)
+        .group_by("project_id", maintain_order=True)
+        .agg(pl.col("work_date").min().alias("first_work"))
+    )
     slips = pipeline.start_slips(inputs, first_work)
     diag["pipeline.start_slip_mean_days"] = float(slips.mean()) if len(slips) else 0.0
     diag["pipeline.start_slip_sample"] = float(len(slips))
@@ -228,7 +333,9 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
             pl.Series("win_prob", p),
             (pl.col("amount_reporting") * real).alias("amount_reporting"),
             pl.col("expected_start_date").fill_null(pl.col("close_date")).fill_null(as_of),
-            pl.col("expected_duration_weeks").map_elements(lambda w: pipeline.duration_months(w, dur), return_dtype=pl.Int64).alias("n_months"),
+            pl.col("expected_duration_weeks")
+            .map_elements(lambda w: pipeline.duration_months(w, dur), return_dtype=pl.Int64)
+            .alias("n_months"),
         )
         diag["pipeline.open_count"] = float(open_opps.height)
         diag["pipeline.mean_win_prob"] = float(np.mean(p))
@@ -247,14 +354,26 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
         fits[pr] = (fc, sd)
         diag[f"unplanned.{pr}.fallback_seasonal_naive"] = 0.0 if model == "ets" else 1.0
         notes[f"unplanned.{pr}"] = f"{model} ({reason})"
-    totals = (history.join(projects.select("project_id", "practice"), on="project_id", how="left")
-              .filter(pl.col("month") < last_complete).pipe(ordered).group_by("practice", "month", maintain_order=True).agg(pl.col("revenue").sum()))
+    totals = (
+        history.join(projects.select("project_id", "practice"), on="project_id", how="left")
+        .filter(pl.col("month") < last_complete)
+        .pipe(ordered)
+        .group_by("practice", "month", maintain_order=True)
+        .agg(pl.col("revenue").sum())
+    )
     shares = unplanned.horizon_shares(uh, totals, practices, horizon)
     ratios = {}
     for pr in practices:
         y = totals.filter(pl.col("practice") == pr).sort("month")
-        y = pl.DataFrame({"month": pl.date_range(y["month"].min(), add_months(last_complete, -1), "1mo", eager=True)}).join(
-            y, on="month", how="left").fill_null(0.0).sort("month")["revenue"].to_numpy() if y.height else np.zeros(0)
+        y = (
+            pl.DataFrame({"month": pl.date_range(y["month"].min(), add_months(last_complete, -1), "1mo", eager=True)})
+            .join(y, on="month", how="left")
+            .fill_null(0.0)
+            .sort("month")["revenue"]
+            .to_numpy()
+            if y.height
+            else np.zeros(0)
+        )
         fc_total, sd_total, model, reason = unplanned.guarded_forecast(y, horizon)
         diag[f"unplanned.{pr}.total_model_fallback"] = 0.0 if model == "ets" else 1.0
         gap = np.maximum(shares[pr] - shares[pr][0], 0.0)
@@ -262,23 +381,61 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
         for h in (1, 3, 6, 12):
             if h <= horizon:
                 diag[f"unplanned.{pr}.share.h{h}"] = float(shares[pr][h - 1])
-    recent = history.filter(pl.col("month") >= add_months(month_start(as_of), -12)).join(projects.select("project_id", "practice", "region"), on="project_id")
-    region_shares = recent.pipe(ordered).group_by("practice", "region", maintain_order=True).agg(pl.col("revenue").sum()).with_columns(
-        (pl.col("revenue") / pl.col("revenue").sum().over("practice")).alias("share")).filter(pl.col("share") > 0).select("practice", "region", "share")
+    recent = history.filter(pl.col("month") >= add_months(month_start(as_of), -12)).join(
+        projects.select("project_id", "practice", "region"), on="project_id"
+    )
+    region_shares = (
+        recent.pipe(ordered)
+        .group_by("practice", "region", maintain_order=True)
+        .agg(pl.col("revenue").sum())
+        .with_columns((pl.col("revenue") / pl.col("revenue").sum().over("practice")).alias("share"))
+        .filter(pl.col("share") > 0)
+        .select("practice", "region", "share")
+    )
 
     # Pipeline and unplanned revenue has no contracting entity yet: use the region's usual one.
-    region_entity = (projects.filter(pl.col("region").is_not_null() & pl.col("entity_id").is_not_null())
-                     .pipe(ordered).group_by("region", "entity_id", maintain_order=True).agg(pl.len().alias("_n")).sort("_n", "entity_id", descending=True)
-                     .group_by("region", maintain_order=True).agg(pl.col("entity_id").first()))
-    open_opps = open_opps.drop("entity_id", strict=False).join(region_entity, on="region", how="left", maintain_order="left")
+    region_entity = (
+        projects.filter(pl.col("region").is_not_null() & pl.col("entity_id").is_not_null())
+        .pipe(ordered)
+        .group_by("region", "entity_id", maintain_order=True)
+        .agg(pl.len().alias("_n"))
+        .sort("_n", "entity_id", descending=True)
+        .group_by("region", maintain_order=True)
+        .agg(pl.col("entity_id").first())
+    )
+    open_opps = open_opps.drop("entity_id", strict=False).join(
+        region_entity, on="region", how="left", maintain_order="left"
+    )
     region_shares = region_shares.join(region_entity, on="region", how="left", maintain_order="left")
 
-    actual = history.filter((pl.col("month").dt.year() == as_of.year) & (pl.col("month") <= month_start(as_of))).select("project_id", "month", "revenue")
+    actual = history.filter((pl.col("month").dt.year() == as_of.year) & (pl.col("month") <= month_start(as_of))).select(
+        "project_id", "month", "revenue"
+    )
     return Prepared(
-        as_of=as_of, months=months, projects=projects, history=history, actual=actual, tm_rows=tm_rows, ff=ff, ff_planned_cost=ff_cost,
-        open_milestones=ms, retainer_rows=ret, opportunities=open_opps, unplanned_forecasts=fits, unplanned_uplift=ratios,
-        region_shares=region_shares, milestone_slips=ms_slips, start_slips=slips, profile=profile, duration_ratio=dur,
-        dispersion=disp, overrun=overrun, overrun_sd=overrun_sd, factors=factors, diagnostics=diag, notes=notes,
+        as_of=as_of,
+        months=months,
+        projects=projects,
+        history=history,
+        actual=actual,
+        tm_rows=tm_rows,
+        ff=ff,
+        ff_planned_cost=ff_cost,
+        open_milestones=ms,
+        retainer_rows=ret,
+        opportunities=open_opps,
+        unplanned_forecasts=fits,
+        unplanned_uplift=ratios,
+        region_shares=region_shares,
+        milestone_slips=ms_slips,
+        start_slips=slips,
+        profile=profile,
+        duration_ratio=dur,
+        dispersion=disp,
+        overrun=overrun,
+        overrun_sd=overrun_sd,
+        factors=factors,
+        diagnostics=diag,
+        notes=notes,
     )
 
 
@@ -289,11 +446,16 @@ MAX_DRAW_CELLS = 120_000_000  # series x months x draws held in memory at once (
 
 def affordable_draws(prep: Prepared, draws: int) -> int:
     """Fewer draws when a very large firm would not fit in memory (never below 200)."""
-    n_series = (prep.tm_rows["project_id"].n_unique() + prep.ff.height + prep.open_milestones["project_id"].n_unique()
-                + prep.opportunities.height + 3 * len(prep.unplanned_forecasts) + 1)
+    n_series = (
+        prep.tm_rows["project_id"].n_unique()
+        + prep.ff.height
+        + prep.open_milestones["project_id"].n_unique()
+        + prep.opportunities.height
+        + 3 * len(prep.unplanned_forecasts)
+        + 1
+    )
     cap = MAX_DRAW_CELLS // max(1, n_series * len(prep.months))
     return int(max(200, min(draws, cap)))
-
 
 
 def simulate(prep: Prepared, draws: int = 2000, seed: int | None = None) -> ForecastResult:
@@ -301,14 +463,21 @@ def simulate(prep: Prepared, draws: int = 2000, seed: int | None = None) -> Fore
     months = prep.months
     attrs = prep.projects.select("project_id", "customer_id", "practice", "region", "entity_id", "remaining_cap")
     comps = [
-        C.booked_time_and_materials(prep.tm_rows, attrs, months, draws, rng, prep.dispersion["project"], prep.dispersion["common"]),
+        C.booked_time_and_materials(
+            prep.tm_rows, attrs, months, draws, rng, prep.dispersion["project"], prep.dispersion["common"]
+        ),
         C.booked_fixed_fee(prep.ff, prep.ff_planned_cost, months, draws, rng, prep.overrun, prep.overrun_sd),
         C.milestones(prep.open_milestones, attrs, prep.milestone_slips, prep.as_of, months, draws, rng),
         C.retainers(prep.retainer_rows, attrs, months),
         C.pipeline(prep.opportunities, months, draws, rng, prep.start_slips, prep.shares_for),
         C.unplanned(prep.unplanned_forecasts, prep.unplanned_uplift, prep.region_shares, months, draws, rng),
     ]
-    actual = prep.actual.join(prep.projects.select("project_id", "customer_id", "practice", "region", "entity_id"), on="project_id", how="left", maintain_order="left")
+    actual = prep.actual.join(
+        prep.projects.select("project_id", "customer_id", "practice", "region", "entity_id"),
+        on="project_id",
+        how="left",
+        maintain_order="left",
+    )
     return ForecastResult(prep.as_of, months, comps, actual, dict(prep.diagnostics), dict(prep.notes))
 
 
@@ -331,17 +500,38 @@ def quantile_rows(result: ForecastResult) -> pl.DataFrame:
         n, T = mean.shape
         meta = c.meta.with_row_index("_i")
         idx = np.repeat(np.arange(n), T)
-        f = pl.DataFrame({
-            "_i": idx.astype(np.uint32), "month": [result.months[t] for t in np.tile(np.arange(T), n)],
-            "mean": mean.ravel(), "p10": q[0].ravel(), "p50": q[1].ravel(), "p90": q[2].ravel(),
-        }).join(meta, on="_i", how="left", maintain_order="left").drop("_i").with_columns(pl.lit(c.name).alias("component"))
+        f = (
+            pl.DataFrame(
+                {
+                    "_i": idx.astype(np.uint32),
+                    "month": [result.months[t] for t in np.tile(np.arange(T), n)],
+                    "mean": mean.ravel(),
+                    "p10": q[0].ravel(),
+                    "p50": q[1].ravel(),
+                    "p90": q[2].ravel(),
+                }
+            )
+            .join(meta, on="_i", how="left", maintain_order="left")
+            .drop("_i")
+            .with_columns(pl.lit(c.name).alias("component"))
+        )
         frames.append(f.filter((pl.col("mean") != 0) | (pl.col("p90") != 0)))
     if result.actual.height:
         a = result.actual.filter(pl.col("revenue") != 0).with_columns(
-            pl.lit(None, pl.String).alias("opportunity_id"), pl.lit("actual").alias("component"),
-            pl.col("revenue").alias("mean"), pl.col("revenue").alias("p10"), pl.col("revenue").alias("p50"), pl.col("revenue").alias("p90"))
+            pl.lit(None, pl.String).alias("opportunity_id"),
+            pl.lit("actual").alias("component"),
+            pl.col("revenue").alias("mean"),
+            pl.col("revenue").alias("p10"),
+            pl.col("revenue").alias("p50"),
+            pl.col("revenue").alias("p90"),
+        )
         frames.append(a.drop("revenue"))
     cols = ["month", *C.META_COLS, "component", "mean", "p10", "p50", "p90"]
     if not frames:
-        return pl.DataFrame(schema={c: (pl.Date if c == "month" else pl.Float64 if c in ("mean", "p10", "p50", "p90") else pl.String) for c in cols})
+        return pl.DataFrame(
+            schema={
+                c: (pl.Date if c == "month" else pl.Float64 if c in ("mean", "p10", "p50", "p90") else pl.String)
+                for c in cols
+            }
+        )
     return pl.concat([f.select(cols) for f in frames], how="vertical_relaxed")

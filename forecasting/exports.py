@@ -54,15 +54,30 @@ def neutralise(value):
 
 def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:
     text = [c for c, t in frame.schema.items() if t == pl.String]
-    return frame.with_columns([
-        pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r\n]")).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in text])
+    return frame.with_columns(
+        [
+            pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r\n]"))
+            .then(pl.lit("'") + pl.col(c))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in text
+        ]
+    )
 
 
 # ---------------------------------------------------------------- what to export
 
 
 def _run_row(con, run_id: str) -> dict:
-    row = next(iter(con.execute("select run_id, as_of_date, horizon, created_at, parameters from forecast.runs where run_id = ?", [run_id]).fetchall()), None)
+    row = next(
+        iter(
+            con.execute(
+                "select run_id, as_of_date, horizon, created_at, parameters from forecast.runs where run_id = ?",
+                [run_id],
+            ).fetchall()
+        ),
+        None,
+    )
     if row is None:
         raise InputError(f"forecast run {run_id} does not exist", "see `wipcast scenario list` for runs")
     params = json.loads(row[4] or "{}")
@@ -70,8 +85,10 @@ def _run_row(con, run_id: str) -> dict:
 
 
 def _warehouse_last_load(con) -> str | None:
-    for sql in ("select max(loaded_at) from ops.load_log",
-                "select max(finished_at) from ops.run_log where step = 'ingest' and status = 'success'"):
+    for sql in (
+        "select max(loaded_at) from ops.load_log",
+        "select max(finished_at) from ops.run_log where step = 'ingest' and status = 'success'",
+    ):
         try:
             value = con.execute(sql).fetchall()[0][0]
         except duckdb.Error:
@@ -83,18 +100,25 @@ def _warehouse_last_load(con) -> str | None:
 
 def _component_rows(con, run_id: str, scenario_id: str, keys: list[str]) -> pl.DataFrame:
     key_sql = "".join(f"{k}, " for k in keys)
-    return pl.from_arrow(con.sql(f"""
+    return pl.from_arrow(
+        con.sql(
+            f"""
         select month, {key_sql}component, sum(mean) as mean, count(*) as n_series,
                any_value(p10) as p10_one, any_value(p50) as p50_one, any_value(p90) as p90_one
         from forecast.revenue_forecast where run_id = ? and scenario_id = ?
-        group by all""", params=[run_id, scenario_id]).to_arrow_table())
+        group by all""",
+            params=[run_id, scenario_id],
+        ).to_arrow_table()
+    )
 
 
 def _total_from_draws(con, run_id: str, scenario_id: str, keys: list[str]) -> pl.DataFrame:
     key_sql = "".join(f"{k}, " for k in keys)
     join = " and ".join(["a.month = d.month", *[f"a.{k} is not distinct from d.{k}" for k in keys]])
     keys_a = "".join(f"coalesce(d.{k}, a.{k}) as {k}, " for k in keys)
-    return pl.from_arrow(con.sql(f"""
+    return pl.from_arrow(
+        con.sql(
+            f"""
         with d as (
             select month, {key_sql}quantile_cont(v, 0.1) as p10, quantile_cont(v, 0.5) as p50,
                    quantile_cont(v, 0.9) as p90, avg(v) as mean
@@ -105,7 +129,10 @@ def _total_from_draws(con, run_id: str, scenario_id: str, keys: list[str]) -> pl
         select coalesce(d.month, a.month) as month, {keys_a}
                coalesce(d.mean, 0) + coalesce(a.actual, 0) as mean, coalesce(d.p10, 0) + coalesce(a.actual, 0) as p10,
                coalesce(d.p50, 0) + coalesce(a.actual, 0) as p50, coalesce(d.p90, 0) + coalesce(a.actual, 0) as p90
-        from d full join a on {join}""", params={"run": run_id, "scenario": scenario_id}).to_arrow_table())
+        from d full join a on {join}""",
+            params={"run": run_id, "scenario": scenario_id},
+        ).to_arrow_table()
+    )
 
 
 def export_frame(con: duckdb.DuckDBPyConnection, run_id: str, grain: str, currency: str) -> pl.DataFrame:
@@ -122,22 +149,42 @@ def export_frame(con: duckdb.DuckDBPyConnection, run_id: str, grain: str, curren
         pl.when(deterministic).then(pl.col("mean")).when(single).then(pl.col("p10_one")).alias("p10"),
         pl.when(deterministic).then(pl.col("mean")).when(single).then(pl.col("p50_one")).alias("p50"),
         pl.when(deterministic).then(pl.col("mean")).when(single).then(pl.col("p90_one")).alias("p90"),
-        pl.when(deterministic).then(pl.lit("deterministic")).when(single).then(pl.lit("series")).otherwise(pl.lit("none")).alias("quantile_basis"),
+        pl.when(deterministic)
+        .then(pl.lit("deterministic"))
+        .when(single)
+        .then(pl.lit("series"))
+        .otherwise(pl.lit("none"))
+        .alias("quantile_basis"),
     ).select("month", *keys, "component", "mean", "p10", "p50", "p90", "quantile_basis")
     if grain in DRAW_GRAINS:
         total = _total_from_draws(con, run_id, scenario_id, keys).with_columns(pl.lit("draws").alias("quantile_basis"))
     else:
-        total = comp.group_by("month", *keys).agg(pl.col("mean").sum()).with_columns(
-            *[pl.lit(None, pl.Float64).alias(c) for c in ("p10", "p50", "p90")], pl.lit("none").alias("quantile_basis"))
+        total = (
+            comp.group_by("month", *keys)
+            .agg(pl.col("mean").sum())
+            .with_columns(
+                *[pl.lit(None, pl.Float64).alias(c) for c in ("p10", "p50", "p90")],
+                pl.lit("none").alias("quantile_basis"),
+            )
+        )
     total = total.with_columns(pl.lit("total").alias("component")).select(comp.columns)
-    frame = pl.concat([comp.with_columns(pl.col(c).cast(pl.Float64) for c in ("mean", "p10", "p50", "p90")),
-                       total.with_columns(pl.col(c).cast(pl.Float64) for c in ("mean", "p10", "p50", "p90"))], how="vertical_relaxed")
+    frame = pl.concat(
+        [
+            comp.with_columns(pl.col(c).cast(pl.Float64) for c in ("mean", "p10", "p50", "p90")),
+            total.with_columns(pl.col(c).cast(pl.Float64) for c in ("mean", "p10", "p50", "p90")),
+        ],
+        how="vertical_relaxed",
+    )
     frame = frame.with_columns(pl.col("month").cast(pl.Date), *[pl.col(k).cast(pl.String) for k in keys])
     ccy = currency.lower()
     frame = frame.rename({c: f"{c}_{ccy}" for c in ("mean", "p10", "p50", "p90")})
     order = ["month", *keys, pl.col("component") == "total", "component"]
     return frame.sort(order, nulls_last=True).select(
-        pl.lit(scenario_id).alias("scenario_id"), pl.lit(run_id).alias("run_id"), pl.lit(run["as_of"]).cast(pl.Date).alias("as_of_date"), pl.all())
+        pl.lit(scenario_id).alias("scenario_id"),
+        pl.lit(run_id).alias("run_id"),
+        pl.lit(run["as_of"]).cast(pl.Date).alias("as_of_date"),
+        pl.all(),
+    )
 
 
 def provenance(con, run_id: str, grain: str, currency: str, definition_yaml: str | None) -> dict[str, str]:
@@ -158,7 +205,7 @@ def provenance(con, run_id: str, grain: str, currency: str, definition_yaml: str
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "warehouse_last_load": _warehouse_last_load(con) or "unknown",
         "quantile_basis": "draws: from summed draws; series: one series' own draws; deterministic: p10=p50=p90=mean; "
-                          "none: not derivable at this grain (sums of several series)",
+        "none: not derivable at this grain (sums of several series)",
         "text_cells": "text starting with = + - @ tab CR or LF is prefixed with an apostrophe (CSV, XLSX)",
     }
 
@@ -178,8 +225,11 @@ def write_parquet(frame: pl.DataFrame, meta: dict[str, str], out: Path) -> list[
 
     table = frame.to_arrow()
     existing = table.schema.metadata or {}
-    kv = {**existing, **{f"wipcast.{k}".encode(): v.encode() for k, v in meta.items()},
-          b"wipcast.provenance": json.dumps(meta, ensure_ascii=False).encode()}
+    kv = {
+        **existing,
+        **{f"wipcast.{k}".encode(): v.encode() for k, v in meta.items()},
+        b"wipcast.provenance": json.dumps(meta, ensure_ascii=False).encode(),
+    }
     pq.write_table(table.replace_schema_metadata(kv), out)
     return [out]
 
@@ -188,7 +238,9 @@ def write_xlsx(frame: pl.DataFrame, meta: dict[str, str], out: Path) -> list[Pat
     import xlsxwriter
 
     # Never let a string become a formula, a link or a number, whatever it looks like.
-    book = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(
+        str(out), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     try:
         bold = book.add_format({"bold": True})
         date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
@@ -246,7 +298,9 @@ def export_bytes(frame: pl.DataFrame, meta: dict[str, str], fmt: str) -> bytes:
         return path.read_bytes()
 
 
-def export_run(con: duckdb.DuckDBPyConnection, scenario_id: str, grain: str, currency: str, run_id: str | None = None) -> tuple[pl.DataFrame, dict]:
+def export_run(
+    con: duckdb.DuckDBPyConnection, scenario_id: str, grain: str, currency: str, run_id: str | None = None
+) -> tuple[pl.DataFrame, dict]:
     """Frame and provenance for the latest successful run of a scenario ('base' = latest base forecast)."""
     from forecasting.scenarios.compare import resolve_run
     from forecasting.scenarios.tables import definition_of

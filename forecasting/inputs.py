@@ -27,28 +27,108 @@ from wipcast.errors import WipcastError
 COLUMNS: dict[str, list[str]] = {
     "legal_entities": ["entity_id", "currency"],
     "customers": ["customer_id", "region"],
-    "employees": ["employee_id", "role", "practice", "region", "entity_id", "cost_rate", "hire_date", "termination_date"],
+    "employees": [
+        "employee_id",
+        "role",
+        "practice",
+        "region",
+        "entity_id",
+        "cost_rate",
+        "hire_date",
+        "termination_date",
+    ],
     "projects": [
-        "project_id", "customer_id", "entity_id", "practice", "billing_type", "currency", "contract_value",
-        "budget_hours", "start_date", "end_date", "status", "opportunity_id",
+        "project_id",
+        "customer_id",
+        "entity_id",
+        "practice",
+        "billing_type",
+        "currency",
+        "contract_value",
+        "budget_hours",
+        "start_date",
+        "end_date",
+        "status",
+        "opportunity_id",
     ],
     "rate_cards": ["rate_card_id", "project_id", "role", "bill_rate", "currency", "valid_from", "valid_to"],
-    "time_entries": ["time_entry_id", "employee_id", "project_id", "work_date", "hours", "billable", "approval_status", "approved_at", "bill_rate", "updated_at"],
-    "assignments": ["assignment_id", "project_id", "employee_id", "role", "start_date", "end_date", "hours_per_week", "updated_at"],
-    "assignment_snapshots": ["snapshot_date", "assignment_id", "project_id", "employee_id", "role", "start_date", "end_date", "hours_per_week"],
+    "time_entries": [
+        "time_entry_id",
+        "employee_id",
+        "project_id",
+        "work_date",
+        "hours",
+        "billable",
+        "approval_status",
+        "approved_at",
+        "bill_rate",
+        "updated_at",
+    ],
+    "assignments": [
+        "assignment_id",
+        "project_id",
+        "employee_id",
+        "role",
+        "start_date",
+        "end_date",
+        "hours_per_week",
+        "updated_at",
+    ],
+    "assignment_snapshots": [
+        "snapshot_date",
+        "assignment_id",
+        "project_id",
+        "employee_id",
+        "role",
+        "start_date",
+        "end_date",
+        "hours_per_week",
+    ],
     "milestones": ["milestone_id", "project_id", "amount", "due_date", "completed_date"],
     "opportunities": [
-        "opportunity_id", "customer_id", "practice", "region", "currency", "amount", "stage", "probability",
-        "created_date", "close_date", "expected_start_date", "expected_duration_weeks", "status", "project_id", "updated_at",
+        "opportunity_id",
+        "customer_id",
+        "practice",
+        "region",
+        "currency",
+        "amount",
+        "stage",
+        "probability",
+        "created_date",
+        "close_date",
+        "expected_start_date",
+        "expected_duration_weeks",
+        "status",
+        "project_id",
+        "updated_at",
     ],
-    "opportunity_history": ["opportunity_id", "changed_at", "stage", "probability", "amount", "close_date", "expected_start_date", "status"],
+    "opportunity_history": [
+        "opportunity_id",
+        "changed_at",
+        "stage",
+        "probability",
+        "amount",
+        "close_date",
+        "expected_start_date",
+        "status",
+    ],
     "fx_rates": ["rate_date", "currency", "rate_to_reporting"],
     "holidays": ["holiday_date", "region"],
 }
 
 REQUIRED = ("projects", "time_entries", "employees", "fx_rates")
-MONEY_COLUMNS = {"cost_rate", "contract_value", "bill_rate", "amount", "budget_hours", "hours", "hours_per_week", "probability",
-                 "expected_duration_weeks", "rate_to_reporting"}
+MONEY_COLUMNS = {
+    "cost_rate",
+    "contract_value",
+    "bill_rate",
+    "amount",
+    "budget_hours",
+    "hours",
+    "hours_per_week",
+    "probability",
+    "expected_duration_weeks",
+    "rate_to_reporting",
+}
 TIMESTAMP_COLUMNS = {"approved_at", "updated_at", "changed_at"}
 
 
@@ -73,7 +153,11 @@ class RawData:
     warehouse_as_of: dt.date | None = None  # intermediate.int_as_of (the marts' as-of date), when built
 
     def row_counts(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name).height for f in fields(self) if isinstance(getattr(self, f.name), pl.DataFrame)}
+        return {
+            f.name: getattr(self, f.name).height
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), pl.DataFrame)
+        }
 
     def latest_activity_date(self) -> dt.date:
         """Default as-of date: the latest work date in the data (the dbt as_of_date rule uses
@@ -131,9 +215,7 @@ def _normalise(name: str, df: pl.DataFrame) -> pl.DataFrame:
             e = pl.col(c)
             if dtype == pl.Datetime("us", "UTC"):
                 src = df.schema[c]
-                if isinstance(src, pl.Datetime) and src.time_zone is None:
-                    e = e.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-                elif isinstance(src, pl.Date):
+                if isinstance(src, pl.Datetime) and src.time_zone is None or isinstance(src, pl.Date):
                     e = e.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
                 else:
                     e = e.cast(pl.Datetime("us", "UTC"))
@@ -147,20 +229,36 @@ def _normalise(name: str, df: pl.DataFrame) -> pl.DataFrame:
     return df.select(exprs)
 
 
-def _plan_versions(assignments: pl.DataFrame, snapshots: pl.DataFrame, current_plan_date: dt.date | None) -> pl.DataFrame:
-    cols = ["plan_date", "assignment_id", "project_id", "employee_id", "role", "start_date", "end_date", "hours_per_week"]
+def _plan_versions(
+    assignments: pl.DataFrame, snapshots: pl.DataFrame, current_plan_date: dt.date | None
+) -> pl.DataFrame:
+    cols = [
+        "plan_date",
+        "assignment_id",
+        "project_id",
+        "employee_id",
+        "role",
+        "start_date",
+        "end_date",
+        "hours_per_week",
+    ]
     parts = []
     if snapshots.height:
         parts.append(snapshots.rename({"snapshot_date": "plan_date"}).select(cols))
     if assignments.height and current_plan_date is not None:
         parts.append(assignments.with_columns(pl.lit(current_plan_date).alias("plan_date")).select(cols))
     if not parts:
-        return pl.DataFrame(schema={c: (pl.Date if c.endswith("date") else pl.Float64 if c == "hours_per_week" else pl.String) for c in cols})
+        return pl.DataFrame(
+            schema={
+                c: (pl.Date if c.endswith("date") else pl.Float64 if c == "hours_per_week" else pl.String) for c in cols
+            }
+        )
     return pl.concat(parts).unique(["plan_date", "assignment_id"], keep="last").sort(["plan_date", "assignment_id"])
 
 
-def from_frames(frames: dict[str, pl.DataFrame], reporting_currency: str = "USD",
-                plan_versions: pl.DataFrame | None = None) -> RawData:
+def from_frames(
+    frames: dict[str, pl.DataFrame], reporting_currency: str = "USD", plan_versions: pl.DataFrame | None = None
+) -> RawData:
     """Build RawData from canonical frames (entity name -> frame). Missing optional entities are empty."""
     norm: dict[str, pl.DataFrame] = {}
     for name in COLUMNS:
@@ -172,10 +270,18 @@ def from_frames(frames: dict[str, pl.DataFrame], reporting_currency: str = "USD"
     if plan_versions is None:
         plan_versions = _plan_versions(norm["assignments"], norm["assignment_snapshots"], latest_work)
     return RawData(
-        legal_entities=norm["legal_entities"], customers=norm["customers"], employees=norm["employees"],
-        projects=norm["projects"], rate_cards=norm["rate_cards"], time_entries=norm["time_entries"],
-        assignment_versions=plan_versions, milestones=norm["milestones"], opportunities=norm["opportunities"],
-        opportunity_history=norm["opportunity_history"], fx_rates=norm["fx_rates"], holidays=norm["holidays"],
+        legal_entities=norm["legal_entities"],
+        customers=norm["customers"],
+        employees=norm["employees"],
+        projects=norm["projects"],
+        rate_cards=norm["rate_cards"],
+        time_entries=norm["time_entries"],
+        assignment_versions=plan_versions,
+        milestones=norm["milestones"],
+        opportunities=norm["opportunities"],
+        opportunity_history=norm["opportunity_history"],
+        fx_rates=norm["fx_rates"],
+        holidays=norm["holidays"],
         reporting_currency=reporting_currency,
     )
 
@@ -206,21 +312,35 @@ def read_warehouse(con: duckdb.DuckDBPyConnection, reporting_currency: str) -> R
         rel = _relation(con, name)
         if rel is None:
             if name in REQUIRED:
-                raise WipcastError(f"the warehouse has no {name} table", "run `wipcast ingest` and `wipcast transform` first")
+                raise WipcastError(
+                    f"the warehouse has no {name} table", "run `wipcast ingest` and `wipcast transform` first"
+                )
             continue
         schema, table = rel
-        available = {r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = ? and table_name = ?", [schema, table]).fetchall()}
+        available = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                [schema, table],
+            ).fetchall()
+        }
         wanted = [c for c in COLUMNS[name] if c in available]
         frames[name] = pl.from_arrow(con.sql(f'select {", ".join(wanted)} from "{schema}"."{table}"').to_arrow_table())
     # The plan as known at each plan date, from dbt when it exists (snapshots + dbt snapshot history + current).
     versions = None
     if _table(con, "intermediate", "int_assignment_plan_versions"):
-        versions = pl.from_arrow(con.sql(
-            "select plan_date, assignment_id, project_id, employee_id, role, start_date, end_date, hours_per_week "
-            "from intermediate.int_assignment_plan_versions").to_arrow_table())
-        versions = versions.with_columns(pl.col("plan_date").cast(pl.Date), pl.col("start_date").cast(pl.Date),
-                                         pl.col("end_date").cast(pl.Date), pl.col("hours_per_week").cast(pl.Float64))
+        versions = pl.from_arrow(
+            con.sql(
+                "select plan_date, assignment_id, project_id, employee_id, role, start_date, end_date, hours_per_week "
+                "from intermediate.int_assignment_plan_versions"
+            ).to_arrow_table()
+        )
+        versions = versions.with_columns(
+            pl.col("plan_date").cast(pl.Date),
+            pl.col("start_date").cast(pl.Date),
+            pl.col("end_date").cast(pl.Date),
+            pl.col("hours_per_week").cast(pl.Float64),
+        )
     raw = from_frames(frames, reporting_currency, versions)
     if _table(con, "intermediate", "int_as_of"):
         rows = con.sql("select cast(max(as_of_date) as date) from intermediate.int_as_of").fetchall()
@@ -236,15 +356,24 @@ def read_mart_revenue(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
     if not _table(con, "marts", "mart_revenue_monthly"):
         return None
     entity = "p.entity_id" if _table(con, "intermediate", "int_projects") else "cast(null as varchar)"
-    join = "left join intermediate.int_projects p on p.project_id = m.project_id" if entity != "cast(null as varchar)" else ""
-    return pl.from_arrow(con.sql(
-        "select m.project_id, cast(m.month_start as date) as month, cast(m.earned_revenue_reporting as double) as revenue, "
-        "cast(m.as_of_date as date) as as_of_date, m.customer_id, m.practice, m.customer_region as region, "
-        f"{entity} as entity_id from marts.mart_revenue_monthly m {join}").to_arrow_table())
+    join = (
+        "left join intermediate.int_projects p on p.project_id = m.project_id"
+        if entity != "cast(null as varchar)"
+        else ""
+    )
+    return pl.from_arrow(
+        con.sql(
+            "select m.project_id, cast(m.month_start as date) as month, cast(m.earned_revenue_reporting as double) as revenue, "
+            "cast(m.as_of_date as date) as as_of_date, m.customer_id, m.practice, m.customer_region as region, "
+            f"{entity} as entity_id from marts.mart_revenue_monthly m {join}"
+        ).to_arrow_table()
+    )
 
 
 def _table(con, schema, table) -> bool:
-    row = con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]).fetchall()
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+    ).fetchall()
     return bool(row and row[0][0])
 
 
@@ -265,16 +394,24 @@ def opportunity_state_as_of(opps: pl.DataFrame, history: pl.DataFrame, as_of: dt
     if hist.height:
         last = hist.group_by("opportunity_id").agg([pl.col(c).last() for c in state_cols])
         # When the current stage was entered (time in stage is a strong staleness signal).
-        since = (hist.join(last.select("opportunity_id", pl.col("stage").alias("_cur")), on="opportunity_id")
-                 .filter(pl.col("stage") == pl.col("_cur")).group_by("opportunity_id")
-                 .agg(pl.col("changed_at").min().dt.date().alias("stage_since")))
-        closed = (hist.filter(pl.col("status").is_in(["won", "lost"]))
-                  .group_by("opportunity_id").agg(pl.col("changed_at").first().dt.date().alias("_closed_on")))
-        base = (base.join(last, on="opportunity_id", how="left", suffix="_h")
-                .with_columns([pl.coalesce(pl.col(f"{c}_h"), pl.col(c)).alias(c) for c in state_cols])
-                .drop([f"{c}_h" for c in state_cols])
-                .join(closed, on="opportunity_id", how="left", maintain_order="left")
-                .join(since, on="opportunity_id", how="left", maintain_order="left"))
+        since = (
+            hist.join(last.select("opportunity_id", pl.col("stage").alias("_cur")), on="opportunity_id")
+            .filter(pl.col("stage") == pl.col("_cur"))
+            .group_by("opportunity_id")
+            .agg(pl.col("changed_at").min().dt.date().alias("stage_since"))
+        )
+        closed = (
+            hist.filter(pl.col("status").is_in(["won", "lost"]))
+            .group_by("opportunity_id")
+            .agg(pl.col("changed_at").first().dt.date().alias("_closed_on"))
+        )
+        base = (
+            base.join(last, on="opportunity_id", how="left", suffix="_h")
+            .with_columns([pl.coalesce(pl.col(f"{c}_h"), pl.col(c)).alias(c) for c in state_cols])
+            .drop([f"{c}_h" for c in state_cols])
+            .join(closed, on="opportunity_id", how="left", maintain_order="left")
+            .join(since, on="opportunity_id", how="left", maintain_order="left")
+        )
         has_hist = pl.col("opportunity_id").is_in(hist["opportunity_id"].unique().implode())
     else:
         base = base.with_columns(pl.lit(None, pl.Date).alias("_closed_on"), pl.lit(None, pl.Date).alias("stage_since"))
@@ -289,15 +426,21 @@ def opportunity_state_as_of(opps: pl.DataFrame, history: pl.DataFrame, as_of: dt
         pl.when(reopened).then(pl.lit(None, pl.Float64)).otherwise(pl.col("probability")).alias("probability"),
     )
     base = base.with_columns(
-        pl.when(has_hist).then(pl.col("status"))
-        .when(closed_by_record).then(pl.col("status"))
-        .otherwise(pl.lit("open")).alias("status"),
+        pl.when(has_hist)
+        .then(pl.col("status"))
+        .when(closed_by_record)
+        .then(pl.col("status"))
+        .otherwise(pl.lit("open"))
+        .alias("status"),
         pl.when(has_hist).then(pl.col("_closed_on")).otherwise(pl.col("close_date")).alias("_closed_on"),
     )
     return base.with_columns(
         pl.when(pl.col("status") == "won").then(pl.col("_closed_on")).alias("won_date"),
         pl.when(pl.col("status") == "lost").then(pl.col("_closed_on")).alias("lost_date"),
-        pl.when(pl.col("status") == "open").then(pl.lit(None, pl.String)).otherwise(pl.col("project_id")).alias("project_id"),
+        pl.when(pl.col("status") == "open")
+        .then(pl.lit(None, pl.String))
+        .otherwise(pl.col("project_id"))
+        .alias("project_id"),
     ).drop("_closed_on")
 
 
@@ -330,16 +473,23 @@ def as_of_view(raw: RawData, as_of: dt.date) -> Inputs:
     states = _opportunity_states(raw, as_of)
 
     won_projects = opps.filter(pl.col("status") == "won").select("project_id").drop_nulls()
-    known_ids = pl.concat([
-        plan.select("project_id"),
-        te.select("project_id"),
-        won_projects,
-        raw.projects.filter(pl.col("opportunity_id").is_null() & (pl.col("start_date") <= as_of)).select("project_id"),
-    ]).unique()
+    known_ids = pl.concat(
+        [
+            plan.select("project_id"),
+            te.select("project_id"),
+            won_projects,
+            raw.projects.filter(pl.col("opportunity_id").is_null() & (pl.col("start_date") <= as_of)).select(
+                "project_id"
+            ),
+        ]
+    ).unique()
     planned_after = plan.filter(pl.col("end_date") > as_of).select("project_id").unique()
     projects = raw.projects.join(known_ids, on="project_id", how="semi").with_columns(
-        (pl.col("end_date").is_not_null() & (pl.col("end_date") <= as_of)
-         & ~pl.col("project_id").is_in(planned_after["project_id"].implode())).alias("closed")
+        (
+            pl.col("end_date").is_not_null()
+            & (pl.col("end_date") <= as_of)
+            & ~pl.col("project_id").is_in(planned_after["project_id"].implode())
+        ).alias("closed")
     )
     # Recognition (issue 3, as the marts apply it) keys on the project's status: closed projects
     # are complete and their later time is at risk. In the past that status holds once the end
@@ -348,23 +498,39 @@ def as_of_view(raw: RawData, as_of: dt.date) -> Inputs:
     latest_work = raw.time_entries["work_date"].max()
     is_current = as_of == raw.warehouse_as_of or latest_work is None or as_of >= latest_work
     projects = projects.with_columns(
-        pl.when(pl.col("status").is_null()).then(pl.col("closed"))
-        .otherwise((pl.col("status") == "closed") & (pl.col("end_date").is_null() | (pl.col("end_date") <= as_of) | pl.lit(is_current)))
-        .alias("recognition_closed"))
+        pl.when(pl.col("status").is_null())
+        .then(pl.col("closed"))
+        .otherwise(
+            (pl.col("status") == "closed")
+            & (pl.col("end_date").is_null() | (pl.col("end_date") <= as_of) | pl.lit(is_current))
+        )
+        .alias("recognition_closed")
+    )
     pending = raw.time_entries.filter(
-        (pl.col("work_date") <= as_of) & pl.col("approval_status").is_in(["draft", "submitted"]) & (pl.col("updated_at") < cutoff)
+        (pl.col("work_date") <= as_of)
+        & pl.col("approval_status").is_in(["draft", "submitted"])
+        & (pl.col("updated_at") < cutoff)
     ).join(projects.select("project_id"), on="project_id", how="semi")
     milestones = raw.milestones.join(projects.select("project_id"), on="project_id", how="semi").with_columns(
         pl.when(pl.col("completed_date") <= as_of).then(pl.col("completed_date")).alias("completed_date")
     )
     return Inputs(
-        as_of=as_of, reporting_currency=raw.reporting_currency,
-        legal_entities=raw.legal_entities, customers=raw.customers, employees=raw.employees.filter(pl.col("hire_date") <= as_of),
-        projects=projects, rate_cards=raw.rate_cards.filter(pl.col("valid_from") <= as_of),
+        as_of=as_of,
+        reporting_currency=raw.reporting_currency,
+        legal_entities=raw.legal_entities,
+        customers=raw.customers,
+        employees=raw.employees.filter(pl.col("hire_date") <= as_of),
+        projects=projects,
+        rate_cards=raw.rate_cards.filter(pl.col("valid_from") <= as_of),
         time_entries=te.join(projects.select("project_id"), on="project_id", how="semi"),
-        plan_versions=versions, plan=plan.join(projects.select("project_id"), on="project_id", how="semi"),
-        milestones=milestones, opportunities=opps, opportunity_states=states,
-        fx_rates=raw.fx_rates.filter(pl.col("rate_date") <= as_of), holidays=raw.holidays, plan_source=plan_source,
+        plan_versions=versions,
+        plan=plan.join(projects.select("project_id"), on="project_id", how="semi"),
+        milestones=milestones,
+        opportunities=opps,
+        opportunity_states=states,
+        fx_rates=raw.fx_rates.filter(pl.col("rate_date") <= as_of),
+        holidays=raw.holidays,
+        plan_source=plan_source,
         pending_time=pending,
     )
 
@@ -385,4 +551,3 @@ def _opportunity_states(raw: RawData, as_of: dt.date) -> pl.DataFrame:
     if not frames:
         return opps.head(0).with_columns(pl.lit(None, pl.Date).alias("state_date"))
     return pl.concat(frames, how="diagonal_relaxed")
-

@@ -26,22 +26,40 @@ def features(states: pl.DataFrame, fx_latest: pl.DataFrame, state_date_col: str 
     """Model features of opportunity states (each known at its state date)."""
     s = states.join(fx_latest.rename({"fx": "_fx"}), on="currency", how="left", maintain_order="left")
     p = pl.col("probability").fill_null(0.5).clip(0.01, 0.99)
-    return s.with_columns(
-        (p / (1 - p)).log().alias("crm_logit"),
-        (pl.col("amount").fill_null(0.0) * pl.col("_fx").fill_null(1.0)).alias("amount_reporting"),
-        ((pl.col(state_date_col) - pl.col("created_date")).dt.total_days() / 365.0).alias("age_years"),
-        ((pl.col(state_date_col) - pl.coalesce(pl.col("stage_since") if "stage_since" in states.columns else pl.lit(None, pl.Date),
-                                               pl.col("created_date"))).dt.total_days().clip(0, None) / 365.0).alias("years_in_stage"),
-        ((pl.col("close_date") - pl.col(state_date_col)).dt.total_days().clip(-730, 730) / 365.0).alias("years_to_close"),
-        pl.col("customer_id").is_null().cast(pl.Float64).alias("new_customer"),
-        pl.col("stage").fill_null("unknown"), pl.col("practice").fill_null("unknown"),
-    ).with_columns((pl.col("amount_reporting") + 1.0).log().alias("log_amount")).drop("_fx")
+    return (
+        s.with_columns(
+            (p / (1 - p)).log().alias("crm_logit"),
+            (pl.col("amount").fill_null(0.0) * pl.col("_fx").fill_null(1.0)).alias("amount_reporting"),
+            ((pl.col(state_date_col) - pl.col("created_date")).dt.total_days() / 365.0).alias("age_years"),
+            (
+                (
+                    pl.col(state_date_col)
+                    - pl.coalesce(
+                        pl.col("stage_since") if "stage_since" in states.columns else pl.lit(None, pl.Date),
+                        pl.col("created_date"),
+                    )
+                )
+                .dt.total_days()
+                .clip(0, None)
+                / 365.0
+            ).alias("years_in_stage"),
+            ((pl.col("close_date") - pl.col(state_date_col)).dt.total_days().clip(-730, 730) / 365.0).alias(
+                "years_to_close"
+            ),
+            pl.col("customer_id").is_null().cast(pl.Float64).alias("new_customer"),
+            pl.col("stage").fill_null("unknown"),
+            pl.col("practice").fill_null("unknown"),
+        )
+        .with_columns((pl.col("amount_reporting") + 1.0).log().alias("log_amount"))
+        .drop("_fx")
+    )
 
 
 def training_rows(inputs, fx_latest: pl.DataFrame) -> pl.DataFrame:
     """Open states at past month ends of opportunities that closed (won or lost) by the as-of date."""
     outcome = inputs.opportunities.filter(pl.col("status").is_in(["won", "lost"])).select(
-        "opportunity_id", (pl.col("status") == "won").cast(pl.Int8).alias("won"))
+        "opportunity_id", (pl.col("status") == "won").cast(pl.Int8).alias("won")
+    )
     st = inputs.opportunity_states.filter(pl.col("status") == "open").join(outcome, on="opportunity_id", how="inner")
     return features(st, fx_latest).sort("opportunity_id", "state_date")
 
@@ -52,10 +70,12 @@ def _model():
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    pre = ColumnTransformer([
-        ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
-        ("num", StandardScaler(), NUMERIC),
-    ])
+    pre = ColumnTransformer(
+        [
+            ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
+            ("num", StandardScaler(), NUMERIC),
+        ]
+    )
     return make_pipeline(pre, LogisticRegression(C=1.0, solver="liblinear", max_iter=500, random_state=0))
 
 
@@ -104,7 +124,9 @@ class WinModel:
             self.model = None
             return
         if diagnose:
-                self.diagnostics.update(self._cross_validated_brier(X, y, groups, train["probability"].fill_null(0.5).to_numpy()))
+            self.diagnostics.update(
+                self._cross_validated_brier(X, y, groups, train["probability"].fill_null(0.5).to_numpy())
+            )
 
     def _cross_validated_brier(self, X, y, groups, crm) -> dict[str, float]:
         from sklearn.model_selection import GroupKFold
@@ -122,9 +144,11 @@ class WinModel:
         ok = ~np.isnan(oof)
         if ok.sum() == 0:
             return {}
-        return {"win_model.brier_calibrated_cv": float(np.mean((oof[ok] - y[ok]) ** 2)),
-                "win_model.brier_crm": float(np.mean((crm[ok] - y[ok]) ** 2)),
-                "win_model.base_rate": float(y.mean())}
+        return {
+            "win_model.brier_calibrated_cv": float(np.mean((oof[ok] - y[ok]) ** 2)),
+            "win_model.brier_crm": float(np.mean((crm[ok] - y[ok]) ** 2)),
+            "win_model.base_rate": float(y.mean()),
+        }
 
     def predict(self, rows: pl.DataFrame) -> np.ndarray:
         crm = rows["probability"].fill_null(0.5).to_numpy().astype(float)
@@ -138,8 +162,12 @@ def start_slips(inputs, first_work: pl.DataFrame) -> np.ndarray:
     logged time, over every open month-end state of deals later won whose project has started. Taken
     from the open states (not the final record) because expected dates drift later while a deal is
     open, and the forecast applies the slip to open deals as they stand."""
-    won = inputs.opportunities.filter((pl.col("status") == "won") & pl.col("project_id").is_not_null()).select("opportunity_id", "project_id")
-    states = inputs.opportunity_states.filter(pl.col("status") == "open").select("opportunity_id", "expected_start_date")
+    won = inputs.opportunities.filter((pl.col("status") == "won") & pl.col("project_id").is_not_null()).select(
+        "opportunity_id", "project_id"
+    )
+    states = inputs.opportunity_states.filter(pl.col("status") == "open").select(
+        "opportunity_id", "expected_start_date"
+    )
     w = states.join(won, on="opportunity_id", how="inner").join(first_work, on="project_id", how="inner")
     if not w.height:  # no history of states: the final record's expected start
         w = inputs.opportunities.filter(pl.col("status") == "won").join(first_work, on="project_id", how="inner")
@@ -167,10 +195,22 @@ def revenue_profile(history: pl.DataFrame, projects: pl.DataFrame, bins: int = 1
 
 def realization(history: pl.DataFrame, inputs) -> tuple[float, float]:
     """(revenue / won amount, actual months / expected months) over closed projects won from deals."""
-    won = inputs.opportunities.filter(pl.col("status") == "won").select("opportunity_id", "project_id", "amount", "currency", "expected_duration_weeks")
+    won = inputs.opportunities.filter(pl.col("status") == "won").select(
+        "opportunity_id", "project_id", "amount", "currency", "expected_duration_weeks"
+    )
     closed = inputs.projects.filter(pl.col("closed")).select("project_id", pl.col("currency").alias("pccy"))
-    rev = history.filter(pl.col("revenue_pc") != 0).pipe(ordered).group_by("project_id", maintain_order=True).agg(pl.col("revenue_pc").sum(), pl.col("month").n_unique().alias("months"))
-    j = won.join(closed, on="project_id", how="inner").join(rev, on="project_id", how="inner").filter(pl.col("currency") == pl.col("pccy")).pipe(ordered)
+    rev = (
+        history.filter(pl.col("revenue_pc") != 0)
+        .pipe(ordered)
+        .group_by("project_id", maintain_order=True)
+        .agg(pl.col("revenue_pc").sum(), pl.col("month").n_unique().alias("months"))
+    )
+    j = (
+        won.join(closed, on="project_id", how="inner")
+        .join(rev, on="project_id", how="inner")
+        .filter(pl.col("currency") == pl.col("pccy"))
+        .pipe(ordered)
+    )
     if j.height < 5:
         return 1.0, 1.0
     real = float(j["revenue_pc"].sum() / max(j["amount"].sum(), 1e-9))

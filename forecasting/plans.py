@@ -29,8 +29,13 @@ def plan_at(versions: pl.DataFrame, origin: dt.date) -> pl.DataFrame:
     return v.filter(pl.col("plan_date") == v["plan_date"].max())
 
 
-def plan_by_origin(versions: pl.DataFrame, employees: pl.DataFrame, holidays: pl.DataFrame,
-                   origins: list[dt.date], max_months: int = 36) -> pl.DataFrame:
+def plan_by_origin(
+    versions: pl.DataFrame,
+    employees: pl.DataFrame,
+    holidays: pl.DataFrame,
+    origins: list[dt.date],
+    max_months: int = 36,
+) -> pl.DataFrame:
     """(origin, assignment_id, project_id, employee_id, role, region, month, hours): hours planned after
     each origin by the plan as it stood then. Origins without any plan version are absent."""
     parts = []
@@ -39,8 +44,18 @@ def plan_by_origin(versions: pl.DataFrame, employees: pl.DataFrame, holidays: pl
         if p.height:
             parts.append(p.with_columns(pl.lit(o).alias("origin"), pl.lit(o).alias("count_from")))
     if not parts:
-        return pl.DataFrame(schema={"origin": pl.Date, "assignment_id": pl.String, "project_id": pl.String, "employee_id": pl.String,
-                                    "role": pl.String, "region": pl.String, "month": pl.Date, "hours": pl.Float64})
+        return pl.DataFrame(
+            schema={
+                "origin": pl.Date,
+                "assignment_id": pl.String,
+                "project_id": pl.String,
+                "employee_id": pl.String,
+                "role": pl.String,
+                "region": pl.String,
+                "month": pl.Date,
+                "hours": pl.Float64,
+            }
+        )
     rows = pl.concat(parts)
     out = planned_hours_by_month(rows, employees, holidays, max_months)
     return out.select("origin", "assignment_id", "project_id", "employee_id", "role", "region", "month", "hours")

@@ -27,8 +27,13 @@ def model_versions() -> dict[str, str]:
     import sklearn
     import statsmodels
 
-    return {"engine": engine.MODEL_VERSION, "polars": pl.__version__, "numpy": np.__version__,
-            "scikit-learn": sklearn.__version__, "statsmodels": statsmodels.__version__}
+    return {
+        "engine": engine.MODEL_VERSION,
+        "polars": pl.__version__,
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+        "statsmodels": statsmodels.__version__,
+    }
 
 
 def read_raw(settings) -> RawData:
@@ -59,11 +64,24 @@ def align_actuals_with_marts(result: engine.ForecastResult, mart: pl.DataFrame |
     ours = float(ours_rows["revenue"].sum()) if ours_rows.height else 0.0
     theirs = float(theirs_rows["revenue"].sum()) if theirs_rows.height else 0.0
     cells = ours_rows.select("project_id", "month", pl.col("revenue").alias("_ours")).join(
-        theirs_rows.select("project_id", "month", pl.col("revenue").alias("_theirs")), on=["project_id", "month"], how="full", coalesce=True)
-    max_cell = float((cells["_ours"].fill_null(0.0) - cells["_theirs"].fill_null(0.0)).abs().max() or 0.0) if cells.height else 0.0
+        theirs_rows.select("project_id", "month", pl.col("revenue").alias("_theirs")),
+        on=["project_id", "month"],
+        how="full",
+        coalesce=True,
+    )
+    max_cell = (
+        float((cells["_ours"].fill_null(0.0) - cells["_theirs"].fill_null(0.0)).abs().max() or 0.0)
+        if cells.height
+        else 0.0
+    )
     result.actual = theirs_rows.select(ACTUAL_COLS)
-    return {"actual.source_is_mart": 1.0, "actual.total_engine": ours, "actual.total_mart": theirs,
-            "actual.difference_vs_mart": ours - theirs, "actual.max_cell_difference_vs_mart": max_cell}
+    return {
+        "actual.source_is_mart": 1.0,
+        "actual.total_engine": ours,
+        "actual.total_mart": theirs,
+        "actual.difference_vs_mart": ours - theirs,
+        "actual.max_cell_difference_vs_mart": max_cell,
+    }
 
 
 def mart_check(settings, result: engine.ForecastResult) -> dict[str, float]:
@@ -73,8 +91,16 @@ def mart_check(settings, result: engine.ForecastResult) -> dict[str, float]:
     return align_actuals_with_marts(result, mart)
 
 
-def persist(con, run_id: str, result: engine.ForecastResult, horizon: int, parameters: dict, row_counts: dict,
-            scenario_id: str = store.SCENARIO_BASE, draws_to_store: int | None = None) -> dict[str, int]:
+def persist(
+    con,
+    run_id: str,
+    result: engine.ForecastResult,
+    horizon: int,
+    parameters: dict,
+    row_counts: dict,
+    scenario_id: str = store.SCENARIO_BASE,
+    draws_to_store: int | None = None,
+) -> dict[str, int]:
     """Write one run (runs, revenue_forecast, draws, quantiles, diagnostics) in one transaction."""
     rows = engine.quantile_rows(result)
     keys, cells = result.summed_draws(["practice", "region", "entity_id"])
@@ -91,7 +117,9 @@ def persist(con, run_id: str, result: engine.ForecastResult, horizon: int, param
         store.write_run(con, run_id, result.as_of, horizon, model_versions(), parameters, row_counts)
         counts["revenue_forecast"] = store.write_forecast_rows(con, run_id, rows, scenario_id)
         counts["revenue_forecast_draws"] = store.write_draws(con, run_id, keys, cells, result.months, scenario_id)
-        counts["revenue_quantiles"] = store.write_quantiles(con, run_id, pl.concat(q, how="vertical_relaxed"), scenario_id)
+        counts["revenue_quantiles"] = store.write_quantiles(
+            con, run_id, pl.concat(q, how="vertical_relaxed"), scenario_id
+        )
         counts["model_diagnostics"] = store.write_diagnostics(con, run_id, result.diagnostics)
         con.execute("commit")
     except BaseException:
@@ -114,10 +142,21 @@ def resolve_as_of(settings, raw: RawData, as_of: dt.date | None) -> dt.date:
 Adjust = Callable[[engine.Prepared, Inputs], tuple[engine.Prepared, list]]
 
 
-def run_forecast(settings, run_id: str, as_of: dt.date | None = None, horizon: int = 12, draws: int = 2000,
-                 seed: int | None = None, progress: Progress = None, *, scenario_id: str = store.SCENARIO_BASE,
-                 adjust: Adjust | None = None, raw: RawData | None = None, parameters: dict | None = None,
-                 recording: Callable[..., AbstractContextManager] | None = None) -> dict:
+def run_forecast(
+    settings,
+    run_id: str,
+    as_of: dt.date | None = None,
+    horizon: int = 12,
+    draws: int = 2000,
+    seed: int | None = None,
+    progress: Progress = None,
+    *,
+    scenario_id: str = store.SCENARIO_BASE,
+    adjust: Adjust | None = None,
+    raw: RawData | None = None,
+    parameters: dict | None = None,
+    recording: Callable[..., AbstractContextManager] | None = None,
+) -> dict:
     """Forecast revenue from the working warehouse as known at `as_of` and append the run to the
     `forecast` schema. Hooks for scenarios (forecasting/scenarios/runner.py): `adjust(prep, inputs)`
     returns edited prepared inputs and extra components appended after simulation (so the base
@@ -146,8 +185,16 @@ def run_forecast(settings, run_id: str, as_of: dt.date | None = None, horizon: i
     result.diagnostics["simulation.draws"] = float(draws)
     result.diagnostics.update(mart_check(settings, result))
     _tick(progress, "writing forecast tables", 3, 4)
-    params = {"kind": "forecast", "draws": draws, "draws_requested": requested, "seed": seed, "reporting_currency": settings.reporting_currency,
-              "scenario_id": scenario_id, "models": result.notes, **(parameters or {})}
+    params = {
+        "kind": "forecast",
+        "draws": draws,
+        "draws_requested": requested,
+        "seed": seed,
+        "reporting_currency": settings.reporting_currency,
+        "scenario_id": scenario_id,
+        "models": result.notes,
+        **(parameters or {}),
+    }
     with work_connection(settings) as con:
         store.ensure_schema(con)
         with recording(con) if recording is not None else nullcontext():
@@ -156,7 +203,15 @@ def run_forecast(settings, run_id: str, as_of: dt.date | None = None, horizon: i
     _, firm = result.summed_draws([])
     firm_mean = firm[0].mean(axis=1) if firm.shape[0] else np.zeros(len(result.months))
     return {
-        "run_id": run_id, "as_of": as_of, "as_of_date": as_of, "horizon": horizon, "draws": draws, "draws_requested": requested, "months": result.months,
-        "rows": counts, "firm_mean_by_month": dict(zip(result.months, map(float, firm_mean))),
-        "seconds": round(time.perf_counter() - started, 2), "models": result.notes,
+        "run_id": run_id,
+        "as_of": as_of,
+        "as_of_date": as_of,
+        "horizon": horizon,
+        "draws": draws,
+        "draws_requested": requested,
+        "months": result.months,
+        "rows": counts,
+        "firm_mean_by_month": dict(zip(result.months, map(float, firm_mean))),
+        "seconds": round(time.perf_counter() - started, 2),
+        "models": result.notes,
     }

@@ -126,68 +126,142 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
     return frame.height
 
 
-def write_run(con, run_id: str, as_of: dt.date, horizon: int, model_versions: dict, parameters: dict, row_counts: dict) -> None:
-    _insert(con, "runs", pl.DataFrame({
-        "run_id": [run_id], "as_of_date": [as_of], "horizon": [horizon], "created_at": [dt.datetime.now(dt.UTC)],
-        "model_versions": [json.dumps(model_versions, sort_keys=True)], "parameters": [json.dumps(parameters, sort_keys=True, default=str)],
-        "input_row_counts": [json.dumps(row_counts, sort_keys=True)],
-    }))
+def write_run(
+    con, run_id: str, as_of: dt.date, horizon: int, model_versions: dict, parameters: dict, row_counts: dict
+) -> None:
+    _insert(
+        con,
+        "runs",
+        pl.DataFrame(
+            {
+                "run_id": [run_id],
+                "as_of_date": [as_of],
+                "horizon": [horizon],
+                "created_at": [dt.datetime.now(dt.UTC)],
+                "model_versions": [json.dumps(model_versions, sort_keys=True)],
+                "parameters": [json.dumps(parameters, sort_keys=True, default=str)],
+                "input_row_counts": [json.dumps(row_counts, sort_keys=True)],
+            }
+        ),
+    )
 
 
 def write_forecast_rows(con, run_id: str, rows: pl.DataFrame, scenario_id: str = SCENARIO_BASE) -> int:
     f = rows.with_columns(pl.lit(run_id).alias("run_id"), pl.lit(scenario_id).alias("scenario_id"))
-    return _insert(con, "revenue_forecast", f.select(
-        "run_id", "scenario_id", "month", "project_id", "opportunity_id", "customer_id", "practice", "region", "entity_id",
-        "component", "mean", "p10", "p50", "p90"))
+    return _insert(
+        con,
+        "revenue_forecast",
+        f.select(
+            "run_id",
+            "scenario_id",
+            "month",
+            "project_id",
+            "opportunity_id",
+            "customer_id",
+            "practice",
+            "region",
+            "entity_id",
+            "component",
+            "mean",
+            "p10",
+            "p50",
+            "p90",
+        ),
+    )
 
 
-def write_draws(con, run_id: str, keys: pl.DataFrame, draws: np.ndarray, months: list[dt.date], scenario_id: str = SCENARIO_BASE) -> int:
+def write_draws(
+    con, run_id: str, keys: pl.DataFrame, draws: np.ndarray, months: list[dt.date], scenario_id: str = SCENARIO_BASE
+) -> int:
     """keys: (practice, region, entity_id) per cell; draws: (cells, months, draws)."""
     n_cells, T, D = draws.shape
     if n_cells == 0:
         return 0
     cell = np.repeat(np.arange(n_cells), T * D)
-    f = pl.DataFrame({
-        "_c": cell.astype(np.uint32),
-        "month": pl.Series(np.tile(np.repeat(np.array(months, dtype="datetime64[D]"), D), n_cells)).cast(pl.Date),
-        "draw": np.tile(np.arange(D, dtype=np.int32), n_cells * T),
-        "value": draws.ravel().astype(np.float64),
-    }).join(keys.with_row_index("_c"), on="_c", how="left", maintain_order="left").drop("_c")
+    f = (
+        pl.DataFrame(
+            {
+                "_c": cell.astype(np.uint32),
+                "month": pl.Series(np.tile(np.repeat(np.array(months, dtype="datetime64[D]"), D), n_cells)).cast(
+                    pl.Date
+                ),
+                "draw": np.tile(np.arange(D, dtype=np.int32), n_cells * T),
+                "value": draws.ravel().astype(np.float64),
+            }
+        )
+        .join(keys.with_row_index("_c"), on="_c", how="left", maintain_order="left")
+        .drop("_c")
+    )
     f = f.with_columns(pl.lit(run_id).alias("run_id"), pl.lit(scenario_id).alias("scenario_id"))
-    return _insert(con, "revenue_forecast_draws", f.select("run_id", "scenario_id", "month", "practice", "region", "entity_id", "draw", "value"))
+    return _insert(
+        con,
+        "revenue_forecast_draws",
+        f.select("run_id", "scenario_id", "month", "practice", "region", "entity_id", "draw", "value"),
+    )
 
 
 def quantiles_from_draws(keys: pl.DataFrame, draws: np.ndarray, months: list[dt.date], level: str) -> pl.DataFrame:
     n, T, _ = draws.shape
     q = np.quantile(draws, [0.1, 0.5, 0.9], axis=2)
     mean = draws.mean(axis=2)
-    f = pl.DataFrame({
-        "_c": np.repeat(np.arange(n), T).astype(np.uint32), "month": [months[t] for t in np.tile(np.arange(T), n)],
-        "mean": mean.ravel(), "p10": q[0].ravel(), "p50": q[1].ravel(), "p90": q[2].ravel(),
-    }).join(keys.with_row_index("_c"), on="_c", how="left", maintain_order="left").drop("_c")
+    f = (
+        pl.DataFrame(
+            {
+                "_c": np.repeat(np.arange(n), T).astype(np.uint32),
+                "month": [months[t] for t in np.tile(np.arange(T), n)],
+                "mean": mean.ravel(),
+                "p10": q[0].ravel(),
+                "p50": q[1].ravel(),
+                "p90": q[2].ravel(),
+            }
+        )
+        .join(keys.with_row_index("_c"), on="_c", how="left", maintain_order="left")
+        .drop("_c")
+    )
     for c in ("practice", "region"):
         if c not in f.columns:
             f = f.with_columns(pl.lit(None, pl.String).alias(c))
-    return f.with_columns(pl.lit(level).alias("level")).select("level", "practice", "region", "month", "mean", "p10", "p50", "p90")
+    return f.with_columns(pl.lit(level).alias("level")).select(
+        "level", "practice", "region", "month", "mean", "p10", "p50", "p90"
+    )
 
 
 def write_quantiles(con, run_id: str, rows: pl.DataFrame, scenario_id: str = SCENARIO_BASE) -> int:
     f = rows.with_columns(pl.lit(run_id).alias("run_id"), pl.lit(scenario_id).alias("scenario_id"))
-    return _insert(con, "revenue_quantiles", f.select("run_id", "scenario_id", "level", "practice", "region", "month", "mean", "p10", "p50", "p90"))
+    return _insert(
+        con,
+        "revenue_quantiles",
+        f.select("run_id", "scenario_id", "level", "practice", "region", "month", "mean", "p10", "p50", "p90"),
+    )
 
 
 def write_diagnostics(con, run_id: str, diagnostics: dict[str, float]) -> int:
-    f = pl.DataFrame({"run_id": [run_id] * len(diagnostics), "name": list(diagnostics.keys()),
-                      "value": [None if v is None or not np.isfinite(v) else float(v) for v in diagnostics.values()]},
-                     schema={"run_id": pl.String, "name": pl.String, "value": pl.Float64})
+    f = pl.DataFrame(
+        {
+            "run_id": [run_id] * len(diagnostics),
+            "name": list(diagnostics.keys()),
+            "value": [None if v is None or not np.isfinite(v) else float(v) for v in diagnostics.values()],
+        },
+        schema={"run_id": pl.String, "name": pl.String, "value": pl.Float64},
+    )
     return _insert(con, "model_diagnostics", f)
 
 
 def write_metrics(con, run_id: str, metrics: pl.DataFrame) -> int:
-    return _insert(con, "backtest_metrics", metrics.with_columns(pl.lit(run_id).alias("run_id")).select(
-        "run_id", "method", "level", "level_key", "horizon", "metric", "value", "n_points"))
+    return _insert(
+        con,
+        "backtest_metrics",
+        metrics.with_columns(pl.lit(run_id).alias("run_id")).select(
+            "run_id", "method", "level", "level_key", "horizon", "metric", "value", "n_points"
+        ),
+    )
 
 
 def write_calibration(con, run_id: str, bins: pl.DataFrame) -> int:
-    return _insert(con, "win_probability_calibration", bins.with_columns(pl.lit(run_id).alias("run_id")).select(
-        "run_id", "source", "bin", "predicted", "observed", "n"))
+    return _insert(
+        con,
+        "win_probability_calibration",
+        bins.with_columns(pl.lit(run_id).alias("run_id")).select(
+            "run_id", "source", "bin", "predicted", "observed", "n"
+        ),
+    )

@@ -25,24 +25,48 @@ def project_known_dates(inputs, rated: pl.DataFrame) -> pl.DataFrame:
     """First date each project was visible: a plan version, time worked, or the deal's win
     (projects without a deal: their start date)."""
     parts = [
-        inputs.plan_versions.select("project_id", "plan_date").pipe(ordered).group_by("project_id", maintain_order=True).agg(pl.col("plan_date").min().alias("d")),
-        rated.select("project_id", "work_date").pipe(ordered).group_by("project_id", maintain_order=True).agg(pl.col("work_date").min().alias("d")),
-        inputs.opportunities.filter(pl.col("won_date").is_not_null()).select("project_id", pl.col("won_date").alias("d")).drop_nulls(),
-        inputs.projects.filter(pl.col("opportunity_id").is_null()).select("project_id", pl.col("start_date").alias("d")),
+        inputs.plan_versions.select("project_id", "plan_date")
+        .pipe(ordered)
+        .group_by("project_id", maintain_order=True)
+        .agg(pl.col("plan_date").min().alias("d")),
+        rated.select("project_id", "work_date")
+        .pipe(ordered)
+        .group_by("project_id", maintain_order=True)
+        .agg(pl.col("work_date").min().alias("d")),
+        inputs.opportunities.filter(pl.col("won_date").is_not_null())
+        .select("project_id", pl.col("won_date").alias("d"))
+        .drop_nulls(),
+        inputs.projects.filter(pl.col("opportunity_id").is_null()).select(
+            "project_id", pl.col("start_date").alias("d")
+        ),
     ]
-    return pl.concat(parts, how="vertical_relaxed").pipe(ordered).group_by("project_id", maintain_order=True).agg(pl.col("d").min().alias("known_date"))
+    return (
+        pl.concat(parts, how="vertical_relaxed")
+        .pipe(ordered)
+        .group_by("project_id", maintain_order=True)
+        .agg(pl.col("d").min().alias("known_date"))
+    )
 
 
-def unplanned_history(inputs, history: pl.DataFrame, plan_origins: pl.DataFrame, rated: pl.DataFrame, max_h: int) -> pl.DataFrame:
+def unplanned_history(
+    inputs, history: pl.DataFrame, plan_origins: pl.DataFrame, rated: pl.DataFrame, max_h: int
+) -> pl.DataFrame:
     """(practice, month, h, unplanned) for complete months, h = 1..max_h."""
     last_complete = (inputs.as_of + dt.timedelta(days=1)).replace(day=1)
     hist = history.filter((pl.col("month") < last_complete) & (pl.col("revenue") != 0)).join(
-        inputs.projects.select("project_id", "practice", "billing_type", "opportunity_id"), on="project_id", how="inner")
+        inputs.projects.select("project_id", "practice", "billing_type", "opportunity_id"), on="project_id", how="inner"
+    )
     known = project_known_dates(inputs, rated)
     opp = inputs.opportunities.select("opportunity_id", "created_date", "won_date")
-    hist = hist.join(known, on="project_id", how="left", maintain_order="left").join(opp, on="opportunity_id", how="left", maintain_order="left")
-    planned = (plan_origins.filter(pl.col("origin") == pl.col("origin").dt.month_end())
-               .pipe(ordered).group_by("origin", "project_id", "month", maintain_order=True).agg(pl.col("hours").sum().alias("planned")))
+    hist = hist.join(known, on="project_id", how="left", maintain_order="left").join(
+        opp, on="opportunity_id", how="left", maintain_order="left"
+    )
+    planned = (
+        plan_origins.filter(pl.col("origin") == pl.col("origin").dt.month_end())
+        .pipe(ordered)
+        .group_by("origin", "project_id", "month", maintain_order=True)
+        .agg(pl.col("hours").sum().alias("planned"))
+    )
     first_origin = plan_origins["origin"].min()
     out = []
     for h in range(1, max_h + 1):
@@ -50,13 +74,27 @@ def unplanned_history(inputs, history: pl.DataFrame, plan_origins: pl.DataFrame,
         if first_origin is not None:
             x = x.filter(pl.col("origin") >= first_origin)
         x = x.join(planned, on=["origin", "project_id", "month"], how="left", maintain_order="left")
-        in_pipeline = pl.col("created_date").is_not_null() & (pl.col("created_date") <= pl.col("origin")) & (
-            pl.col("won_date").is_null() | (pl.col("won_date") > pl.col("origin")))
+        in_pipeline = (
+            pl.col("created_date").is_not_null()
+            & (pl.col("created_date") <= pl.col("origin"))
+            & (pl.col("won_date").is_null() | (pl.col("won_date") > pl.col("origin")))
+        )
         known_then = pl.col("known_date").is_not_null() & (pl.col("known_date") <= pl.col("origin"))
-        booked = known_then & ((pl.col("billing_type") != "time_and_materials") | (pl.col("planned").fill_null(0.0) > 0))
+        booked = known_then & (
+            (pl.col("billing_type") != "time_and_materials") | (pl.col("planned").fill_null(0.0) > 0)
+        )
         x = x.filter(~in_pipeline & ~booked)
-        out.append(x.pipe(ordered).group_by("practice", "month", maintain_order=True).agg(pl.col("revenue").sum().alias("unplanned")).with_columns(pl.lit(h).alias("h")))
-    return pl.concat(out) if out else pl.DataFrame(schema={"practice": pl.String, "month": pl.Date, "unplanned": pl.Float64, "h": pl.Int32})
+        out.append(
+            x.pipe(ordered)
+            .group_by("practice", "month", maintain_order=True)
+            .agg(pl.col("revenue").sum().alias("unplanned"))
+            .with_columns(pl.lit(h).alias("h"))
+        )
+    return (
+        pl.concat(out)
+        if out
+        else pl.DataFrame(schema={"practice": pl.String, "month": pl.Date, "unplanned": pl.Float64, "h": pl.Int32})
+    )
 
 
 def horizon_shares(uh: pl.DataFrame, totals: pl.DataFrame, practices: list[str], max_h: int) -> dict[str, np.ndarray]:
@@ -64,14 +102,25 @@ def horizon_shares(uh: pl.DataFrame, totals: pl.DataFrame, practices: list[str],
     the horizon-h history exists (practice x month totals: practice, month, revenue). Non-decreasing
     in h (the further out, the less is planned); a horizon with under three months of history takes
     the firm-wide share, or the previous horizon's."""
+
     def shares(u: pl.DataFrame, t: pl.DataFrame) -> np.ndarray:
         out = np.full(max_h, np.nan)
         for h in range(1, max_h + 1):
-            x = u.filter(pl.col("h") == h).pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("unplanned").sum())
+            x = (
+                u.filter(pl.col("h") == h)
+                .pipe(ordered)
+                .group_by("month", maintain_order=True)
+                .agg(pl.col("unplanned").sum())
+            )
             j = t.join(x, on="month", how="inner")
             # months where the horizon-h origin existed: those present in x (zero-unplanned months included via t)
             months_h = u.filter(pl.col("h") == h)["month"].unique()
-            jj = t.filter(pl.col("month").is_in(months_h.implode())).join(x, on="month", how="left").fill_null(0.0).pipe(ordered)
+            jj = (
+                t.filter(pl.col("month").is_in(months_h.implode()))
+                .join(x, on="month", how="left")
+                .fill_null(0.0)
+                .pipe(ordered)
+            )
             if jj.height >= 3 and jj["revenue"].sum() > 0:
                 out[h - 1] = float(np.clip(jj["unplanned"].sum() / jj["revenue"].sum(), 0.0, 1.0))
             _ = j
@@ -81,7 +130,9 @@ def horizon_shares(uh: pl.DataFrame, totals: pl.DataFrame, practices: list[str],
     firm = shares(uh, firm_t)
     result = {}
     for p in practices:
-        sh = shares(uh.filter(pl.col("practice") == p), totals.filter(pl.col("practice") == p).select("month", "revenue"))
+        sh = shares(
+            uh.filter(pl.col("practice") == p), totals.filter(pl.col("practice") == p).select("month", "revenue")
+        )
         sh = np.where(np.isnan(sh), firm, sh)
         for i in range(max_h):  # still missing: carry the previous horizon (or zero)
             if np.isnan(sh[i]):
@@ -111,8 +162,14 @@ def ets_fit(y: np.ndarray, horizon: int) -> tuple[np.ndarray, float]:
     seasonal = "add" if len(y) >= 24 else None
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        fit = ExponentialSmoothing(y, trend="add", damped_trend=True, seasonal=seasonal,
-                                   seasonal_periods=12 if seasonal else None, initialization_method="estimated").fit(use_brute=False)
+        fit = ExponentialSmoothing(
+            y,
+            trend="add",
+            damped_trend=True,
+            seasonal=seasonal,
+            seasonal_periods=12 if seasonal else None,
+            initialization_method="estimated",
+        ).fit(use_brute=False)
         fc = np.asarray(fit.forecast(horizon), dtype=float)
         return fc, float(np.std(np.asarray(fit.resid, dtype=float)))
 
@@ -147,7 +204,10 @@ def series_by_practice(uh: pl.DataFrame, practices: list[str], last_complete: dt
     grid = pl.DataFrame({"month": months})
     out = {}
     for p in practices:
-        s = grid.join(u1.filter(pl.col("practice") == p).select("month", "unplanned"), on="month", how="left").fill_null(0.0).sort("month")
+        s = (
+            grid.join(u1.filter(pl.col("practice") == p).select("month", "unplanned"), on="month", how="left")
+            .fill_null(0.0)
+            .sort("month")
+        )
         out[p] = s["unplanned"].to_numpy()
     return out
-

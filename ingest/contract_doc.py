@@ -104,7 +104,9 @@ def render() -> str:
             parts.append(_column_line(ent, col))
         if ent.checks:
             parts.append("")
-            parts.append("A row is quarantined when " + "; or when ".join(ENTITY_CHECKS[ch][2] for ch in ent.checks) + ".")
+            parts.append(
+                "A row is quarantined when " + "; or when ".join(ENTITY_CHECKS[ch][2] for ch in ent.checks) + "."
+            )
         parts.append("")
     return "\n".join(parts)
 

@@ -96,7 +96,9 @@ def ingest_files(settings: Settings, folder: Path | str, run_id: str, progress: 
     report = progress or (lambda description, completed, total: None)
     total = 2.0 * len(c.ENTITIES) + 2  # read, check per entity; load; log
     if not folder.is_dir():
-        raise InputError(f"input folder {folder} does not exist or is not a folder", "pass the folder holding the export files")
+        raise InputError(
+            f"input folder {folder} does not exist or is not a folder", "pass the folder holding the export files"
+        )
 
     problems: list[str] = []
     sources = readers.discover(folder, problems)
@@ -143,8 +145,16 @@ def ingest_files(settings: Settings, folder: Path | str, run_id: str, progress: 
         oplogs.write_run(
             wcon,
             run_id,
-            [(f.entity, f.source_file, f.rows_read, f.rows_loaded, f.rows_quarantined) for f in files.values() if f.source_file],
-            [(name, files[name].source_file, chk.quarantined) for name, chk in checked.items() if files[name].source_file],
+            [
+                (f.entity, f.source_file, f.rows_read, f.rows_loaded, f.rows_quarantined)
+                for f in files.values()
+                if f.source_file
+            ],
+            [
+                (name, files[name].source_file, chk.quarantined)
+                for name, chk in checked.items()
+                if files[name].source_file
+            ],
         )
     report("ingest finished", total, total)
     return IngestResult(

@@ -61,9 +61,7 @@ def discover(folder: Path, problems: list[str]) -> dict[str, SourceFile]:
             close = difflib.get_close_matches(name, list(c.ENTITIES_BY_NAME), n=1)
             if close:
                 hint = f" (did you mean {close[0]}{path.suffix if fmt else '.csv'}?)"
-            problems.append(
-                f"{path.name}: unknown file; files must be named <entity>.csv or <entity>.parquet{hint}"
-            )
+            problems.append(f"{path.name}: unknown file; files must be named <entity>.csv or <entity>.parquet{hint}")
             continue
         found.setdefault(name, []).append(SourceFile(name, path, fmt))
 

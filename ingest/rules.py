@@ -136,7 +136,9 @@ def _domain_rules(col: c.Column) -> list[Rule]:
         rules.append(Rule(f"{name} NOT IN ({allowed})", col.name, f"{col.name} is not one of: {', '.join(col.enum)}"))
     lo, hi = col.min_value, col.max_value
     if lo is not None and hi is not None:
-        rules.append(Rule(f"({name} < {lo} OR {name} > {hi})", col.name, f"{col.name} is outside {_num(lo)} to {_num(hi)}"))
+        rules.append(
+            Rule(f"({name} < {lo} OR {name} > {hi})", col.name, f"{col.name} is outside {_num(lo)} to {_num(hi)}")
+        )
     elif lo is not None:
         rules.append(Rule(f"{name} < {lo}", col.name, f"{col.name} is below {_num(lo)}"))
     elif hi is not None:

@@ -67,9 +67,7 @@ class Validator:
         entity = c.entity(raw.source.entity)
         name = entity.name
         self.con.register(f"raw_{name}", raw.table)
-        source_types = {
-            row[0]: row[1] for row in self.con.execute(f"DESCRIBE raw_{name}").fetchall()
-        }
+        source_types = {row[0]: row[1] for row in self.con.execute(f"DESCRIBE raw_{name}").fetchall()}
         select = [q(ROW_COLUMN)]
         flags: set[str] = set()
         for col in entity.columns:
@@ -84,7 +82,9 @@ class Validator:
         try:
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE typed_{name} AS SELECT {', '.join(select)} FROM raw_{name}")
         except duckdb.Error as exc:
-            problems.append(f"{raw.source.path.name}: columns cannot be read as contract types ({str(exc).splitlines()[0]})")
+            problems.append(
+                f"{raw.source.path.name}: columns cannot be read as contract types ({str(exc).splitlines()[0]})"
+            )
             return
         self._raw[name] = raw
         self._parsed[name] = flags
@@ -201,9 +201,7 @@ class Validator:
 
         if referenced:
             pkey = keys[0]
-            self.con.execute(
-                f"INSERT INTO keys_{name} SELECT {q(pkey)} FROM checked_{name} WHERE __problem IS NULL"
-            )
+            self.con.execute(f"INSERT INTO keys_{name} SELECT {q(pkey)} FROM checked_{name} WHERE __problem IS NULL")
         for table in (f"checked_{name}", f"dups_{name}"):
             self.con.execute(f"DROP TABLE IF EXISTS {table}")
         self.con.unregister(f"raw_{name}")
@@ -220,11 +218,15 @@ class Validator:
         try:
             names = [n for n in picked.column_names if n != ROW_COLUMN]
             as_json = "to_json({" + ", ".join(f"{rules.lit(n)}: r.{q(n)}" for n in names) + "})"
-            return self.con.sql(
-                f"SELECT b.{q(ROW_COLUMN)} AS row_number, split_part(b.__problem, chr(31), 1) AS column_name, "
-                f"split_part(b.__problem, chr(31), 2) AS reason, CAST({as_json} AS VARCHAR) AS raw_row "
-                f"FROM bad_problems b JOIN bad_raw r ON r.{q(ROW_COLUMN)} = b.{q(ROW_COLUMN)} ORDER BY row_number"
-            ).to_arrow_table().cast(QUARANTINE_SCHEMA)
+            return (
+                self.con.sql(
+                    f"SELECT b.{q(ROW_COLUMN)} AS row_number, split_part(b.__problem, chr(31), 1) AS column_name, "
+                    f"split_part(b.__problem, chr(31), 2) AS reason, CAST({as_json} AS VARCHAR) AS raw_row "
+                    f"FROM bad_problems b JOIN bad_raw r ON r.{q(ROW_COLUMN)} = b.{q(ROW_COLUMN)} ORDER BY row_number"
+                )
+                .to_arrow_table()
+                .cast(QUARANTINE_SCHEMA)
+            )
         finally:
             self.con.unregister("bad_problems")
             self.con.unregister("bad_raw")

@@ -40,7 +40,10 @@ def publish(settings: Settings, run_id: str, required: tuple[tuple[str, str], ..
     with work_connection(settings) as con:
         con.execute("checkpoint")  # fold the WAL into the file so a plain file copy is complete
     if Path(str(work) + ".wal").exists():
-        raise WipcastError(f"the working warehouse {work} still has a write-ahead log", "another process has it open; retry when it ends")
+        raise WipcastError(
+            f"the working warehouse {work} still has a write-ahead log",
+            "another process has it open; retry when it ends",
+        )
 
     target = settings.published_db
     tmp = target.with_name(f".{target.name}.{run_id}.tmp")

@@ -53,9 +53,7 @@ def logged_step(settings: Settings, run_id: str, step: str) -> Iterator[StepReco
     started = _now()
     with work_connection(settings) as con:
         ensure_run_log(con)
-        con.execute(
-            "insert into ops.run_log values (?, ?, ?, null, 'running', null, null)", [run_id, step, started]
-        )
+        con.execute("insert into ops.run_log values (?, ?, ?, null, 'running', null, null)", [run_id, step, started])
     record = StepRecord()
     try:
         yield record

@@ -87,7 +87,9 @@ def load_settings(overrides: dict[str, Any] | None = None, cwd: Path | None = No
         section = data.get("wipcast", data)
         unknown = sorted(set(section) - set(names))
         if unknown:
-            raise InputError(f"{config_path} has unknown setting(s): {', '.join(unknown)}", f"known settings: {', '.join(names)}")
+            raise InputError(
+                f"{config_path} has unknown setting(s): {', '.join(unknown)}", f"known settings: {', '.join(names)}"
+            )
         for key, raw in section.items():
             values[key] = _coerce(key, raw, str(config_path))
 

@@ -57,14 +57,15 @@ def run_dbt(
     args = [
         dbt_executable(),
         *command,
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--vars", json.dumps(dbt_vars(settings)),
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--vars",
+        json.dumps(dbt_vars(settings)),
     ]
     lines: list[str] = []
-    proc = subprocess.Popen(
-        args, env=dbt_env(settings), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    proc = subprocess.Popen(args, env=dbt_env(settings), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
     for line in proc.stdout:
         lines.append(line.rstrip("\n"))
@@ -74,13 +75,20 @@ def run_dbt(
     proc.wait()
     output = "\n".join(lines)
     if proc.returncode != 0:
-        raise WipcastError(f"dbt {command[0]} failed: {_first_failure(lines)}", f"see {settings.warehouse_dir / 'dbt_logs'} for the full log")
+        raise WipcastError(
+            f"dbt {command[0]} failed: {_first_failure(lines)}",
+            f"see {settings.warehouse_dir / 'dbt_logs'} for the full log",
+        )
     return output
 
 
 def _first_failure(lines: list[str]) -> str:
     """The most useful single line of a failed dbt run."""
-    for pattern in (r"\b(ERROR|FAIL)\b.*\b(model|test|unit_test|snapshot|seed)\b", r"(Compilation|Runtime|Database|Parsing) Error", r"Error"):
+    for pattern in (
+        r"\b(ERROR|FAIL)\b.*\b(model|test|unit_test|snapshot|seed)\b",
+        r"(Compilation|Runtime|Database|Parsing) Error",
+        r"Error",
+    ):
         for line in lines:
             if re.search(pattern, line):
                 return re.sub(r"^\S+\s+", "", line.strip())[:300]

@@ -8,8 +8,10 @@ from app import charts, data, ui
 st.title("Data health")
 
 info = data.published_file_info()
-st.caption(f"Published warehouse `{info['path']}` · {info['size_mb']:,.1f} MB · published "
-           f"{info['modified']:%d %b %Y %H:%M}. Global filters do not apply on this page.")
+st.caption(
+    f"Published warehouse `{info['path']}` · {info['size_mb']:,.1f} MB · published "
+    f"{info['modified']:%d %b %Y %H:%M}. Global filters do not apply on this page."
+)
 
 
 def tiles() -> None:
@@ -24,8 +26,11 @@ def tiles() -> None:
             st.metric("Data as of", "—")
     with cols[2], st.container(border=True):
         quarantined = data.quarantine_summary()["rows"].sum() if data.has_table("quarantine") else None
-        st.metric("Rows in quarantine", f"{int(quarantined):,}" if quarantined is not None else "—",
-                  help="Input rows that failed the contract checks and were set aside (ops.quarantine).")
+        st.metric(
+            "Rows in quarantine",
+            f"{int(quarantined):,}" if quarantined is not None else "—",
+            help="Input rows that failed the contract checks and were set aside (ops.quarantine).",
+        )
     with cols[3], st.container(border=True):
         tables = sum(1 for schema, _ in data.catalog() if schema in ("marts", "forecast"))
         st.metric("Published tables", f"{tables:,}", help="Tables in the marts and forecast schemas.")
@@ -43,29 +48,45 @@ def last_run() -> None:
     when = f"{finished:%d %b %Y %H:%M} UTC" if finished == finished and finished is not None else "not finished"
     text = f"Run **{steps['run_id'].iloc[0]}**: {status}, finished {when}."
     (st.success if failed.empty else st.warning)(text)
-    ui.table_with_download(steps, "last run steps", {
-        "run_id": "Run", "step": "Step", "status": "Status", "message": "Message",
-        "started_at": st.column_config.DatetimeColumn("Started", format="DD MMM YYYY HH:mm:ss"),
-        "finished_at": st.column_config.DatetimeColumn("Finished", format="DD MMM YYYY HH:mm:ss"),
-        "seconds": st.column_config.NumberColumn("Seconds", format="%.1f"),
-        "rows": st.column_config.NumberColumn("Rows", format="localized")})
+    ui.table_with_download(
+        steps,
+        "last run steps",
+        {
+            "run_id": "Run",
+            "step": "Step",
+            "status": "Status",
+            "message": "Message",
+            "started_at": st.column_config.DatetimeColumn("Started", format="DD MMM YYYY HH:mm:ss"),
+            "finished_at": st.column_config.DatetimeColumn("Finished", format="DD MMM YYYY HH:mm:ss"),
+            "seconds": st.column_config.NumberColumn("Seconds", format="%.1f"),
+            "rows": st.column_config.NumberColumn("Rows", format="localized"),
+        },
+    )
 
 
 def freshness() -> None:
     st.subheader("Freshness of each source")
     dates = data.latest_business_dates()
-    ui.table_with_download(dates, "latest business dates",
-                           {"source": "Source", "latest": st.column_config.DateColumn("Latest date", format="DD MMM YYYY")})
+    ui.table_with_download(
+        dates,
+        "latest business dates",
+        {"source": "Source", "latest": st.column_config.DateColumn("Latest date", format="DD MMM YYYY")},
+    )
     if data.has_table("load_log"):
         loads = data.source_freshness()
         if loads.empty:
             ui.empty_state("the load log is empty")
         else:
-            ui.table_with_download(loads, "last load per source", {
-                "entity": "Source entity",
-                "last_loaded_at": st.column_config.DatetimeColumn("Last loaded", format="DD MMM YYYY HH:mm"),
-                "rows_in_last_load": st.column_config.NumberColumn("Rows loaded", format="localized"),
-                "rows_quarantined": st.column_config.NumberColumn("Quarantined", format="localized")})
+            ui.table_with_download(
+                loads,
+                "last load per source",
+                {
+                    "entity": "Source entity",
+                    "last_loaded_at": st.column_config.DatetimeColumn("Last loaded", format="DD MMM YYYY HH:mm"),
+                    "rows_in_last_load": st.column_config.NumberColumn("Rows loaded", format="localized"),
+                    "rows_quarantined": st.column_config.NumberColumn("Quarantined", format="localized"),
+                },
+            )
     else:
         ui.empty_state("the warehouse has no ops.load_log (it is written by `wipcast ingest`)")
 
@@ -78,15 +99,26 @@ def quarantine() -> None:
         return
     by_entity = frame.groupby("entity")["rows"].sum().reset_index()
     figure = go.Figure(go.Bar(x=by_entity["entity"], y=by_entity["rows"], marker_color="#d9534f"))
-    ui.chart_with_table(charts._layout(figure, 300), frame, "quarantined rows by entity and reason",
-                        {"entity": "Entity", "reason": "Reason", "rows": st.column_config.NumberColumn("Rows")})
+    ui.chart_with_table(
+        charts._layout(figure, 300),
+        frame,
+        "quarantined rows by entity and reason",
+        {"entity": "Entity", "reason": "Reason", "rows": st.column_config.NumberColumn("Rows")},
+    )
 
 
 def counts() -> None:
     st.subheader("Row counts")
-    ui.table_with_download(data.row_counts(), "row counts",
-                           {"schema": "Schema", "table_name": "Table",
-                            "row_count": st.column_config.NumberColumn("Rows", format="localized")}, height=400)
+    ui.table_with_download(
+        data.row_counts(),
+        "row counts",
+        {
+            "schema": "Schema",
+            "table_name": "Table",
+            "row_count": st.column_config.NumberColumn("Rows", format="localized"),
+        },
+        height=400,
+    )
 
 
 ui.guarded(tiles)

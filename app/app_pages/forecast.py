@@ -17,8 +17,10 @@ if not filters.run_id:
     st.stop()
 
 run_as_of = data.run_as_of(filters.run_id)
-st.caption(f"Forecast run **{filters.run_id}**, made with data as of **{run_as_of:%d %b %Y}**. "
-           "Bars: expected revenue by component; band and line: p10-p90 and p50 of the simulated totals.")
+st.caption(
+    f"Forecast run **{filters.run_id}**, made with data as of **{run_as_of:%d %b %Y}**. "
+    "Bars: expected revenue by component; band and line: p10-p90 and p50 of the simulated totals."
+)
 
 
 def headline() -> None:
@@ -29,18 +31,23 @@ def headline() -> None:
         return
     first, last = future["month"].min(), future["month"].max()
     by_component = future.groupby("component")["mean"].sum()
-    booked = sum(by_component.get(c, 0.0) for c in
-                 ("booked_time_and_materials", "booked_fixed_fee", "milestone", "retainer"))
+    booked = sum(
+        by_component.get(c, 0.0) for c in ("booked_time_and_materials", "booked_fixed_fee", "milestone", "retainer")
+    )
     columns = st.columns(4)
     with columns[0], st.container(border=True):
         try:
             q = data.forecast_quantiles(filters, filters.run_id, start=first, end=last, per_month=False)
-            st.metric(f"Revenue {pd.Timestamp(first):%b %Y}–{pd.Timestamp(last):%b %Y} (p50)",
-                      money(q["p50"].iloc[0], currency))
+            st.metric(
+                f"Revenue {pd.Timestamp(first):%b %Y}–{pd.Timestamp(last):%b %Y} (p50)",
+                money(q["p50"].iloc[0], currency),
+            )
             st.caption(f"80% range {money(q['p10'].iloc[0], currency)} – {money(q['p90'].iloc[0], currency)}")
         except data.DataUnavailable as exc:
-            st.metric(f"Revenue {pd.Timestamp(first):%b %Y}–{pd.Timestamp(last):%b %Y} (mean)",
-                      money(future["mean"].sum(), currency))
+            st.metric(
+                f"Revenue {pd.Timestamp(first):%b %Y}–{pd.Timestamp(last):%b %Y} (mean)",
+                money(future["mean"].sum(), currency),
+            )
             st.caption(f"Range not available: {exc}.")
     with columns[1], st.container(border=True):
         st.metric("Booked work", money(booked, currency), help="T&M, fixed fee, milestones and retainers")
@@ -68,16 +75,23 @@ def fan() -> None:
     table = table[["month"] + [c for c in charts.COMPONENT_LABELS if c in table.columns]]
     if quantiles is not None:
         table = table.merge(quantiles[["month", "p10", "p50", "p90"]], on="month", how="left")
-    config = {"month": st.column_config.DateColumn("Month", format="MMM YYYY"),
-              **{c: money_column(label, currency) for c, label in charts.COMPONENT_LABELS.items()},
-              **{q: money_column(q, currency) for q in ("p10", "p50", "p90")}}
+    config = {
+        "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+        **{c: money_column(label, currency) for c, label in charts.COMPONENT_LABELS.items()},
+        **{q: money_column(q, currency) for q in ("p10", "p50", "p90")},
+    }
     ui.chart_with_table(figure, table, "forecast by month", config, caption=note)
 
 
 def by_group() -> None:
     st.subheader("By practice, region, customer or entity")
-    group = st.segmented_control("Group by", list(data.FORECAST_GROUPINGS), key="forecast_group",
-                                 format_func=data.FORECAST_GROUPINGS.get, default="practice")
+    group = st.segmented_control(
+        "Group by",
+        list(data.FORECAST_GROUPINGS),
+        key="forecast_group",
+        format_func=data.FORECAST_GROUPINGS.get,
+        default="practice",
+    )
     group = group or "practice"
     frame = data.forecast_by_group(filters, filters.run_id, group)
     if frame.empty:
@@ -90,8 +104,15 @@ def by_group() -> None:
     charted = frame
     if len(totals) > MAX_LINES:
         others = ~frame[label].isin(totals.index[:MAX_LINES])
-        charted = pd.concat([frame[~others], frame[others].groupby("month", as_index=False)["mean"].sum()
-                             .assign(**{label: f"All other {len(totals) - MAX_LINES}"})])
+        charted = pd.concat(
+            [
+                frame[~others],
+                frame[others]
+                .groupby("month", as_index=False)["mean"]
+                .sum()
+                .assign(**{label: f"All other {len(totals) - MAX_LINES}"}),
+            ]
+        )
     figure = charts.grouped_lines(charted, "month", "mean", label, currency)
     table = frame.pivot_table(index=label, columns="month", values="mean", aggfunc="sum")
     table.columns = [pd.Timestamp(c).strftime("%b %Y") for c in table.columns]
@@ -123,28 +144,42 @@ def drill() -> None:
     names = dict(zip(projects["id"], projects["label"], strict=True))
     wanted = st.query_params.get("project")
     index = ids.index(wanted) if wanted in ids else 0
-    project_id = st.selectbox("Project", ids, index=index, key="forecast_project",
-                              format_func=lambda i: f"{names.get(i, i)} ({i})")
+    project_id = st.selectbox(
+        "Project", ids, index=index, key="forecast_project", format_func=lambda i: f"{names.get(i, i)} ({i})"
+    )
     inputs = data.project_inputs(project_id)
     rate = data.project_bill_rate(project_id)
     factors = data.model_factors(filters.run_id, "delivery") if data.has_table("diagnostics") else pd.DataFrame()
     cols = st.columns(4)
     cols[0].metric("Remaining planned hours", hours(inputs.get("remaining_planned_hours")))
-    cols[1].metric("Average bill rate", money(rate, currency, 2) if rate is not None else "—",
-                   help="Billable value / billable hours of the project's time entries, reporting currency.")
+    cols[1].metric(
+        "Average bill rate",
+        money(rate, currency, 2) if rate is not None else "—",
+        help="Billable value / billable hours of the project's time entries, reporting currency.",
+    )
     factor_name, factor = pick_delivery_factor(factors, inputs.get("practice"))
-    cols[2].metric("Delivery factor (learned)", f"{factor:.2f}" if factor is not None else "—",
-                   help="Hours later worked per hour planned, learned from past plans"
-                        + (f" ({factor_name})" if factor_name else "") + ". All of the run's factors are listed below.")
+    cols[2].metric(
+        "Delivery factor (learned)",
+        f"{factor:.2f}" if factor is not None else "—",
+        help="Hours later worked per hour planned, learned from past plans"
+        + (f" ({factor_name})" if factor_name else "")
+        + ". All of the run's factors are listed below.",
+    )
     cols[3].metric("Percent complete", percent(inputs.get("percent_complete")))
     detail = data.project_forecast(filters.run_id, project_id)
     if detail.empty:
         ui.empty_state("the forecast has no rows for this project")
         return
     figure = charts.fan_chart(detail[["month", "component", "mean"]], None, currency)
-    ui.chart_with_table(figure, detail, f"project {project_id} forecast", {
-        "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
-        **{c: money_column(c, currency) for c in ("mean", "p10", "p50", "p90")}})
+    ui.chart_with_table(
+        figure,
+        detail,
+        f"project {project_id} forecast",
+        {
+            "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+            **{c: money_column(c, currency) for c in ("mean", "p10", "p50", "p90")},
+        },
+    )
     facts = [str(inputs[k]).replace("_", " ") for k in ("practice", "billing_type", "status") if inputs.get(k)]
     if facts:
         st.caption(f"{inputs.get('project_name', project_id)}: " + " · ".join(facts))

@@ -26,8 +26,12 @@ def revenue_tile(as_of: dt.date) -> None:
     actual = data.revenue_ytd(filters, as_of)
     target, ignored = data.target_ytd(filters, as_of)
     delta = None if not target else f"{(actual - target) / target:+.1%} vs target"
-    st.metric("Revenue year to date", money(actual, currency), delta=delta,
-              help="Earned revenue from 1 January to the as-of date, reporting currency.")
+    st.metric(
+        "Revenue year to date",
+        money(actual, currency),
+        delta=delta,
+        help="Earned revenue from 1 January to the as-of date, reporting currency.",
+    )
     if target:
         st.caption(f"Target {money(target, currency)} · 1 Jan–{as_of:%d %b %Y}")
     elif ignored:
@@ -43,14 +47,18 @@ def outlook_tile(year: int) -> None:
     headline = outlook["p50"] if outlook["p50"] is not None else outlook["mean"]
     target_frame, ignored = data.target_monthly(filters, dt.date(year, 1, 1), dt.date(year, 12, 1))
     target = float(target_frame["target"].sum()) if not ignored and not target_frame.empty else None
-    st.metric(f"Full-year {year} outlook (p50)" if outlook["p50"] is not None else f"Full-year {year} outlook (mean)",
-              money(headline, currency),
-              delta=f"{(headline - target) / target:+.1%} vs full-year target" if target else None,
-              help="Actual revenue of the closed months plus the forecast of the rest of the year. "
-                   "p50 and the p10-p90 range come from the simulation draws summed at this filter.")
+    st.metric(
+        f"Full-year {year} outlook (p50)" if outlook["p50"] is not None else f"Full-year {year} outlook (mean)",
+        money(headline, currency),
+        delta=f"{(headline - target) / target:+.1%} vs full-year target" if target else None,
+        help="Actual revenue of the closed months plus the forecast of the rest of the year. "
+        "p50 and the p10-p90 range come from the simulation draws summed at this filter.",
+    )
     if outlook["p10"] is not None:
-        st.caption(f"80% range {money(outlook['p10'], currency)} – {money(outlook['p90'], currency)}"
-                   + (f" · target {money(target, currency)}" if target else ""))
+        st.caption(
+            f"80% range {money(outlook['p10'], currency)} – {money(outlook['p90'], currency)}"
+            + (f" · target {money(target, currency)}" if target else "")
+        )
     else:
         st.caption(f"Range not available: {outlook['range_note']}." if outlook["range_note"] else "")
 
@@ -60,21 +68,30 @@ def unbilled_tile() -> None:
     total = float(buckets["total"].sum()) if not buckets.empty else 0.0
     over_90 = float(buckets.loc[buckets["bucket"] == "over 90", "total"].sum()) if not buckets.empty else 0.0
     at_risk = float(buckets["at_risk"].sum()) if not buckets.empty else 0.0
-    st.metric("Unbilled exposure", money(total, currency),
-              help="Approved-unbilled and pending time on T&M projects, at-risk time, and contract assets "
-                   "(earned, not yet billed) on the other billing types.")
+    st.metric(
+        "Unbilled exposure",
+        money(total, currency),
+        help="Approved-unbilled and pending time on T&M projects, at-risk time, and contract assets "
+        "(earned, not yet billed) on the other billing types.",
+    )
     st.caption(f"Over 90 days {money(over_90, currency)} · at risk {money(at_risk, currency)}")
 
 
 def utilization_tile(as_of: dt.date) -> None:
     start, end = data.last_complete_weeks(as_of, 4)
     summary, ignored = data.utilization_summary(filters, start, end)
-    delta = (points(summary["utilization"] - summary["target"])
-             if summary["utilization"] is not None and summary["target"] is not None else None)
-    st.metric("Utilization, last 4 weeks", percent(summary["utilization"]),
-              delta=(delta + " vs target") if delta else None,
-              help="Billable hours (approved or submitted) / capacity hours, weeks starting "
-                   f"{start:%d %b} to {end:%d %b %Y}.")
+    delta = (
+        points(summary["utilization"] - summary["target"])
+        if summary["utilization"] is not None and summary["target"] is not None
+        else None
+    )
+    st.metric(
+        "Utilization, last 4 weeks",
+        percent(summary["utilization"]),
+        delta=(delta + " vs target") if delta else None,
+        help="Billable hours (approved or submitted) / capacity hours, weeks starting "
+        f"{start:%d %b} to {end:%d %b %Y}.",
+    )
     if summary["target"] is not None:
         st.caption(f"Target {percent(summary['target'])} · {summary['billable']:,.0f} of {summary['capacity']:,.0f} h")
     if ignored:
@@ -88,8 +105,11 @@ except data.DataUnavailable as exc:
     st.stop()
 
 run_as_of = data.run_as_of(filters.run_id)
-st.caption(f"Actuals as of **{as_of:%d %b %Y}** · forecast made as of "
-           f"**{run_as_of:%d %b %Y}**" if run_as_of else f"Actuals as of **{as_of:%d %b %Y}** · no forecast run yet")
+st.caption(
+    f"Actuals as of **{as_of:%d %b %Y}** · forecast made as of **{run_as_of:%d %b %Y}**"
+    if run_as_of
+    else f"Actuals as of **{as_of:%d %b %Y}** · no forecast run yet"
+)
 
 columns = st.columns(4)
 with columns[0]:
@@ -116,11 +136,18 @@ def revenue_vs_target_chart() -> None:
     frame["cumulative_earned"] = frame["earned"].cumsum()
     frame["cumulative_target"] = frame["target"].astype(float).cumsum() if not ignored else None
     figure = charts.actual_vs_lines(frame, "month", {"earned": "Earned", "target": "Target"}, currency, bars="earned")
-    ui.chart_with_table(figure, frame, "revenue vs target", {
-        "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
-        "earned": money_column("Earned", currency), "target": money_column("Target", currency),
-        "cumulative_earned": money_column("Earned, cumulative", currency),
-        "cumulative_target": money_column("Target, cumulative", currency)})
+    ui.chart_with_table(
+        figure,
+        frame,
+        "revenue vs target",
+        {
+            "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+            "earned": money_column("Earned", currency),
+            "target": money_column("Target", currency),
+            "cumulative_earned": money_column("Earned, cumulative", currency),
+            "cumulative_target": money_column("Target, cumulative", currency),
+        },
+    )
     ui.ignored_filters_note(ignored)
 
 
@@ -130,11 +157,23 @@ def exposure_chart() -> None:
     if buckets.empty or buckets["total"].sum() == 0:
         ui.empty_state("no unbilled time or contract asset for the chosen filters")
         return
-    figure = charts.stacked_bars(buckets.assign(bucket=buckets["bucket"] + " days"), "bucket",
-                                 charts.EXPOSURE_LABELS, charts.EXPOSURE_COLORS, currency)
-    ui.chart_with_table(figure, buckets, "unbilled exposure by age", {
-        "bucket": "Age (days)", **{m: money_column(label, currency) for m, label in charts.EXPOSURE_LABELS.items()},
-        "total": money_column("Total", currency)})
+    figure = charts.stacked_bars(
+        buckets.assign(bucket=buckets["bucket"] + " days"),
+        "bucket",
+        charts.EXPOSURE_LABELS,
+        charts.EXPOSURE_COLORS,
+        currency,
+    )
+    ui.chart_with_table(
+        figure,
+        buckets,
+        "unbilled exposure by age",
+        {
+            "bucket": "Age (days)",
+            **{m: money_column(label, currency) for m, label in charts.EXPOSURE_LABELS.items()},
+            "total": money_column("Total", currency),
+        },
+    )
 
 
 with left:
@@ -152,15 +191,23 @@ def risks_table() -> None:
     risks = risks.assign(link=[f"forecast?project={pid}" for pid in risks["id"]])
     if not data.tracks_overdue_milestones():
         risks = risks.drop(columns="overdue_milestones")
-    ui.table_with_download(risks, "top risks", {
-        "id": None, "label": "Project", "why": "Why it is here",
-        "money_at_stake": money_column("Money at stake", currency,
-                                       help="At-risk + unbilled + expected loss + overdue milestones"),
-        "at_risk": money_column("At risk", currency), "unbilled": money_column("Unbilled", currency),
-        "expected_loss": money_column("Expected loss", currency),
-        "overdue_milestones": money_column("Overdue milestones", currency),
-        "link": st.column_config.LinkColumn("Forecast", display_text="open"),
-    })
+    ui.table_with_download(
+        risks,
+        "top risks",
+        {
+            "id": None,
+            "label": "Project",
+            "why": "Why it is here",
+            "money_at_stake": money_column(
+                "Money at stake", currency, help="At-risk + unbilled + expected loss + overdue milestones"
+            ),
+            "at_risk": money_column("At risk", currency),
+            "unbilled": money_column("Unbilled", currency),
+            "expected_loss": money_column("Expected loss", currency),
+            "overdue_milestones": money_column("Overdue milestones", currency),
+            "link": st.column_config.LinkColumn("Forecast", display_text="open"),
+        },
+    )
 
 
 ui.guarded(risks_table)

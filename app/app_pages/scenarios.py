@@ -25,8 +25,10 @@ FIRM = "(all practices)"
 LAST_RUN_KEY = "scenarios_last_run"
 
 st.title("Scenarios")
-st.caption("What if we win fewer deals, start later, raise rates or hire? A scenario runs through the same engine "
-           "as the base forecast, with the same random draws, so the difference shows the effect of the change.")
+st.caption(
+    "What if we win fewer deals, start later, raise rates or hire? A scenario runs through the same engine "
+    "as the base forecast, with the same random draws, so the difference shows the effect of the change."
+)
 
 
 # ---------------------------------------------------------------- reading (published, read-only)
@@ -35,8 +37,10 @@ st.caption("What if we win fewer deals, start later, raise rates or hire? A scen
 def scenario_runs() -> pd.DataFrame:
     if ("forecast", "scenario_runs") not in data.catalog():
         return pd.DataFrame(columns=["scenario_id", "run_id", "as_of_date", "created_at"])
-    return data.query("select scenario_id, run_id, as_of_date, created_at from forecast.scenario_runs "
-                      "where status = 'success' order by created_at desc")
+    return data.query(
+        "select scenario_id, run_id, as_of_date, created_at from forecast.scenario_runs "
+        "where status = 'success' order by created_at desc"
+    )
 
 
 def base_run_for(as_of) -> str | None:
@@ -46,7 +50,9 @@ def base_run_for(as_of) -> str | None:
         "select run_id, as_of_date = ? as same_day from forecast.runs "
         "where coalesce(json_extract_string(parameters, '$.kind'), 'forecast') = 'forecast' "
         "and coalesce(json_extract_string(parameters, '$.scenario_id'), 'base') = 'base' "
-        "order by same_day desc, created_at desc limit 1", (as_of,))
+        "order by same_day desc, created_at desc limit 1",
+        (as_of,),
+    )
     return None if runs.empty else runs["run_id"].iloc[0]
 
 
@@ -69,7 +75,10 @@ def known_roles() -> list[str]:
     """Roles of the firm's people (for the hiring form), when the published marts have them."""
     if "role" not in data.catalog().get(("marts", "dim_employee"), ()):
         return []
-    return [str(r) for r in data.query("select distinct role from marts.dim_employee where role is not null order by 1")["role"]]
+    return [
+        str(r)
+        for r in data.query("select distinct role from marts.dim_employee where role is not null order by 1")["role"]
+    ]
 
 
 def scenario_from_form():
@@ -90,7 +99,9 @@ def scenario_from_form():
         practice = b.selectbox("for practice", ["all", *practices], key="win_practice")
         weeks = c.number_input("Pipeline starts later by (weeks)", -52, 104, 0, key="pipeline_weeks")
         if multiplier != 1.0:
-            mapping["win_probability"] = [{"multiplier": multiplier, **({"practice": practice} if practice != "all" else {})}]
+            mapping["win_probability"] = [
+                {"multiplier": multiplier, **({"practice": practice} if practice != "all" else {})}
+            ]
         if weeks:
             mapping["pipeline_delay"] = [{"weeks": int(weeks)}]
     with st.expander("Bill rates"):
@@ -99,8 +110,13 @@ def scenario_from_form():
         start = b.date_input("from", value=dt.date.today().replace(day=1), key="rate_from")
         rate_practice = c.selectbox("for practice", ["all", *practices], key="rate_practice")
         if pct:
-            mapping["bill_rates"] = [{"percent": pct, "from_date": start.isoformat(),
-                                      **({"practice": rate_practice} if rate_practice != "all" else {})}]
+            mapping["bill_rates"] = [
+                {
+                    "percent": pct,
+                    "from_date": start.isoformat(),
+                    **({"practice": rate_practice} if rate_practice != "all" else {}),
+                }
+            ]
     with st.expander("People"):
         a, b, c, d = st.columns(4)
         hires = a.number_input("Hires", 0, 10000, 0, key="hire_count")
@@ -113,8 +129,17 @@ def scenario_from_form():
         ramp = f.number_input("ramp-up (weeks)", 0, 52, 8, key="hire_ramp")
         limited = g.checkbox("only as far as demand exists", value=True, key="hire_limited")
         if hires:
-            mapping["hiring"] = [{"role": role, "practice": hire_practice, "count": int(hires), "start_month": hire_start.isoformat(),
-                                  "ramp_up_weeks": int(ramp), "demand_limited": limited, **({"region": region} if region else {})}]
+            mapping["hiring"] = [
+                {
+                    "role": role,
+                    "practice": hire_practice,
+                    "count": int(hires),
+                    "start_month": hire_start.isoformat(),
+                    "ramp_up_weeks": int(ramp),
+                    "demand_limited": limited,
+                    **({"region": region} if region else {}),
+                }
+            ]
         a, b, c = st.columns(3)
         attrition = a.number_input("Attrition (% per year)", 0.0, 100.0, 0.0, 1.0, key="attrition")
         util_practice = b.selectbox("utilization change for", ["none", *practices], key="util_practice")
@@ -131,7 +156,9 @@ def chosen_scenario():
     from forecasting.scenarios.definition import from_yaml_text
     from wipcast.errors import WipcastError
 
-    source = st.radio("Define the scenario", ["Form", "Upload YAML", "Paste YAML"], horizontal=True, key="scenario_source")
+    source = st.radio(
+        "Define the scenario", ["Form", "Upload YAML", "Paste YAML"], horizontal=True, key="scenario_source"
+    )
     try:
         if source == "Form":
             return scenario_from_form()
@@ -141,7 +168,12 @@ def chosen_scenario():
                 st.caption("Examples are in `examples/scenarios/`; the fields are in `docs/scenarios.md`.")
                 return None
             return from_yaml_text(upload.getvalue().decode("utf-8", errors="replace"), upload.name)
-        text = st.text_area("Scenario YAML", height=200, key="scenario_yaml", placeholder="name: fewer-wins\nwin_probability:\n  - multiplier: 0.8")
+        text = st.text_area(
+            "Scenario YAML",
+            height=200,
+            key="scenario_yaml",
+            placeholder="name: fewer-wins\nwin_probability:\n  - multiplier: 0.8",
+        )
         return from_yaml_text(text, "the pasted YAML") if text.strip() else None
     except WipcastError as exc:
         st.error(exc.one_line(), icon=":material/error:")
@@ -159,18 +191,27 @@ def run(scenario) -> None:
 
     settings = load_settings()
     if not settings.work_db.exists():
-        st.error(f"No working warehouse at {settings.work_db}: scenarios run on the pipeline's warehouse. {data.BUILD_HINT}")
+        st.error(
+            f"No working warehouse at {settings.work_db}: scenarios run on the pipeline's warehouse. {data.BUILD_HINT}"
+        )
         return
     run_id = new_run_id()
     bar = st.progress(0.0, text="starting")
     try:
         with st.status(f"Running scenario {scenario.name}", expanded=False) as status:
             with logged_step(settings, run_id, "scenario"):
-                summary = run_scenario(settings, scenario, run_id, progress=lambda text, done, total: bar.progress(min(done / (total or 1), 1.0), text=text))
+                summary = run_scenario(
+                    settings,
+                    scenario,
+                    run_id,
+                    progress=lambda text, done, total: bar.progress(min(done / (total or 1), 1.0), text=text),
+                )
             bar.progress(1.0, text="publishing")
             with logged_step(settings, run_id, "publish"):
                 publishing.publish(settings, run_id)
-            status.update(label=f"Scenario {scenario.name}: run {run_id} as of {summary['as_of']} published", state="complete")
+            status.update(
+                label=f"Scenario {scenario.name}: run {run_id} as of {summary['as_of']} published", state="complete"
+            )
     except WipcastError as exc:
         st.error(exc.one_line(), icon=":material/error:")
         return
@@ -184,8 +225,15 @@ if scenario is not None:
     with st.expander("YAML of this scenario"):
         st.code(scenario.to_yaml(), language="yaml")
     left, right = st.columns([1, 1])
-    right.download_button("Download YAML", scenario.to_yaml().encode("utf-8"), file_name=f"{scenario.name}.yaml",
-                          mime="application/x-yaml", key="download-yaml", on_click="ignore", icon=":material/download:")
+    right.download_button(
+        "Download YAML",
+        scenario.to_yaml().encode("utf-8"),
+        file_name=f"{scenario.name}.yaml",
+        mime="application/x-yaml",
+        key="download-yaml",
+        on_click="ignore",
+        icon=":material/download:",
+    )
     if left.button("Run scenario", type="primary", key="run-scenario", icon=":material/play_arrow:"):
         run(scenario)
 
@@ -211,8 +259,10 @@ def compare_section() -> None:
         ui.empty_state("the warehouse has no base forecast to compare with. Run `wipcast forecast`")
         return
     delta = with_delta_pct(pl.from_pandas(data.query(DELTA_SQL, (base_run, row["run_id"], FIRM)))).to_pandas()
-    st.caption(f"Scenario run **{row['run_id']}** against base run **{base_run}**, as of {as_of:%d %b %Y}. "
-               "Deltas pair draw by draw (same random numbers), so the 80% band is the uncertainty of the effect itself.")
+    st.caption(
+        f"Scenario run **{row['run_id']}** against base run **{base_run}**, as of {as_of:%d %b %Y}. "
+        "Deltas pair draw by draw (same random numbers), so the 80% band is the uncertainty of the effect itself."
+    )
     firm = delta[delta["practice"] == FIRM]
     total_delta = firm["delta_mean"].sum()
     c1, c2, c3 = st.columns(3)
@@ -228,10 +278,19 @@ def compare_section() -> None:
         charts.monthly_axis(fig)
     c3.metric("Months compared", f"{len(firm)}")
     table = delta.rename(columns={"base_mean": "base", "scenario_mean": chosen, "delta_mean": "delta"})
-    ui.chart_with_table(fig, table, f"scenario-{chosen}-vs-base", column_config={
-        "base": money_column("Base", currency), chosen: money_column(chosen, currency), "delta": money_column("Delta", currency),
-        "delta_p10": money_column("Delta p10", currency), "delta_p90": money_column("Delta p90", currency),
-        "delta_pct": percent_column("Delta %")})
+    ui.chart_with_table(
+        fig,
+        table,
+        f"scenario-{chosen}-vs-base",
+        column_config={
+            "base": money_column("Base", currency),
+            chosen: money_column(chosen, currency),
+            "delta": money_column("Delta", currency),
+            "delta_p10": money_column("Delta p10", currency),
+            "delta_p90": money_column("Delta p90", currency),
+            "delta_pct": percent_column("Delta %"),
+        },
+    )
     downloads(chosen, row["run_id"])
 
 
@@ -242,20 +301,37 @@ def downloads(scenario_id: str, run_id: str) -> None:
     grain = st.selectbox("Grain", list(GRAINS), index=1, key="export_grain")
     with published_connection() as con:
         frame, meta = export_run(con, scenario_id, grain, currency, run_id)
-    st.caption(f"{frame.height:,} rows, long format: one row per month, {grain} and component plus a total, "
-               f"amounts in {meta['reporting_currency']}, with p10/p50/p90 where they can be computed (`quantile_basis`).")
-    mimes = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             "parquet": "application/vnd.apache.parquet"}
+    st.caption(
+        f"{frame.height:,} rows, long format: one row per month, {grain} and component plus a total, "
+        f"amounts in {meta['reporting_currency']}, with p10/p50/p90 where they can be computed (`quantile_basis`)."
+    )
+    mimes = {
+        "csv": "text/csv",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "parquet": "application/vnd.apache.parquet",
+    }
     for column, fmt in zip(st.columns(len(FORMATS)), FORMATS):
         payload = export_bytes(frame, meta, fmt)
-        column.download_button(f"Download {fmt.upper()}", payload, file_name=f"wipcast-{scenario_id}-{grain}.{fmt}", mime=mimes[fmt],
-                               key=f"download-{fmt}", on_click="ignore", icon=":material/download:")
+        column.download_button(
+            f"Download {fmt.upper()}",
+            payload,
+            file_name=f"wipcast-{scenario_id}-{grain}.{fmt}",
+            mime=mimes[fmt],
+            key=f"download-{fmt}",
+            on_click="ignore",
+            icon=":material/download:",
+        )
     if "csv" in FORMATS:
         import json
 
-        st.download_button("Download provenance (JSON, goes with the CSV)", json.dumps(meta, indent=2).encode("utf-8"),
-                           file_name=f"wipcast-{scenario_id}-{grain}.csv.json", mime="application/json", key="download-provenance",
-                           on_click="ignore")
+        st.download_button(
+            "Download provenance (JSON, goes with the CSV)",
+            json.dumps(meta, indent=2).encode("utf-8"),
+            file_name=f"wipcast-{scenario_id}-{grain}.csv.json",
+            mime="application/json",
+            key="download-provenance",
+            on_click="ignore",
+        )
 
 
 ui.guarded(compare_section)

@@ -26,16 +26,19 @@ def tiles() -> None:
     cols = st.columns(4)
     with cols[0], st.container(border=True):
         st.metric("Unbilled exposure", money(buckets["total"].sum(), currency))
-        st.caption(f"incl. contract asset {money(buckets['contract_asset'].sum(), currency)} (fixed fee, "
-                   "milestone, retainer: earned, not billed)")
+        st.caption(
+            f"incl. contract asset {money(buckets['contract_asset'].sum(), currency)} (fixed fee, "
+            "milestone, retainer: earned, not billed)"
+        )
     for col, measure in zip(cols[1:], ("approved_unbilled", "pending_approval", "at_risk"), strict=True):
         with col, st.container(border=True):
             st.metric(charts.EXPOSURE_LABELS[measure], money(buckets[measure].sum(), currency))
             if measure == "at_risk":
                 hours_no_rate = data.unbilled_hours_without_rate(filters)
                 if hours_no_rate:
-                    st.caption(f"plus {hours_no_rate:,.0f} h of billable time with no bill rate "
-                               "(no value can be put on it)")
+                    st.caption(
+                        f"plus {hours_no_rate:,.0f} h of billable time with no bill rate (no value can be put on it)"
+                    )
 
 
 def by_age() -> None:
@@ -50,22 +53,36 @@ def by_age() -> None:
 
 def by_group() -> None:
     st.subheader("By customer, project or entity")
-    group = st.segmented_control("Group by", list(data.EXPOSURE_GROUPINGS), default="customer_id",
-                                 format_func=data.EXPOSURE_GROUPINGS.get, key="unbilled_group") or "customer_id"
+    group = (
+        st.segmented_control(
+            "Group by",
+            list(data.EXPOSURE_GROUPINGS),
+            default="customer_id",
+            format_func=data.EXPOSURE_GROUPINGS.get,
+            key="unbilled_group",
+        )
+        or "customer_id"
+    )
     frame = data.unbilled_by(filters, group)
     frame = frame[frame["total"] != 0]
     if frame.empty:
         ui.empty_state("no unbilled amounts for the chosen filters")
         return
     top = frame.head(15)
-    figure = charts.stacked_bars(top, "label", charts.EXPOSURE_LABELS, charts.EXPOSURE_COLORS, currency,
-                                 horizontal=True)
+    figure = charts.stacked_bars(
+        top, "label", charts.EXPOSURE_LABELS, charts.EXPOSURE_COLORS, currency, horizontal=True
+    )
     config = {"id": f"{data.EXPOSURE_GROUPINGS[group]} id", "label": data.EXPOSURE_GROUPINGS[group], **MEASURE_CONFIG}
     if group == "project_id":
         frame = frame.assign(link=[f"forecast?project={pid}" for pid in frame["id"]])
         config["link"] = st.column_config.LinkColumn("Project forecast", display_text="open")
-    ui.chart_with_table(figure, frame, f"unbilled by {group}", config,
-                        caption=f"Chart: the 15 largest of {len(frame)}; the table lists all." if len(frame) > 15 else None)
+    ui.chart_with_table(
+        figure,
+        frame,
+        f"unbilled by {group}",
+        config,
+        caption=f"Chart: the 15 largest of {len(frame)}; the table lists all." if len(frame) > 15 else None,
+    )
 
 
 def receivables() -> None:
@@ -75,13 +92,17 @@ def receivables() -> None:
         ui.empty_state("no open invoices for the chosen filters")
         return
     st.metric("Open receivables", money(frame["open_amount"].sum(), currency))
-    figure = go.Figure(go.Bar(x=frame["bucket"], y=frame["open_amount"], marker_color="#2f6fb5",
-                              hovertemplate="%{y:,.0f}"))
+    figure = go.Figure(
+        go.Bar(x=frame["bucket"], y=frame["open_amount"], marker_color="#2f6fb5", hovertemplate="%{y:,.0f}")
+    )
     charts._money_axis(figure, currency)
     figure.update_layout(xaxis={"title": "Days past due"})
-    ui.chart_with_table(charts._layout(figure, 320), frame, "receivables ageing",
-                        {"bucket": "Days past due", "open_amount": money_column("Open amount", currency),
-                         "invoices": "Invoices"})
+    ui.chart_with_table(
+        charts._layout(figure, 320),
+        frame,
+        "receivables ageing",
+        {"bucket": "Days past due", "open_amount": money_column("Open amount", currency), "invoices": "Invoices"},
+    )
 
 
 def dso() -> None:
@@ -91,14 +112,29 @@ def dso() -> None:
         ui.empty_state("no DSO history in the warehouse")
         return
     latest = frame.iloc[-1]
-    st.metric("DSO, latest month", days(latest["dso"]), help="Receivables at month end / trailing 3-month billings × 91")
-    figure = go.Figure(go.Scatter(x=frame["month"], y=frame["dso"], mode="lines+markers", line={"color": "#1f3b73"},
-                                  hovertemplate="%{y:.0f} days"))
+    st.metric(
+        "DSO, latest month", days(latest["dso"]), help="Receivables at month end / trailing 3-month billings × 91"
+    )
+    figure = go.Figure(
+        go.Scatter(
+            x=frame["month"],
+            y=frame["dso"],
+            mode="lines+markers",
+            line={"color": "#1f3b73"},
+            hovertemplate="%{y:.0f} days",
+        )
+    )
     figure.update_layout(yaxis={"title": "Days"})
-    ui.chart_with_table(charts._layout(figure, 320), frame, "dso trend", {
-        "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
-        "receivables": money_column("Receivables", currency),
-        "dso": st.column_config.NumberColumn("DSO (days)", format="%.1f")})
+    ui.chart_with_table(
+        charts._layout(figure, 320),
+        frame,
+        "dso trend",
+        {
+            "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+            "receivables": money_column("Receivables", currency),
+            "dso": st.column_config.NumberColumn("DSO (days)", format="%.1f"),
+        },
+    )
     ui.ignored_filters_note(ignored)
 
 

@@ -19,20 +19,31 @@ except data.DataUnavailable as exc:
     st.stop()
 
 past_start, past_end = data.last_complete_weeks(as_of, 12)
-next_start = past_end + dt.timedelta(days=7) if as_of.weekday() == 6 else as_of - dt.timedelta(days=as_of.weekday()) + dt.timedelta(days=7)
+next_start = (
+    past_end + dt.timedelta(days=7)
+    if as_of.weekday() == 6
+    else as_of - dt.timedelta(days=as_of.weekday()) + dt.timedelta(days=7)
+)
 next_end = next_start + dt.timedelta(days=7 * 11)
-st.caption(f"Actual: the 12 complete weeks to {past_end + dt.timedelta(days=6):%d %b %Y}. Planned: the 12 weeks from "
-           f"{next_start:%d %b %Y}. Utilization = billable hours / capacity hours (holidays and employment dates "
-           "taken out of capacity).")
+st.caption(
+    f"Actual: the 12 complete weeks to {past_end + dt.timedelta(days=6):%d %b %Y}. Planned: the 12 weeks from "
+    f"{next_start:%d %b %Y}. Utilization = billable hours / capacity hours (holidays and employment dates "
+    "taken out of capacity)."
+)
 if filters.customers:
     st.caption("The customer filter does not apply on this page: utilization is measured per person.")
 
-CONFIG = {"week": st.column_config.DateColumn("Week starting", format="DD MMM YYYY"), "practice": "Practice",
-          "capacity": hours_column("Capacity"), "billable": hours_column("Billable"),
-          "planned": hours_column("Planned"), "bench": hours_column("Bench"),
-          "unassigned": hours_column("Bench (unassigned)"),
-          "utilization": percent_column("Billable utilization"),
-          "planned_utilization": percent_column("Planned utilization")}
+CONFIG = {
+    "week": st.column_config.DateColumn("Week starting", format="DD MMM YYYY"),
+    "practice": "Practice",
+    "capacity": hours_column("Capacity"),
+    "billable": hours_column("Billable"),
+    "planned": hours_column("Planned"),
+    "bench": hours_column("Bench"),
+    "unassigned": hours_column("Bench (unassigned)"),
+    "utilization": percent_column("Billable utilization"),
+    "planned_utilization": percent_column("Planned utilization"),
+}
 
 
 def target() -> float | None:
@@ -48,14 +59,20 @@ def tiles() -> None:
     capacity, planned = future["capacity"].sum(), future["planned"].sum()
     cols = st.columns(4)
     with cols[0], st.container(border=True):
-        delta = (points(recent["utilization"] - recent["target"]) + " vs target"
-                 if recent["utilization"] is not None and recent["target"] is not None else None)
+        delta = (
+            points(recent["utilization"] - recent["target"]) + " vs target"
+            if recent["utilization"] is not None and recent["target"] is not None
+            else None
+        )
         st.metric("Billable utilization, last 4 weeks", percent(recent["utilization"]), delta=delta)
     with cols[1], st.container(border=True):
         st.metric("Planned utilization, next 12 weeks", percent(planned / capacity if capacity else None))
     with cols[2], st.container(border=True):
-        st.metric("Bench hours, next 12 weeks", hours(future["unassigned"].sum()),
-                  help="Capacity not covered by any assignment, summed person by person and week by week.")
+        st.metric(
+            "Bench hours, next 12 weeks",
+            hours(future["unassigned"].sum()),
+            help="Capacity not covered by any assignment, summed person by person and week by week.",
+        )
     with cols[3], st.container(border=True):
         st.metric("Planned hours, next 12 weeks", hours(planned), help="Demand from assignments.")
         st.caption(f"of {hours(capacity)} capacity")
@@ -68,18 +85,31 @@ def heatmap(title: str, start: dt.date, end: dt.date, measure: str, columns: lis
         ui.empty_state(empty)
         return
     figure = charts.heatmap(frame, "week", "practice", measure, zmid=target())
-    ui.chart_with_table(figure, frame[["week", "practice", *columns, measure]], f"{title.lower()} by practice and week",
-                        CONFIG)
+    ui.chart_with_table(
+        figure, frame[["week", "practice", *columns, measure]], f"{title.lower()} by practice and week", CONFIG
+    )
 
 
 def heatmaps() -> None:
     left, right = st.columns(2)
     with left:
-        heatmap("Actual billable utilization", past_start, past_end, "utilization", ["capacity", "billable"],
-                "no time recorded in the last 12 weeks for the chosen filters")
+        heatmap(
+            "Actual billable utilization",
+            past_start,
+            past_end,
+            "utilization",
+            ["capacity", "billable"],
+            "no time recorded in the last 12 weeks for the chosen filters",
+        )
     with right:
-        heatmap("Planned billable utilization", next_start, next_end, "planned_utilization", ["capacity", "planned"],
-                "no capacity or plan in the next 12 weeks for the chosen filters")
+        heatmap(
+            "Planned billable utilization",
+            next_start,
+            next_end,
+            "planned_utilization",
+            ["capacity", "planned"],
+            "no capacity or plan in the next 12 weeks for the chosen filters",
+        )
 
 
 def capacity_demand() -> None:
@@ -103,8 +133,9 @@ def bench() -> None:
     for practice, part in future.groupby("practice", sort=True):
         figure.add_bar(x=part["week"], y=part["unassigned"], name=str(practice), hovertemplate="%{y:,.0f} h")
     figure.update_layout(barmode="stack", yaxis={"title": "Hours", "tickformat": ",.0f"})
-    ui.chart_with_table(charts._layout(figure), future[["week", "practice", "capacity", "planned", "unassigned"]],
-                        "bench hours", CONFIG)
+    ui.chart_with_table(
+        charts._layout(figure), future[["week", "practice", "capacity", "planned", "unassigned"]], "bench hours", CONFIG
+    )
 
 
 ui.guarded(tiles)

@@ -19,8 +19,12 @@ except data.DataUnavailable as exc:
     st.stop()
 
 months_before = st.segmented_control(
-    "Compare actuals with the forecast made", [1, 3, 6], default=3, key="variance_months",
-    format_func=lambda m: f"{m} month{'s' if m > 1 else ''} before")
+    "Compare actuals with the forecast made",
+    [1, 3, 6],
+    default=3,
+    key="variance_months",
+    format_func=lambda m: f"{m} month{'s' if m > 1 else ''} before",
+)
 months_before = months_before or 3
 
 if not data.has_table("runs"):
@@ -28,8 +32,10 @@ if not data.has_table("runs"):
     st.stop()
 early = data.earlier_run(as_of, months_before)
 if early is None:
-    ui.empty_state(f"no forecast was made {months_before} months or more before {as_of:%d %b %Y}. "
-                   "`wipcast backtest --from YYYY-MM --to YYYY-MM` fills the forecast history")
+    ui.empty_state(
+        f"no forecast was made {months_before} months or more before {as_of:%d %b %Y}. "
+        "`wipcast backtest --from YYYY-MM --to YYYY-MM` fills the forecast history"
+    )
     st.stop()
 early_as_of = pd.Timestamp(early["as_of_date"]).date()
 window = data.variance_window(early_as_of, as_of)
@@ -37,8 +43,10 @@ if window is None:
     ui.empty_state(f"no month has closed since the forecast made on {early_as_of:%d %b %Y}")
     st.stop()
 start, end = window
-st.caption(f"Actual earned revenue ({start:%b %Y}–{end:%b %Y}, data as of {as_of:%d %b %Y}) versus the forecast "
-           f"run **{early['run_id']}** made with data as of **{early_as_of:%d %b %Y}**.")
+st.caption(
+    f"Actual earned revenue ({start:%b %Y}–{end:%b %Y}, data as of {as_of:%d %b %Y}) versus the forecast "
+    f"run **{early['run_id']}** made with data as of **{early_as_of:%d %b %Y}**."
+)
 
 result = data.variance(filters, early["run_id"], start, end)
 by_month = result["by_month"]
@@ -54,11 +62,17 @@ def tiles() -> None:
     with cols[1], st.container(border=True):
         st.metric(f"Forecast made {early_as_of:%d %b %Y}", money(forecast, currency))
     with cols[2], st.container(border=True):
-        st.metric("Variance to forecast", money(actual - forecast, currency),
-                  delta=f"{(actual - forecast) / forecast:+.1%}" if forecast else None)
+        st.metric(
+            "Variance to forecast",
+            money(actual - forecast, currency),
+            delta=f"{(actual - forecast) / forecast:+.1%}" if forecast else None,
+        )
     with cols[3], st.container(border=True):
-        st.metric("Variance to target", money(actual - target, currency) if target is not None else "—",
-                  delta=f"{(actual - target) / target:+.1%}" if target else None)
+        st.metric(
+            "Variance to target",
+            money(actual - target, currency) if target is not None else "—",
+            delta=f"{(actual - target) / target:+.1%}" if target else None,
+        )
         if target is None:
             st.caption("Targets are set by practice and region only." if ignored else "No target for these months.")
 
@@ -68,11 +82,18 @@ def monthly() -> None:
     target_frame, ignored = data.target_monthly(filters, start, end)
     target_frame["month"] = pd.to_datetime(target_frame["month"]).astype("datetime64[ns]")
     frame = by_month.merge(target_frame, on="month", how="left") if not ignored else by_month.assign(target=None)
-    figure = charts.actual_vs_lines(frame, "month", {"actual": "Actual", "forecast": "Forecast", "target": "Target"},
-                                    currency, bars="actual")
-    ui.chart_with_table(figure, frame, "variance by month", {
-        "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
-        **{c: money_column(c.title(), currency) for c in ("actual", "forecast", "variance", "target")}})
+    figure = charts.actual_vs_lines(
+        frame, "month", {"actual": "Actual", "forecast": "Forecast", "target": "Target"}, currency, bars="actual"
+    )
+    ui.chart_with_table(
+        figure,
+        frame,
+        "variance by month",
+        {
+            "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+            **{c: money_column(c.title(), currency) for c in ("actual", "forecast", "variance", "target")},
+        },
+    )
     ui.ignored_filters_note(ignored)
 
 
@@ -87,8 +108,12 @@ def practice() -> None:
     figure.add_bar(x=frame["practice"], y=frame["actual"], name="Actual", marker_color="#1f3b73")
     figure.update_layout(barmode="group")
     charts._money_axis(figure, currency)
-    ui.chart_with_table(charts._layout(figure), frame, "variance by practice", {
-        "practice": "Practice", **{c: money_column(c.title(), currency) for c in ("actual", "forecast", "variance")}})
+    ui.chart_with_table(
+        charts._layout(figure),
+        frame,
+        "variance by practice",
+        {"practice": "Practice", **{c: money_column(c.title(), currency) for c in ("actual", "forecast", "variance")}},
+    )
 
 
 def bridge() -> None:
@@ -97,10 +122,17 @@ def bridge() -> None:
     steps = [(charts.COMPONENT_LABELS[row.component], row.variance) for row in frame.itertuples()]
     figure = charts.bridge("Forecast", forecast, steps, "Actual", actual, currency)
     table = frame.assign(component=frame["component"].map(charts.COMPONENT_LABELS))
-    ui.chart_with_table(figure, table, "variance bridge", {
-        "component": "Component", **{c: money_column(c.title(), currency) for c in ("actual", "forecast", "variance")}},
+    ui.chart_with_table(
+        figure,
+        table,
+        "variance bridge",
+        {
+            "component": "Component",
+            **{c: money_column(c.title(), currency) for c in ("actual", "forecast", "variance")},
+        },
         caption="Actual revenue of a project the earlier forecast had as booked work counts in that component; "
-                "of a project won from a forecast opportunity, as pipeline; anything else as unplanned.")
+        "of a project won from a forecast opportunity, as pipeline; anything else as unplanned.",
+    )
 
 
 def projects() -> None:
@@ -110,10 +142,16 @@ def projects() -> None:
         ui.empty_state("no project-level revenue or forecast in this window")
         return
     frame = frame.assign(link=[f"forecast?project={pid}" for pid in frame["id"]])
-    ui.table_with_download(frame, "largest project variances", {
-        "id": "Project id", "label": "Project",
-        **{c: money_column(c.title(), currency) for c in ("actual", "forecast", "variance")},
-        "link": st.column_config.LinkColumn("Forecast", display_text="open")})
+    ui.table_with_download(
+        frame,
+        "largest project variances",
+        {
+            "id": "Project id",
+            "label": "Project",
+            **{c: money_column(c.title(), currency) for c in ("actual", "forecast", "variance")},
+            "link": st.column_config.LinkColumn("Forecast", display_text="open"),
+        },
+    )
 
 
 ui.guarded(tiles)

@@ -15,7 +15,13 @@ from dataclasses import replace
 import polars as pl
 
 from forecasting.engine import Prepared
-from forecasting.scenarios.definition import BillRateChange, PipelineDelay, ProjectChange, Scenario, WinProbabilityChange
+from forecasting.scenarios.definition import (
+    BillRateChange,
+    PipelineDelay,
+    ProjectChange,
+    Scenario,
+    WinProbabilityChange,
+)
 from wipcast.errors import InputError
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -26,7 +32,9 @@ DAYS_PER_MONTH = 365.25 / 12
 
 def known_names(prep: Prepared, roles: set[str] | None = None) -> dict[str, list[str]]:
     opp = prep.opportunities
-    practices = set(prep.projects["practice"].drop_nulls().to_list()) | set(opp["practice"].drop_nulls().to_list() if "practice" in opp.columns else [])
+    practices = set(prep.projects["practice"].drop_nulls().to_list()) | set(
+        opp["practice"].drop_nulls().to_list() if "practice" in opp.columns else []
+    )
     return {
         "practice": sorted(practices),
         "stage": sorted(set(opp["stage"].drop_nulls().to_list())) if "stage" in opp.columns else [],
@@ -44,11 +52,23 @@ def check_names(scenario: Scenario, prep: Prepared, roles: set[str] | None = Non
     """Every practice, stage, role and project a scenario names must exist (open projects only)."""
     known = known_names(prep, roles)
     problems = []
-    groups = {"win_probability": scenario.win_probability, "pipeline_delay": scenario.pipeline_delay, "projects": scenario.projects,
-              "bill_rates": scenario.bill_rates, "hiring": scenario.hiring, "attrition": scenario.attrition, "utilization": scenario.utilization}
+    groups = {
+        "win_probability": scenario.win_probability,
+        "pipeline_delay": scenario.pipeline_delay,
+        "projects": scenario.projects,
+        "bill_rates": scenario.bill_rates,
+        "hiring": scenario.hiring,
+        "attrition": scenario.attrition,
+        "utilization": scenario.utilization,
+    }
     for group, items in groups.items():
         for i, item in enumerate(items):
-            for field, kind in (("practice", "practice"), ("stage", "stage"), ("role", "role"), ("project_id", "project_id")):
+            for field, kind in (
+                ("practice", "practice"),
+                ("stage", "stage"),
+                ("role", "role"),
+                ("project_id", "project_id"),
+            ):
                 value = getattr(item, field, None)
                 if value is not None and value not in known[kind]:
                     problems.append((f"{group}[{i}].{field}", value, kind))
@@ -56,7 +76,10 @@ def check_names(scenario: Scenario, prep: Prepared, roles: set[str] | None = Non
         field, value, kind = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         what = "an open project" if kind == "project_id" else f"a {kind}"
-        raise InputError(f"scenario field {field}: {value!r} is not {what} in the data{more}", f"allowed values: {_allowed(known[kind])}")
+        raise InputError(
+            f"scenario field {field}: {value!r} is not {what} in the data{more}",
+            f"allowed values: {_allowed(known[kind])}",
+        )
 
 
 # ---------------------------------------------------------------- pipeline
@@ -78,7 +101,8 @@ def change_win_probability(prep: Prepared, change: WinProbabilityChange) -> Prep
     p = pl.col("win_prob")
     new = p * change.multiplier if change.multiplier is not None else p + change.shift
     opps = prep.opportunities.with_columns(
-        pl.when(_opp_mask(prep, change.stage, change.practice)).then(new.clip(0.0, 1.0)).otherwise(p).alias("win_prob"))
+        pl.when(_opp_mask(prep, change.stage, change.practice)).then(new.clip(0.0, 1.0)).otherwise(p).alias("win_prob")
+    )
     return replace(prep, opportunities=opps)
 
 
@@ -89,7 +113,9 @@ def delay_pipeline(prep: Prepared, delay: PipelineDelay) -> Prepared:
     opps = prep.opportunities.with_columns(
         pl.when(_opp_mask(prep, delay.stage, delay.practice))
         .then(pl.col("expected_start_date") + pl.duration(weeks=delay.weeks))
-        .otherwise(pl.col("expected_start_date")).alias("expected_start_date"))
+        .otherwise(pl.col("expected_start_date"))
+        .alias("expected_start_date")
+    )
     return replace(prep, opportunities=opps)
 
 
@@ -108,14 +134,18 @@ def shift_months(frame: pl.DataFrame, value_cols: list[str], weeks: int, months:
     for offset, weight in ((whole, 1 - frac), (whole + 1, frac)):
         if weight <= 1e-12:
             continue
-        parts.append(frame.with_columns(pl.col("month").dt.offset_by(f"{offset}mo"), *[(pl.col(c) * weight) for c in value_cols]))
+        parts.append(
+            frame.with_columns(pl.col("month").dt.offset_by(f"{offset}mo"), *[(pl.col(c) * weight) for c in value_cols])
+        )
     out = pl.concat(parts, how="vertical_relaxed")
     return out.filter(pl.col("month").is_in(months)) if months is not None else out
 
 
 def _keep_series(before: pl.DataFrame, after: pl.DataFrame, value_cols: list[str], month: dt.date) -> pl.DataFrame:
     """Give every project that had rows a zero row again if an edit moved all its rows away."""
-    gone = before.filter(~pl.col("project_id").is_in(after["project_id"].unique().implode())).unique("project_id", keep="first", maintain_order=True)
+    gone = before.filter(~pl.col("project_id").is_in(after["project_id"].unique().implode())).unique(
+        "project_id", keep="first", maintain_order=True
+    )
     if not gone.height:
         return after
     zero = gone.with_columns(pl.lit(month).alias("month"), *[pl.lit(0.0).alias(c) for c in value_cols])
@@ -131,16 +161,31 @@ def delay_project(prep: Prepared, project_id: str, weeks: int) -> Prepared:
     """Everything still to come on a signed project moves `weeks` later: planned hours (T&M), planned
     cost (fixed fee: progress and so revenue move), the end date, milestones and the retainer schedule."""
     mine, rest = _split(prep.tm_rows, project_id)
-    tm = pl.concat([rest, shift_months(mine, ["hours"], weeks, prep.months).select(rest.columns)], how="vertical_relaxed")
+    tm = pl.concat(
+        [rest, shift_months(mine, ["hours"], weeks, prep.months).select(rest.columns)], how="vertical_relaxed"
+    )
     tm = _keep_series(prep.tm_rows, tm, ["hours"], prep.months[0])
     mine, rest = _split(prep.ff_planned_cost, project_id)
-    ff_cost = pl.concat([rest, shift_months(mine, ["cost_pc"], weeks, None).select(rest.columns)], how="vertical_relaxed")
+    ff_cost = pl.concat(
+        [rest, shift_months(mine, ["cost_pc"], weeks, None).select(rest.columns)], how="vertical_relaxed"
+    )
     ff = prep.ff.with_columns(
-        pl.when(pl.col("project_id") == project_id).then(pl.col("end_date") + pl.duration(weeks=weeks)).otherwise(pl.col("end_date")).alias("end_date"))
+        pl.when(pl.col("project_id") == project_id)
+        .then(pl.col("end_date") + pl.duration(weeks=weeks))
+        .otherwise(pl.col("end_date"))
+        .alias("end_date")
+    )
     ms = prep.open_milestones.with_columns(
-        pl.when(pl.col("project_id") == project_id).then(pl.col("due_date") + pl.duration(weeks=weeks)).otherwise(pl.col("due_date")).alias("due_date"))
+        pl.when(pl.col("project_id") == project_id)
+        .then(pl.col("due_date") + pl.duration(weeks=weeks))
+        .otherwise(pl.col("due_date"))
+        .alias("due_date")
+    )
     mine, rest = _split(prep.retainer_rows, project_id)
-    ret = pl.concat([rest, shift_months(mine, ["value", "revenue_pc"], weeks, prep.months).select(rest.columns)], how="vertical_relaxed")
+    ret = pl.concat(
+        [rest, shift_months(mine, ["value", "revenue_pc"], weeks, prep.months).select(rest.columns)],
+        how="vertical_relaxed",
+    )
     ret = _keep_series(prep.retainer_rows, ret, ["value", "revenue_pc"], prep.months[0])
     return replace(prep, tm_rows=tm, ff_planned_cost=ff_cost, ff=ff, open_milestones=ms, retainer_rows=ret)
 
@@ -150,15 +195,23 @@ def cancel_project(prep: Prepared, project_id: str) -> Prepared:
     fee keeps what it has earned (contract value set to earned to date, no remaining planned cost)."""
     hit = pl.col("project_id") == project_id
     tm = prep.tm_rows.with_columns(pl.when(hit).then(0.0).otherwise(pl.col("hours")).alias("hours"))
-    ff = prep.ff.with_columns(pl.when(hit).then(pl.col("earned_pc")).otherwise(pl.col("contract_value")).alias("contract_value"))
+    ff = prep.ff.with_columns(
+        pl.when(hit).then(pl.col("earned_pc")).otherwise(pl.col("contract_value")).alias("contract_value")
+    )
     ff_cost = prep.ff_planned_cost.filter(~hit)
-    ms = prep.open_milestones.with_columns(pl.when(hit).then(0.0).otherwise(pl.col("amount_reporting")).alias("amount_reporting"))
+    ms = prep.open_milestones.with_columns(
+        pl.when(hit).then(0.0).otherwise(pl.col("amount_reporting")).alias("amount_reporting")
+    )
     ret = prep.retainer_rows.with_columns(pl.when(hit).then(0.0).otherwise(pl.col("value")).alias("value"))
     return replace(prep, tm_rows=tm, ff=ff, ff_planned_cost=ff_cost, open_milestones=ms, retainer_rows=ret)
 
 
 def change_project(prep: Prepared, change: ProjectChange) -> Prepared:
-    return cancel_project(prep, change.project_id) if change.action == "cancel" else delay_project(prep, change.project_id, change.weeks)
+    return (
+        cancel_project(prep, change.project_id)
+        if change.action == "cancel"
+        else delay_project(prep, change.project_id, change.weeks)
+    )
 
 
 # ---------------------------------------------------------------- bill rates
@@ -200,7 +253,12 @@ def change_bill_rates(prep: Prepared, changes: list[BillRateChange]) -> Prepared
         for practice, start in opps.select("practice", "expected_start_date").iter_rows():
             f = 1.0
             for c in changes:
-                if c.role is None and (c.practice is None or c.practice == practice) and start is not None and start >= c.from_date:
+                if (
+                    c.role is None
+                    and (c.practice is None or c.practice == practice)
+                    and start is not None
+                    and start >= c.from_date
+                ):
                     f *= 1 + c.percent / 100
             mult.append(f)
         opps = opps.with_columns(pl.col("amount_reporting") * pl.Series(mult, dtype=pl.Float64))

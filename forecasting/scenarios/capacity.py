@@ -27,8 +27,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import polars as pl
 
-from forecasting.components import META_COLS, Component
 from forecasting import engine
+from forecasting.components import META_COLS, Component
 from forecasting.engine import Prepared
 from forecasting.inputs import Inputs
 from forecasting.scenarios.apply import rate_multiplier
@@ -46,7 +46,9 @@ class CapacityBasis:
     headcount: dict[str, float]  # practice -> people employed at the as-of date
     utilization: dict[str, float]  # practice -> billable hours / standard hours, last 6 months
     roles: frozenset[str]
-    revenue_per_hour: dict[str, float] = field(default_factory=dict)  # practice -> earned revenue / billable hour, same window
+    revenue_per_hour: dict[str, float] = field(
+        default_factory=dict
+    )  # practice -> earned revenue / billable hour, same window
 
 
 def weekdays(start: dt.date, end: dt.date) -> int:
@@ -71,15 +73,21 @@ def basis_from_inputs(inputs: Inputs, prep: Prepared | None = None) -> CapacityB
     history) the revenue each billable hour earned in those months, by practice."""
     as_of = inputs.as_of
     emp = inputs.employees
-    active = emp.filter((pl.col("hire_date").is_null() | (pl.col("hire_date") <= as_of))
-                        & (pl.col("termination_date").is_null() | (pl.col("termination_date") > as_of)))
+    active = emp.filter(
+        (pl.col("hire_date").is_null() | (pl.col("hire_date") <= as_of))
+        & (pl.col("termination_date").is_null() | (pl.col("termination_date") > as_of))
+    )
     headcount = {p: float(n) for p, n in active.group_by("practice").len().iter_rows() if p is not None}
     end = as_of
     first = (as_of.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     for _ in range(UTILIZATION_WINDOW_MONTHS - 2):
         first = (first - dt.timedelta(days=1)).replace(day=1)
     te = inputs.time_entries.filter((pl.col("work_date") >= first) & (pl.col("work_date") <= end) & pl.col("billable"))
-    billable = te.join(emp.select("employee_id", "practice"), on="employee_id", how="inner").group_by("practice").agg(pl.col("hours").sum())
+    billable = (
+        te.join(emp.select("employee_id", "practice"), on="employee_id", how="inner")
+        .group_by("practice")
+        .agg(pl.col("hours").sum())
+    )
     available: dict[str, float] = {}
     for practice, hire, term in emp.select("practice", "hire_date", "termination_date").iter_rows():
         a = max(first, hire or first)
@@ -92,9 +100,12 @@ def basis_from_inputs(inputs: Inputs, prep: Prepared | None = None) -> CapacityB
         utilization[practice] = float(min(1.0, hours / avail)) if avail > 0 and hours > 0 else DEFAULT_UTILIZATION
     per_hour: dict[str, float] = {}
     if prep is not None and prep.history.height:
-        earned = (prep.history.filter((pl.col("month") >= first) & (pl.col("month") <= end))
-                  .join(prep.projects.select("project_id", "practice"), on="project_id", how="inner")
-                  .group_by("practice").agg(pl.col("revenue").sum()))
+        earned = (
+            prep.history.filter((pl.col("month") >= first) & (pl.col("month") <= end))
+            .join(prep.projects.select("project_id", "practice"), on="project_id", how="inner")
+            .group_by("practice")
+            .agg(pl.col("revenue").sum())
+        )
         for practice, revenue in earned.iter_rows():
             hours = billable.filter(pl.col("practice") == practice)["hours"].sum() if billable.height else 0.0
             if hours and hours > 0 and revenue and revenue > 0:
@@ -125,13 +136,19 @@ def expected_revenue(prep: Prepared, draws: int = 200) -> dict[tuple[str, dt.dat
     result = engine.simulate(prep, draws, DEMAND_SEED)
     keys, cells = result.summed_draws(["practice"])
     means = cells.mean(axis=2) if cells.shape[0] else np.zeros((0, len(prep.months)))
-    return {(practice, month): float(means[i, k]) for i, practice in enumerate(keys["practice"].to_list()) for k, month in enumerate(prep.months)}
+    return {
+        (practice, month): float(means[i, k])
+        for i, practice in enumerate(keys["practice"].to_list())
+        for k, month in enumerate(prep.months)
+    }
 
 
 def booked_tm_revenue(tm: pl.DataFrame) -> dict[tuple[str, dt.date], float]:
     if not tm.height:
         return {}
-    g = tm.group_by("practice", "month").agg((pl.col("hours") * pl.col("factor") * pl.col("billable_share") * pl.col("rate")).sum().alias("v"))
+    g = tm.group_by("practice", "month").agg(
+        (pl.col("hours") * pl.col("factor") * pl.col("billable_share") * pl.col("rate")).sum().alias("v")
+    )
     return {(p, m): float(v) for p, m, v in g.iter_rows()}
 
 
@@ -155,7 +172,9 @@ def ramp(month: dt.date, start: dt.date, ramp_weeks: int) -> float:
 # ---------------------------------------------------------------- apply
 
 
-def apply_capacity(prep: Prepared, scenario: Scenario, basis: CapacityBasis, rates_from: Prepared | None = None) -> tuple[Prepared, Component | None]:
+def apply_capacity(
+    prep: Prepared, scenario: Scenario, basis: CapacityBasis, rates_from: Prepared | None = None
+) -> tuple[Prepared, Component | None]:
     """Returns the prepared inputs with booked hours removed where capacity falls short, and the extra
     revenue component for capacity that finds demand (None when the scenario has no capacity change)."""
     if not (scenario.hiring or scenario.attrition or scenario.utilization):
@@ -165,9 +184,12 @@ def apply_capacity(prep: Prepared, scenario: Scenario, basis: CapacityBasis, rat
     by_pr, by_role, by_practice, firm_rate = _practice_rates((rates_from or prep).tm_rows)
     demand = expected_revenue(prep)
     booked = booked_tm_revenue(prep.tm_rows)
-    practices = sorted({h.practice for h in scenario.hiring} | {u.practice for u in scenario.utilization}
-                       | {a.practice for a in scenario.attrition if a.practice}
-                       | (set(basis.headcount) if any(a.practice is None for a in scenario.attrition) else set()))
+    practices = sorted(
+        {h.practice for h in scenario.hiring}
+        | {u.practice for u in scenario.utilization}
+        | {a.practice for a in scenario.attrition if a.practice}
+        | (set(basis.headcount) if any(a.practice is None for a in scenario.attrition) else set())
+    )
     scale: dict[tuple[str, dt.date], float] = {}
     metas, series = [], []
     for practice in practices:
@@ -179,7 +201,12 @@ def apply_capacity(prep: Prepared, scenario: Scenario, basis: CapacityBasis, rat
         hires = [h for h in scenario.hiring if h.practice == practice]
         regions = {h.region for h in hires}
         values = np.zeros(len(months))
-        for key, value in (("headcount", heads), ("utilization_learned", u), ("utilization_scenario", u2), ("revenue_per_billable_hour", per_hour)):
+        for key, value in (
+            ("headcount", heads),
+            ("utilization_learned", u),
+            ("utilization_scenario", u2),
+            ("revenue_per_billable_hour", per_hour),
+        ):
             prep.diagnostics[f"scenario.capacity.{practice}.{key}"] = value
         for k, month in enumerate(months):
             s = standard_hours(month)
@@ -187,12 +214,16 @@ def apply_capacity(prep: Prepared, scenario: Scenario, basis: CapacityBasis, rat
             for a in scenario.attrition:
                 if a.practice in (None, practice):
                     remaining *= (1 - a.percent_per_year / 100) ** ((k + 0.5) / 12)
-            hired = [(h, h.count * ramp(month, h.start_month, h.ramp_up_weeks) * s * u2) for h in hires]  # billable hours
+            hired = [
+                (h, h.count * ramp(month, h.start_month, h.ramp_up_weeks) * s * u2) for h in hires
+            ]  # billable hours
             limited = sum(v for h, v in hired if h.demand_limited)
             unlimited = sum(v for h, v in hired if not h.demand_limited)
             existing = heads * remaining * s * u2
             # Capacity and demand in revenue: hours x what a billable hour of the practice earns.
-            change = capacity_hours_change(demand.get((practice, month), 0.0), heads * s * u * per_hour, (existing + limited) * per_hour)
+            change = capacity_hours_change(
+                demand.get((practice, month), 0.0), heads * s * u * per_hour, (existing + limited) * per_hour
+            )
             if change < 0:
                 b = booked.get((practice, month), 0.0)
                 if b > 0:
@@ -202,13 +233,22 @@ def apply_capacity(prep: Prepared, scenario: Scenario, basis: CapacityBasis, rat
             if change_hours <= 0:
                 continue
             # Price the new hours: hires at their role's rate, a utilization gain at the practice's.
-            hire_rates = [(v, by_pr.get((practice, h.role), by_role.get(h.role, p_rate)) * rate_multiplier(scenario.bill_rates, h.role, practice, month))
-                          for h, v in hired]
+            hire_rates = [
+                (
+                    v,
+                    by_pr.get((practice, h.role), by_role.get(h.role, p_rate))
+                    * rate_multiplier(scenario.bill_rates, h.role, practice, month),
+                )
+                for h, v in hired
+            ]
             gain_util = max(0.0, existing - heads * remaining * s * u)
             weight = sum(v for v, _ in hire_rates) + gain_util
             if weight <= 0:
                 continue
-            rate = (sum(v * r for v, r in hire_rates) + gain_util * p_rate * rate_multiplier(scenario.bill_rates, None, practice, month)) / weight
+            rate = (
+                sum(v * r for v, r in hire_rates)
+                + gain_util * p_rate * rate_multiplier(scenario.bill_rates, None, practice, month)
+            ) / weight
             values[k] = change_hours * rate
         if values.any():
             metas.append({"practice": practice, "region": regions.pop() if len(regions) == 1 else None})

@@ -27,13 +27,30 @@ def resolve_run(con: duckdb.DuckDBPyConnection, scenario_id: str, as_of: dt.date
             raise InputError("there is no base forecast run", "run `wipcast forecast` first")
         return {"scenario_id": "base", "run_id": run["run_id"], "as_of": run["as_of"]}
     if not tables.has_table(con, "scenario_runs"):
-        raise InputError(f"scenario {scenario_id!r} has no run: no scenario has run yet", "run one with `wipcast scenario run FILE`")
-    row = next(iter(con.execute("""select run_id, as_of_date from forecast.scenario_runs where scenario_id = ? and status = 'success'
-                         order by created_at desc limit 1""", [scenario_id]).fetchall()), None)
+        raise InputError(
+            f"scenario {scenario_id!r} has no run: no scenario has run yet", "run one with `wipcast scenario run FILE`"
+        )
+    row = next(
+        iter(
+            con.execute(
+                """select run_id, as_of_date from forecast.scenario_runs where scenario_id = ? and status = 'success'
+                         order by created_at desc limit 1""",
+                [scenario_id],
+            ).fetchall()
+        ),
+        None,
+    )
     if row is None:
-        known = [r[0] for r in con.execute("select distinct scenario_id from forecast.scenario_runs where status = 'success' order by 1").fetchall()]
-        raise InputError(f"scenario {scenario_id!r} has no successful run",
-                         f"known scenarios: {', '.join(['base', *known])}; run one with `wipcast scenario run FILE`")
+        known = [
+            r[0]
+            for r in con.execute(
+                "select distinct scenario_id from forecast.scenario_runs where status = 'success' order by 1"
+            ).fetchall()
+        ]
+        raise InputError(
+            f"scenario {scenario_id!r} has no successful run",
+            f"known scenarios: {', '.join(['base', *known])}; run one with `wipcast scenario run FILE`",
+        )
     return {"scenario_id": scenario_id, "run_id": row[0], "as_of": row[1]}
 
 
@@ -62,11 +79,21 @@ def compare(con: duckdb.DuckDBPyConnection, base: str, other: str) -> tuple[pl.D
     other_run = resolve_run(con, other)
     base_run = resolve_run(con, base, other_run["as_of"])
     frame = pl.from_arrow(con.sql(DELTA_SQL, params=[base_run["run_id"], other_run["run_id"], FIRM]).to_arrow_table())
-    return with_delta_pct(frame), {"base": base_run, "other": other_run, "same_as_of": base_run["as_of"] == other_run["as_of"]}
+    return with_delta_pct(frame), {
+        "base": base_run,
+        "other": other_run,
+        "same_as_of": base_run["as_of"] == other_run["as_of"],
+    }
 
 
 def with_delta_pct(frame: pl.DataFrame) -> pl.DataFrame:
     """Add delta_pct (null where the base is zero) and put the columns in order."""
     frame = frame.with_columns(
-        pl.when(pl.col("base_mean").abs() > 1e-9).then(pl.col("delta_mean") / pl.col("base_mean")).otherwise(None).alias("delta_pct"))
-    return frame.select("month", "practice", "base_mean", "scenario_mean", "delta_mean", "delta_pct", "delta_p10", "delta_p90", "draws")
+        pl.when(pl.col("base_mean").abs() > 1e-9)
+        .then(pl.col("delta_mean") / pl.col("base_mean"))
+        .otherwise(None)
+        .alias("delta_pct")
+    )
+    return frame.select(
+        "month", "practice", "base_mean", "scenario_mean", "delta_mean", "delta_pct", "delta_p10", "delta_p90", "draws"
+    )

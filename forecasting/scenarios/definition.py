@@ -123,8 +123,17 @@ class Scenario(_Strict):
 
     @property
     def is_neutral(self) -> bool:
-        return not any((self.win_probability, self.pipeline_delay, self.projects, self.bill_rates, self.hiring,
-                        self.attrition, self.utilization))
+        return not any(
+            (
+                self.win_probability,
+                self.pipeline_delay,
+                self.projects,
+                self.bill_rates,
+                self.hiring,
+                self.attrition,
+                self.utilization,
+            )
+        )
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json", exclude_defaults=True), sort_keys=False, allow_unicode=True)
@@ -221,12 +230,16 @@ def validation_message(exc: ValidationError) -> str:
 
 def from_mapping(data: object, source: str = "scenario") -> Scenario:
     if not isinstance(data, dict):
-        raise InputError(f"{source}: a scenario must be a YAML mapping (name: ..., hiring: [...])",
-                         f"allowed top-level fields: {', '.join(Scenario.model_fields)}")
+        raise InputError(
+            f"{source}: a scenario must be a YAML mapping (name: ..., hiring: [...])",
+            f"allowed top-level fields: {', '.join(Scenario.model_fields)}",
+        )
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise InputError(f"{source} is invalid: {validation_message(exc)}", "fix the field(s) named; see docs/scenarios.md") from None
+        raise InputError(
+            f"{source} is invalid: {validation_message(exc)}", "fix the field(s) named; see docs/scenarios.md"
+        ) from None
 
 
 def from_yaml_text(text: str, source: str = "scenario") -> Scenario:

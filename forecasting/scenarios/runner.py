@@ -39,8 +39,15 @@ def adjust(prep: engine.Prepared, scenario: Scenario, inputs) -> tuple[engine.Pr
     return edited, [extra] if extra is not None else []
 
 
-def simulate_scenario(raw: RawData, scenario: Scenario, as_of: dt.date, horizon: int, draws: int, seed: int | None,
-                      prepared: engine.Prepared | None = None) -> engine.ForecastResult:
+def simulate_scenario(
+    raw: RawData,
+    scenario: Scenario,
+    as_of: dt.date,
+    horizon: int,
+    draws: int,
+    seed: int | None,
+    prepared: engine.Prepared | None = None,
+) -> engine.ForecastResult:
     """Scenario forecast without touching the warehouse (tests and previews); `prepared` reuses a prepare()."""
     inputs = as_of_view(raw, as_of)
     prep = prepared if prepared is not None else engine.prepare(inputs, horizon)
@@ -86,7 +93,21 @@ def run_scenario(settings, scenario: Scenario, run_id: str, progress: Progress =
         tables.finish_run(con, run_id, "success")
 
     summary = run_forecast(
-        settings, run_id, as_of, horizon, draws, seed, progress, scenario_id=scenario.name, raw=raw,
-        adjust=lambda prep, inputs: adjust(prep, scenario, inputs), recording=recording,
-        parameters={"kind": "scenario", "definition_hash": scenario.definition_hash(), "base_run_id": chosen["base_run_id"]})
+        settings,
+        run_id,
+        as_of,
+        horizon,
+        draws,
+        seed,
+        progress,
+        scenario_id=scenario.name,
+        raw=raw,
+        adjust=lambda prep, inputs: adjust(prep, scenario, inputs),
+        recording=recording,
+        parameters={
+            "kind": "scenario",
+            "definition_hash": scenario.definition_hash(),
+            "base_run_id": chosen["base_run_id"],
+        },
+    )
     return {**summary, "scenario_id": scenario.name, "seed": seed, "base_run_id": chosen["base_run_id"]}

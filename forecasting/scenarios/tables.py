@@ -49,8 +49,11 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Readers never create tables (they may hold a read-only connection to a published file)."""
-    return bool(con.execute("select count(*) from information_schema.tables where table_schema = 'forecast' and table_name = ?",
-                            [table]).fetchall()[0][0])
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'forecast' and table_name = ?", [table]
+        ).fetchall()[0][0]
+    )
 
 
 def _now() -> dt.datetime:
@@ -60,17 +63,22 @@ def _now() -> dt.datetime:
 def record_scenario(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> str:
     """Store the definition unless this exact one is already stored; returns its hash."""
     digest = scenario.definition_hash()
-    found = con.execute("select count(*) from forecast.scenarios where scenario_id = ? and definition_hash = ?",
-                        [scenario.name, digest]).fetchall()[0][0]
+    found = con.execute(
+        "select count(*) from forecast.scenarios where scenario_id = ? and definition_hash = ?", [scenario.name, digest]
+    ).fetchall()[0][0]
     if not found:
-        con.execute("insert into forecast.scenarios values (?, ?, ?, ?, ?, ?)",
-                    [scenario.name, digest, scenario.description, scenario.to_yaml(), scenario.to_json(), _now()])
+        con.execute(
+            "insert into forecast.scenarios values (?, ?, ?, ?, ?, ?)",
+            [scenario.name, digest, scenario.description, scenario.to_yaml(), scenario.to_json(), _now()],
+        )
     return digest
 
 
 def start_run(con, scenario: Scenario, run_id: str, as_of: dt.date, horizon: int, draws: int, seed: int | None) -> None:
-    con.execute("insert into forecast.scenario_runs values (?, ?, ?, ?, ?, ?, ?, ?, 'running', null)",
-                [scenario.name, run_id, scenario.definition_hash(), as_of, horizon, draws, seed, _now()])
+    con.execute(
+        "insert into forecast.scenario_runs values (?, ?, ?, ?, ?, ?, ?, ?, 'running', null)",
+        [scenario.name, run_id, scenario.definition_hash(), as_of, horizon, draws, seed, _now()],
+    )
 
 
 def finish_run(con, run_id: str, status: str, message: str | None = None) -> None:
@@ -80,9 +88,18 @@ def finish_run(con, run_id: str, status: str, message: str | None = None) -> Non
 def scenario_list(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """One row per scenario: its latest definition, runs and latest successful run."""
     if not (has_table(con, "scenarios") and has_table(con, "scenario_runs")):
-        return pl.DataFrame(schema={"scenario_id": pl.String, "description": pl.String, "runs": pl.Int64, "latest_run_id": pl.String,
-                                    "latest_as_of": pl.Date, "last_run_at": pl.Datetime(time_zone="UTC")})
-    return pl.from_arrow(con.sql("""
+        return pl.DataFrame(
+            schema={
+                "scenario_id": pl.String,
+                "description": pl.String,
+                "runs": pl.Int64,
+                "latest_run_id": pl.String,
+                "latest_as_of": pl.Date,
+                "last_run_at": pl.Datetime(time_zone="UTC"),
+            }
+        )
+    return pl.from_arrow(
+        con.sql("""
         with latest_def as (
             select scenario_id, description, definition_hash, created_at,
                    row_number() over (partition by scenario_id order by created_at desc) as rn
@@ -95,7 +112,8 @@ def scenario_list(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
             from forecast.scenario_runs group by scenario_id)
         select d.scenario_id, d.description, coalesce(r.runs, 0) as runs, r.latest_run_id, r.latest_as_of, r.last_run_at
         from latest_def d left join runs r using (scenario_id) where d.rn = 1 order by d.scenario_id
-    """).to_arrow_table())
+    """).to_arrow_table()
+    )
 
 
 def definition_of(con, scenario_id: str, run_id: str | None = None) -> str | None:
@@ -103,11 +121,27 @@ def definition_of(con, scenario_id: str, run_id: str | None = None) -> str | Non
     if not (has_table(con, "scenarios") and has_table(con, "scenario_runs")):
         return None
     if run_id:
-        row = next(iter(con.execute("""select s.definition_yaml from forecast.scenario_runs r join forecast.scenarios s
-                             using (scenario_id, definition_hash) where r.run_id = ?""", [run_id]).fetchall()), None)
+        row = next(
+            iter(
+                con.execute(
+                    """select s.definition_yaml from forecast.scenario_runs r join forecast.scenarios s
+                             using (scenario_id, definition_hash) where r.run_id = ?""",
+                    [run_id],
+                ).fetchall()
+            ),
+            None,
+        )
         if row:
             return row[0]
-    row = next(iter(con.execute("select definition_yaml from forecast.scenarios where scenario_id = ? order by created_at desc limit 1", [scenario_id]).fetchall()), None)
+    row = next(
+        iter(
+            con.execute(
+                "select definition_yaml from forecast.scenarios where scenario_id = ? order by created_at desc limit 1",
+                [scenario_id],
+            ).fetchall()
+        ),
+        None,
+    )
     return row[0] if row else None
 
 
@@ -126,5 +160,11 @@ def latest_base_run(con, as_of: dt.date | None = None) -> dict | None:
     if not row:
         return None
     p = json.loads(row[3] or "{}")
-    return {"run_id": row[0], "as_of": row[1], "horizon": row[2], "draws": p.get("draws"), "seed": p.get("seed"),
-            "reporting_currency": p.get("reporting_currency")}
+    return {
+        "run_id": row[0],
+        "as_of": row[1],
+        "horizon": row[2],
+        "draws": p.get("draws"),
+        "seed": p.get("seed"),
+        "reporting_currency": p.get("reporting_currency"),
+    }

@@ -20,8 +20,12 @@ REGIONS = ["EMEA", "NA"]
 ENTITIES = [("E1", "Acme Consulting Ltd"), ("E2", "Acme Consulting Inc")]
 BILLING = ["time_and_materials", "fixed_fee", "milestone", "retainer"]
 BUCKETS = ["0-30", "31-60", "61-90", "over_90"]  # as the marts' finance_ageing_bucket macro writes them
-COMPONENT_OF = {"time_and_materials": "booked_time_and_materials", "fixed_fee": "booked_fixed_fee",
-                "milestone": "milestone", "retainer": "retainer"}
+COMPONENT_OF = {
+    "time_and_materials": "booked_time_and_materials",
+    "fixed_fee": "booked_fixed_fee",
+    "milestone": "milestone",
+    "retainer": "retainer",
+}
 DRAWS = 60
 
 
@@ -40,29 +44,35 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
         con.execute(f"create schema {schema}")
 
     entities = pd.DataFrame(ENTITIES, columns=["entity_id", "entity_name"])
-    customers = pd.DataFrame({
-        "customer_id": [f"C{i:02d}" for i in range(1, 9)],
-        "customer_name": [f"Customer {chr(64 + i)} plc" for i in range(1, 9)],
-        "region": [REGIONS[i % 2] for i in range(8)],
-    })
+    customers = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:02d}" for i in range(1, 9)],
+            "customer_name": [f"Customer {chr(64 + i)} plc" for i in range(1, 9)],
+            "region": [REGIONS[i % 2] for i in range(8)],
+        }
+    )
     n_projects = 24
-    projects = pd.DataFrame({
-        "project_id": [f"P{i:03d}" for i in range(1, n_projects + 1)],
-        "project_name": [f"Project {i:03d}" for i in range(1, n_projects + 1)],
-        "customer_id": [customers.customer_id[i % 8] for i in range(n_projects)],
-        "entity_id": [ENTITIES[i % 2][0] for i in range(n_projects)],
-        "practice": [PRACTICES[i % 3] for i in range(n_projects)],
-        "billing_type": [BILLING[i % 4] for i in range(n_projects)],
-        "status": ["active" if i % 5 else "closed" for i in range(n_projects)],
-        "opportunity_id": [f"O{i:03d}" if i % 6 == 0 else None for i in range(n_projects)],
-    })
+    projects = pd.DataFrame(
+        {
+            "project_id": [f"P{i:03d}" for i in range(1, n_projects + 1)],
+            "project_name": [f"Project {i:03d}" for i in range(1, n_projects + 1)],
+            "customer_id": [customers.customer_id[i % 8] for i in range(n_projects)],
+            "entity_id": [ENTITIES[i % 2][0] for i in range(n_projects)],
+            "practice": [PRACTICES[i % 3] for i in range(n_projects)],
+            "billing_type": [BILLING[i % 4] for i in range(n_projects)],
+            "status": ["active" if i % 5 else "closed" for i in range(n_projects)],
+            "opportunity_id": [f"O{i:03d}" if i % 6 == 0 else None for i in range(n_projects)],
+        }
+    )
     projects = projects.merge(customers[["customer_id", "region"]].rename(columns={"region": "customer_region"}))
-    employees = pd.DataFrame({
-        "employee_id": [f"EMP{i:03d}" for i in range(1, 31)],
-        "practice": [PRACTICES[i % 3] for i in range(30)],
-        "region": [REGIONS[(i // 3) % 2] for i in range(30)],
-        "entity_id": [ENTITIES[(i // 3) % 2][0] for i in range(30)],
-    })
+    employees = pd.DataFrame(
+        {
+            "employee_id": [f"EMP{i:03d}" for i in range(1, 31)],
+            "practice": [PRACTICES[i % 3] for i in range(30)],
+            "region": [REGIONS[(i // 3) % 2] for i in range(30)],
+            "entity_id": [ENTITIES[(i // 3) % 2][0] for i in range(30)],
+        }
+    )
 
     actual_months = months(dt.date(2025, 1, 1), dt.date(2026, 10, 1))
     revenue_rows = []
@@ -71,8 +81,10 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
         for m in actual_months:
             earned = round(base * rng.uniform(0.6, 1.3) * bump, 2)
             revenue_rows.append((p.project_id, m, earned, round(earned * 0.62, 2), round(earned * 0.9, 2)))
-    revenue = pd.DataFrame(revenue_rows, columns=["project_id", "month_start", "earned_revenue_reporting",
-                                                  "cost_reporting", "billed_reporting"])
+    revenue = pd.DataFrame(
+        revenue_rows,
+        columns=["project_id", "month_start", "earned_revenue_reporting", "cost_reporting", "billed_reporting"],
+    )
     revenue["as_of_date"] = AS_OF
 
     targets = []
@@ -88,16 +100,22 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
     financials["remaining_planned_hours"] = rng.uniform(0, 2_000, n_projects).round(1)
     financials["estimate_at_completion"] = (financials["contract_value"] * rng.uniform(0.6, 1.15, n_projects)).round(2)
     financials["percent_complete"] = rng.uniform(0.1, 0.95, n_projects).round(3)
-    financials["margin_at_completion_reporting"] = (financials["contract_value"] - financials["estimate_at_completion"]).round(2)
+    financials["margin_at_completion_reporting"] = (
+        financials["contract_value"] - financials["estimate_at_completion"]
+    ).round(2)
     financials["is_loss_contract"] = financials["margin_at_completion_reporting"] < 0
     financials["is_over_budget"] = rng.uniform(size=n_projects) < 0.2
     # Like the real mart: overdue milestones in the project currency, with the as-of month's rate.
     financials["fx_rate_to_reporting"] = [1.1 if i % 3 == 0 else 1.0 for i in range(n_projects)]
-    financials["overdue_milestone_amount"] = [round(rng.uniform(20_000, 120_000), 2) if b == "milestone" else 0.0
-                                              for b in projects.billing_type]
-    financials["contract_value_reporting"] = (financials["contract_value"] * financials["fx_rate_to_reporting"]).round(2)
+    financials["overdue_milestone_amount"] = [
+        round(rng.uniform(20_000, 120_000), 2) if b == "milestone" else 0.0 for b in projects.billing_type
+    ]
+    financials["contract_value_reporting"] = (financials["contract_value"] * financials["fx_rate_to_reporting"]).round(
+        2
+    )
     financials["estimate_at_completion_reporting"] = (
-        financials["estimate_at_completion"] * financials["fx_rate_to_reporting"]).round(2)
+        financials["estimate_at_completion"] * financials["fx_rate_to_reporting"]
+    ).round(2)
 
     # Like the real mart: amounts in the project currency, with the month's rate to the reporting currency.
     fx = {p.project_id: (1.1 if i % 3 == 0 else 1.0) for i, p in enumerate(projects.itertuples())}
@@ -105,34 +123,82 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
     for p in projects.itertuples():
         for bucket in BUCKETS:
             tm = p.billing_type == "time_and_materials"
-            unbilled.append((AS_OF, p.project_id, bucket,
-                             round(rng.uniform(0, 30_000), 2) if tm else 0.0,
-                             round(rng.uniform(0, 8_000), 2) if tm else 0.0,
-                             round(rng.uniform(0, 5_000), 2) if tm and rng.uniform() < 0.3 else 0.0,
-                             round(rng.uniform(0, 2_000), 2) if tm and rng.uniform() < 0.2 else 0.0,
-                             0.0 if tm else round(rng.uniform(0, 20_000), 2),
-                             float(rng.integers(0, 6)) if tm else 0.0, fx[p.project_id]))
-    unbilled = pd.DataFrame(unbilled, columns=["as_of_date", "project_id", "ageing_bucket",
-                                               "approved_unbilled_value", "pending_approval_value",
-                                               "at_risk_after_close_value", "over_cap_value", "contract_asset",
-                                               "at_risk_missing_rate_hours", "fx_rate_to_reporting"])
+            unbilled.append(
+                (
+                    AS_OF,
+                    p.project_id,
+                    bucket,
+                    round(rng.uniform(0, 30_000), 2) if tm else 0.0,
+                    round(rng.uniform(0, 8_000), 2) if tm else 0.0,
+                    round(rng.uniform(0, 5_000), 2) if tm and rng.uniform() < 0.3 else 0.0,
+                    round(rng.uniform(0, 2_000), 2) if tm and rng.uniform() < 0.2 else 0.0,
+                    0.0 if tm else round(rng.uniform(0, 20_000), 2),
+                    float(rng.integers(0, 6)) if tm else 0.0,
+                    fx[p.project_id],
+                )
+            )
+    unbilled = pd.DataFrame(
+        unbilled,
+        columns=[
+            "as_of_date",
+            "project_id",
+            "ageing_bucket",
+            "approved_unbilled_value",
+            "pending_approval_value",
+            "at_risk_after_close_value",
+            "over_cap_value",
+            "contract_asset",
+            "at_risk_missing_rate_hours",
+            "fx_rate_to_reporting",
+        ],
+    )
     unbilled["total_exposure_value_reporting"] = (
-        unbilled[["approved_unbilled_value", "pending_approval_value", "at_risk_after_close_value", "over_cap_value",
-                  "contract_asset"]].sum(axis=1) * unbilled["fx_rate_to_reporting"]).round(2)
+        unbilled[
+            [
+                "approved_unbilled_value",
+                "pending_approval_value",
+                "at_risk_after_close_value",
+                "over_cap_value",
+                "contract_asset",
+            ]
+        ].sum(axis=1)
+        * unbilled["fx_rate_to_reporting"]
+    ).round(2)
 
     receivables = []
     for i in range(60):
         p = projects.iloc[i % n_projects]
         days = int(rng.integers(-30, 150))
         bucket = "not_due" if days <= 0 else ["1-30", "31-60", "61-90", "over_90"][min(3, (days - 1) // 30)]
-        receivables.append((AS_OF, f"INV{i:04d}", p.project_id, p.customer_id, p.entity_id,
-                            round(rng.uniform(5_000, 60_000), 2), days, bucket))
-    receivables = pd.DataFrame(receivables, columns=["as_of_date", "invoice_id", "project_id", "customer_id",
-                                                     "entity_id", "open_amount_reporting", "days_past_due",
-                                                     "ageing_bucket"])
-    dso = pd.DataFrame([(m, round(rng.uniform(400_000, 900_000), 2), round(rng.uniform(35, 75), 1))
-                        for m in actual_months],
-                       columns=["month_start", "receivables", "dso_days"])  # firm level, like the real mart
+        receivables.append(
+            (
+                AS_OF,
+                f"INV{i:04d}",
+                p.project_id,
+                p.customer_id,
+                p.entity_id,
+                round(rng.uniform(5_000, 60_000), 2),
+                days,
+                bucket,
+            )
+        )
+    receivables = pd.DataFrame(
+        receivables,
+        columns=[
+            "as_of_date",
+            "invoice_id",
+            "project_id",
+            "customer_id",
+            "entity_id",
+            "open_amount_reporting",
+            "days_past_due",
+            "ageing_bucket",
+        ],
+    )
+    dso = pd.DataFrame(
+        [(m, round(rng.uniform(400_000, 900_000), 2), round(rng.uniform(35, 75), 1)) for m in actual_months],
+        columns=["month_start", "receivables", "dso_days"],
+    )  # firm level, like the real mart
 
     weeks = [d.date() for d in pd.date_range("2026-05-04", "2027-01-25", freq="W-MON")]
     util = []
@@ -143,21 +209,38 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
             billable = round(capacity * rng.uniform(0.5, 0.95), 1) if past else 0.0
             planned = round(capacity * rng.uniform(0.4, 0.9), 1)
             util.append((e.employee_id, w, capacity, billable, planned, 0.75, max(0.0, capacity - planned)))
-    util = pd.DataFrame(util, columns=["employee_id", "week_start", "capacity_hours", "billable_hours",
-                                       "planned_hours", "utilization_target", "bench_hours"])
-    time_entries = pd.DataFrame({
-        "time_entry_id": [f"T{i}" for i in range(n_projects * 2)],
-        "project_id": [projects.project_id[i % n_projects] for i in range(n_projects * 2)],
-        "work_date": [AS_OF - dt.timedelta(days=i % 20) for i in range(n_projects * 2)],
-        "hours": [8.0] * (n_projects * 2), "billable": [True] * (n_projects * 2),
-        "bill_value_reporting": [8.0 * (150 + 10 * (i % n_projects)) for i in range(n_projects * 2)],
-    })
+    util = pd.DataFrame(
+        util,
+        columns=[
+            "employee_id",
+            "week_start",
+            "capacity_hours",
+            "billable_hours",
+            "planned_hours",
+            "utilization_target",
+            "bench_hours",
+        ],
+    )
+    time_entries = pd.DataFrame(
+        {
+            "time_entry_id": [f"T{i}" for i in range(n_projects * 2)],
+            "project_id": [projects.project_id[i % n_projects] for i in range(n_projects * 2)],
+            "work_date": [AS_OF - dt.timedelta(days=i % 20) for i in range(n_projects * 2)],
+            "hours": [8.0] * (n_projects * 2),
+            "billable": [True] * (n_projects * 2),
+            "bill_value_reporting": [8.0 * (150 + 10 * (i % n_projects)) for i in range(n_projects * 2)],
+        }
+    )
 
     runs, forecast, draws = _forecasts(rng, projects, revenue, bump)
 
     backtest = []  # like forecast.backtest_metrics: practice rows carry level_key; brier has no horizon
-    for method, skill in (("wipcast", 0.08), ("baseline_scheduled", 0.14), ("baseline_seasonal_naive", 0.18),
-                          ("baseline_ets", 0.16)):
+    for method, skill in (
+        ("wipcast", 0.08),
+        ("baseline_scheduled", 0.14),
+        ("baseline_seasonal_naive", 0.18),
+        ("baseline_ets", 0.16),
+    ):
         for level, keys in (("firm", [None]), ("practice", PRACTICES)):
             for key in keys:
                 for h in (1, 3, 6, 12):
@@ -169,38 +252,62 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
     backtest.append(("bt-1", "crm", "firm", None, None, "brier", 0.24, 80))
     # An older backtest that must not be mixed in.
     backtest.append(("bt-0", "wipcast", "firm", None, 1, "wape", 0.9, 10))
-    backtest = pd.DataFrame(backtest, columns=["run_id", "method", "level", "level_key", "horizon", "metric", "value",
-                                               "n_points"])
+    backtest = pd.DataFrame(
+        backtest, columns=["run_id", "method", "level", "level_key", "horizon", "metric", "value", "n_points"]
+    )
     calibration = pd.DataFrame(
-        [("run-202610", src, b, b / 10 + 0.05, min(1, (b / 10 + 0.05) * (1 if src == "calibrated" else 0.7)),
-          20) for src in ("calibrated", "crm") for b in range(10)],
-        columns=["run_id", "source", "bin", "predicted", "observed", "n"])
-    diagnostics = pd.DataFrame([(r, "delivery_factor.Consultant", 0.86) for r in runs.run_id]
-                               + [(r, "delivery_factor.Senior", 0.91) for r in runs.run_id],
-                               columns=["run_id", "name", "value"])
+        [
+            ("run-202610", src, b, b / 10 + 0.05, min(1, (b / 10 + 0.05) * (1 if src == "calibrated" else 0.7)), 20)
+            for src in ("calibrated", "crm")
+            for b in range(10)
+        ],
+        columns=["run_id", "source", "bin", "predicted", "observed", "n"],
+    )
+    diagnostics = pd.DataFrame(
+        [(r, "delivery_factor.Consultant", 0.86) for r in runs.run_id]
+        + [(r, "delivery_factor.Senior", 0.91) for r in runs.run_id],
+        columns=["run_id", "name", "value"],
+    )
 
     t0 = pd.Timestamp("2026-11-01 06:00", tz="UTC")
-    run_log = pd.DataFrame([
-        ("R1", step, t0 + pd.Timedelta(minutes=i), t0 + pd.Timedelta(minutes=i + 1), "success", 100 * (i + 1), None)
-        for i, step in enumerate(["ingest", "dbt build", "forecast", "publish"])],
-        columns=["run_id", "step", "started_at", "finished_at", "status", "rows", "message"])
-    load_log = pd.DataFrame([("R1", ent, t0, 1000 + i, i % 2) for i, ent in enumerate(["time_entries", "invoices", "projects"])],
-                            columns=["run_id", "entity", "loaded_at", "rows_loaded", "rows_quarantined"])
-    quarantine = pd.DataFrame([("R1", "time_entries", "hours above 24"), ("R1", "invoices", "unknown customer_id")],
-                              columns=["run_id", "entity", "reason"])
+    run_log = pd.DataFrame(
+        [
+            ("R1", step, t0 + pd.Timedelta(minutes=i), t0 + pd.Timedelta(minutes=i + 1), "success", 100 * (i + 1), None)
+            for i, step in enumerate(["ingest", "dbt build", "forecast", "publish"])
+        ],
+        columns=["run_id", "step", "started_at", "finished_at", "status", "rows", "message"],
+    )
+    load_log = pd.DataFrame(
+        [("R1", ent, t0, 1000 + i, i % 2) for i, ent in enumerate(["time_entries", "invoices", "projects"])],
+        columns=["run_id", "entity", "loaded_at", "rows_loaded", "rows_quarantined"],
+    )
+    quarantine = pd.DataFrame(
+        [("R1", "time_entries", "hours above 24"), ("R1", "invoices", "unknown customer_id")],
+        columns=["run_id", "entity", "reason"],
+    )
 
     tables = {
-        "marts.dim_entity": entities, "marts.dim_customer": customers,
+        "marts.dim_entity": entities,
+        "marts.dim_customer": customers,
         "marts.dim_project": projects.drop(columns="customer_region"),  # like the mart: no region
         "marts.dim_employee": employees,
-        "marts.mart_revenue_monthly": revenue, "marts.mart_revenue_vs_target": targets,
-        "marts.mart_project_financials": financials, "marts.mart_unbilled_exposure": unbilled,
-        "marts.mart_receivables": receivables, "marts.mart_dso_monthly": dso,
-        "marts.mart_utilization_weekly": util, "marts.fct_time_entries": time_entries,
-        "forecast.runs": runs, "forecast.revenue_forecast": forecast, "forecast.revenue_forecast_draws": draws,
-        "forecast.backtest_metrics": backtest, "forecast.model_diagnostics": diagnostics,
+        "marts.mart_revenue_monthly": revenue,
+        "marts.mart_revenue_vs_target": targets,
+        "marts.mart_project_financials": financials,
+        "marts.mart_unbilled_exposure": unbilled,
+        "marts.mart_receivables": receivables,
+        "marts.mart_dso_monthly": dso,
+        "marts.mart_utilization_weekly": util,
+        "marts.fct_time_entries": time_entries,
+        "forecast.runs": runs,
+        "forecast.revenue_forecast": forecast,
+        "forecast.revenue_forecast_draws": draws,
+        "forecast.backtest_metrics": backtest,
+        "forecast.model_diagnostics": diagnostics,
         "forecast.win_probability_calibration": calibration,
-        "ops.run_log": run_log, "ops.load_log": load_log, "ops.quarantine": quarantine,
+        "ops.run_log": run_log,
+        "ops.load_log": load_log,
+        "ops.quarantine": quarantine,
     }
     for name, frame in tables.items():
         con.register("frame", frame)
@@ -215,14 +322,29 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
 def _forecasts(rng, projects, revenue, bump):
     """Monthly runs from 2026-04-30 to 2026-10-31: actuals of the year so far plus 12 forecast months."""
     run_dates = [dt.date(2026, m + 1, 1) - dt.timedelta(days=1) for m in range(4, 11)]
-    runs = pd.DataFrame({"run_id": [f"run-{d:%Y%m}" for d in run_dates], "as_of_date": run_dates,
-                         "created_at": [pd.Timestamp(d, tz="UTC") + pd.Timedelta(hours=6) for d in run_dates],
-                         "parameters": ['{"kind": "forecast", "draws": 60}'] * len(run_dates)})
+    runs = pd.DataFrame(
+        {
+            "run_id": [f"run-{d:%Y%m}" for d in run_dates],
+            "as_of_date": run_dates,
+            "created_at": [pd.Timestamp(d, tz="UTC") + pd.Timedelta(hours=6) for d in run_dates],
+            "parameters": ['{"kind": "forecast", "draws": 60}'] * len(run_dates),
+        }
+    )
     # Backtest bookkeeping runs, as forecasting.run_backtest writes them (the summary has no forecast rows).
-    runs = pd.concat([runs, pd.DataFrame({
-        "run_id": ["bt-0", "bt-1"], "as_of_date": [dt.date(2026, 6, 30)] * 2,
-        "created_at": [pd.Timestamp("2026-07-01", tz="UTC"), pd.Timestamp("2026-11-01", tz="UTC")],
-        "parameters": ['{"kind": "backtest_summary"}'] * 2})], ignore_index=True)
+    runs = pd.concat(
+        [
+            runs,
+            pd.DataFrame(
+                {
+                    "run_id": ["bt-0", "bt-1"],
+                    "as_of_date": [dt.date(2026, 6, 30)] * 2,
+                    "created_at": [pd.Timestamp("2026-07-01", tz="UTC"), pd.Timestamp("2026-11-01", tz="UTC")],
+                    "parameters": ['{"kind": "backtest_summary"}'] * 2,
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     rows = []
     monthly_actual = revenue.set_index(["project_id", "month_start"])["earned_revenue_reporting"]
     for run_id, as_of in zip(runs.run_id[: len(run_dates)], run_dates, strict=True):
@@ -231,17 +353,29 @@ def _forecasts(rng, projects, revenue, bump):
             for p in projects.itertuples():
                 value = float(monthly_actual[(p.project_id, m)])
                 rows.append((run_id, m, p.project_id, None, p, "actual", value, 0.0))
-        future = months((pd.Timestamp(as_of_month) + pd.DateOffset(months=1)).date(),
-                        (pd.Timestamp(as_of_month) + pd.DateOffset(months=12)).date())
+        future = months(
+            (pd.Timestamp(as_of_month) + pd.DateOffset(months=1)).date(),
+            (pd.Timestamp(as_of_month) + pd.DateOffset(months=12)).date(),
+        )
         for k, m in enumerate(future):
             for p in projects.itertuples():
                 is_pipeline = isinstance(p.opportunity_id, str)
                 if p.status == "closed" or (is_pipeline and k < 2):
                     continue
                 comp = "pipeline" if is_pipeline else COMPONENT_OF[p.billing_type]
-                mean = rng.uniform(15_000, 70_000) * bump * (0.97 ** k)
-                rows.append((run_id, m, None if comp == "pipeline" else p.project_id,
-                             p.opportunity_id if comp == "pipeline" else None, p, comp, mean, 0.15 + 0.02 * k))
+                mean = rng.uniform(15_000, 70_000) * bump * (0.97**k)
+                rows.append(
+                    (
+                        run_id,
+                        m,
+                        None if comp == "pipeline" else p.project_id,
+                        p.opportunity_id if comp == "pipeline" else None,
+                        p,
+                        comp,
+                        mean,
+                        0.15 + 0.02 * k,
+                    )
+                )
             for practice in PRACTICES:
                 rows.append((run_id, m, None, None, practice, "unplanned", rng.uniform(5_000, 15_000) * bump, 0.4))
     records, draw_records = [], []
@@ -251,14 +385,30 @@ def _forecasts(rng, projects, revenue, bump):
         else:
             dims = (p.customer_id, p.practice, p.customer_region, p.entity_id)
         sigma = np.sqrt(np.log(1 + sd**2)) if sd else 0.0
-        samples = mean * np.exp(rng.normal(-sigma**2 / 2, sigma, DRAWS)) if sd else np.full(DRAWS, mean)
+        samples = mean * np.exp(rng.normal(-(sigma**2) / 2, sigma, DRAWS)) if sd else np.full(DRAWS, mean)
         q10, q50, q90 = np.quantile(samples, [0.1, 0.5, 0.9])
         records.append((run_id, "base", m, pid, oid, *dims, comp, float(samples.mean()), q10, q50, q90))
         if comp != "actual":  # actuals are deterministic and not in the draws table (forecasting/store.py)
             draw_records.append((run_id, m, dims, samples))
-    forecast = pd.DataFrame(records, columns=["run_id", "scenario_id", "month", "project_id", "opportunity_id",
-                                              "customer_id", "practice", "region", "entity_id", "component",
-                                              "mean", "p10", "p50", "p90"])
+    forecast = pd.DataFrame(
+        records,
+        columns=[
+            "run_id",
+            "scenario_id",
+            "month",
+            "project_id",
+            "opportunity_id",
+            "customer_id",
+            "practice",
+            "region",
+            "entity_id",
+            "component",
+            "mean",
+            "p10",
+            "p50",
+            "p90",
+        ],
+    )
     # Draws summed to (run, month, practice, region, entity), the grain forecasting/store.py writes.
     agg: dict = {}
     for run_id, m, dims, samples in draw_records:
@@ -266,12 +416,18 @@ def _forecasts(rng, projects, revenue, bump):
         agg[key] = agg.get(key, 0) + samples
     keys = list(agg)
     values = np.stack([agg[k] for k in keys])
-    draws = pd.DataFrame({
-        "run_id": np.repeat([k[0] for k in keys], DRAWS), "scenario_id": "base",
-        "month": np.repeat([k[1] for k in keys], DRAWS), "practice": np.repeat([k[2] for k in keys], DRAWS),
-        "region": np.repeat([k[3] for k in keys], DRAWS), "entity_id": np.repeat([k[4] for k in keys], DRAWS),
-        "draw": np.tile(np.arange(DRAWS), len(keys)), "value": values.ravel(),
-    })
+    draws = pd.DataFrame(
+        {
+            "run_id": np.repeat([k[0] for k in keys], DRAWS),
+            "scenario_id": "base",
+            "month": np.repeat([k[1] for k in keys], DRAWS),
+            "practice": np.repeat([k[2] for k in keys], DRAWS),
+            "region": np.repeat([k[3] for k in keys], DRAWS),
+            "entity_id": np.repeat([k[4] for k in keys], DRAWS),
+            "draw": np.tile(np.arange(DRAWS), len(keys)),
+            "value": values.ravel(),
+        }
+    )
     return runs, forecast, draws
 
 

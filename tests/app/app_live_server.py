@@ -19,8 +19,15 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 APP_SCRIPT = PROJECT_ROOT / "app" / "streamlit_app.py"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PAGES = {  # url path -> (title shown, a text that proves the key figures rendered)
     "": ("Overview", "Revenue year to date"),
     "forecast": ("Forecast", "Booked work"),
@@ -45,9 +52,23 @@ def streamlit_server(warehouse_dir: Path, timeout: float = 60) -> Iterator[str]:
     """Yield the base URL of a running app reading `warehouse_dir`; stop that process (only it) afterwards."""
     port = free_port()
     env = {**os.environ, "WIPCAST_WAREHOUSE_DIR": str(warehouse_dir), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    command = [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT), "--server.port", str(port),
-               "--server.headless", "true", "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-               "--browser.gatherUsageStats", "false"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_SCRIPT),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     # The server's output goes to a temporary file (never into the warehouse folder), named on failure.
     log = tempfile.NamedTemporaryFile("w", prefix=f"wipcast-app-{port}-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -99,7 +120,9 @@ def wait_until_idle(page, timeout_ms: int = 30_000) -> None:
             const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
                 .filter(el => el.offsetParent !== null);
             return charts.every(el => el.querySelector('.main-svg'));
-        }""", timeout=timeout_ms)
+        }""",
+        timeout=timeout_ms,
+    )
 
 
 def error_texts(page) -> list[str]:

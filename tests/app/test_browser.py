@@ -12,11 +12,20 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from app_helpers import money_value
 from app_fixture_warehouse import build_fixture_warehouse
+from app_helpers import money_value
+from app_live_server import (
+    CHROMIUM,
+    PAGES,
+    error_texts,
+    launch_chromium,
+    streamlit_server,
+    wait_for_page,
+    wait_until_idle,
+)
+
 from wipcast.publish import publish
 from wipcast.settings import load_settings
-from app_live_server import CHROMIUM, PAGES, error_texts, launch_chromium, streamlit_server, wait_for_page, wait_until_idle
 
 pytestmark = [
     pytest.mark.browser,
@@ -87,7 +96,8 @@ def test_a_filter_change_updates_the_headline(live_app, page):
     page.goto(url)
     wait_for_page(page, "Overview", "Revenue year to date")
     assert money_value(metric_text(page, "Revenue year to date")) == pytest.approx(
-        ytd_from_sql(folder, ["Cloud", "Data", "Strategy"]), abs=0.5)
+        ytd_from_sql(folder, ["Cloud", "Data", "Strategy"]), abs=0.5
+    )
     practice = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Practice").locator("input")
     practice.click()
     practice.fill("Data")
@@ -97,7 +107,9 @@ def test_a_filter_change_updates_the_headline(live_app, page):
     page.wait_for_function(
         """([label, text]) => [...document.querySelectorAll('[data-testid="stMetric"]')]
             .some(m => m.innerText.includes(label) && m.innerText.includes(text))""",
-        arg=["Revenue year to date", f"${expected:,.0f}"], timeout=20_000)
+        arg=["Revenue year to date", f"${expected:,.0f}"],
+        timeout=20_000,
+    )
     wait_until_idle(page)
     assert error_texts(page) == []
 
@@ -118,7 +130,9 @@ def test_a_publish_underneath_the_running_app_shows_up_without_a_restart(live_ap
     page.wait_for_function(
         """([label, text]) => [...document.querySelectorAll('[data-testid="stMetric"]')]
             .some(m => m.innerText.includes(label) && m.innerText.includes(text))""",
-        arg=["Revenue year to date", f"${expected:,.0f}"], timeout=40_000)
+        arg=["Revenue year to date", f"${expected:,.0f}"],
+        timeout=40_000,
+    )
     wait_until_idle(page)
     assert error_texts(page) == []
     # And other pages work on the new file too (every page was checked on the old one above).

@@ -58,21 +58,30 @@ def test_overview_headline_figures_equal_sql_on_the_marts(sql):
     at = open_page("Overview")
     no_exception(at)
     assert money_value(metric(at, "Revenue year to date").value) == pytest.approx(
-        sql(YTD_SQL, [ALL_PRACTICES]), abs=0.5)
+        sql(YTD_SQL, [ALL_PRACTICES]), abs=0.5
+    )
     assert money_value(metric(at, "Full-year 2026 outlook (p50)").value) == pytest.approx(
-        sql(OUTLOOK_P50_SQL, [LATEST_RUN, ALL_PRACTICES]), abs=0.5)
+        sql(OUTLOOK_P50_SQL, [LATEST_RUN, ALL_PRACTICES]), abs=0.5
+    )
     # Display rounds to whole dollars and the mart's total is rounded to cents per row: within $1.
     assert money_value(metric(at, "Unbilled exposure").value) == pytest.approx(
-        sql(UNBILLED_SQL, [ALL_PRACTICES]), abs=1)
+        sql(UNBILLED_SQL, [ALL_PRACTICES]), abs=1
+    )
     assert percent_value(metric(at, "Utilization, last 4 weeks").value) == pytest.approx(
-        sql(UTILIZATION_SQL, [ALL_PRACTICES]), abs=0.0005)
-    target = sql("select sum(target_amount) from marts.mart_revenue_vs_target "
-                 "where month_start between date '2026-01-01' and date '2026-10-01'")
+        sql(UTILIZATION_SQL, [ALL_PRACTICES]), abs=0.0005
+    )
+    target = sql(
+        "select sum(target_amount) from marts.mart_revenue_vs_target "
+        "where month_start between date '2026-01-01' and date '2026-10-01'"
+    )
     ytd = sql(YTD_SQL, [ALL_PRACTICES])
     assert metric(at, "Revenue year to date").delta == f"{(ytd - target) / target:+.1%} vs target"
     year_target = sql("select sum(target_amount) from marts.mart_revenue_vs_target where year(month_start) = 2026")
     outlook = sql(OUTLOOK_P50_SQL, [LATEST_RUN, ALL_PRACTICES])
-    assert metric(at, "Full-year 2026 outlook").delta == f"{(outlook - year_target) / year_target:+.1%} vs full-year target"
+    assert (
+        metric(at, "Full-year 2026 outlook").delta
+        == f"{(outlook - year_target) / year_target:+.1%} vs full-year target"
+    )
 
 
 def test_overview_practice_filter_changes_every_headline_consistently(sql):
@@ -87,9 +96,11 @@ def test_overview_practice_filter_changes_every_headline_consistently(sql):
         assert ytd == pytest.approx(sql(YTD_SQL, [[practice]]), abs=0.5)
         assert unbilled == pytest.approx(sql(UNBILLED_SQL, [[practice]]), abs=1)
         assert money_value(metric(at, "Full-year 2026 outlook").value) == pytest.approx(
-            sql(OUTLOOK_P50_SQL, [LATEST_RUN, [practice]]), abs=0.5)
+            sql(OUTLOOK_P50_SQL, [LATEST_RUN, [practice]]), abs=0.5
+        )
         assert percent_value(metric(at, "Utilization, last 4 weeks").value) == pytest.approx(
-            sql(UTILIZATION_SQL, [[practice]]), abs=0.0005)
+            sql(UTILIZATION_SQL, [[practice]]), abs=0.0005
+        )
         assert 0 < ytd < totals["Revenue year to date"]
         by_practice["Revenue year to date"] += ytd
         by_practice["Unbilled exposure"] += unbilled
@@ -117,8 +128,11 @@ def test_overview_lists_the_ten_largest_risks_in_order(sql):
     assert list(risks["money_at_stake"]) == sorted(risks["money_at_stake"], reverse=True)
     # Overdue milestones are kept in the project currency: shown at the as-of month's rate.
     for row in risks.itertuples():
-        overdue = sql("select overdue_milestone_amount * fx_rate_to_reporting from marts.mart_project_financials "
-                      "where project_id = ?", [row.id])
+        overdue = sql(
+            "select overdue_milestone_amount * fx_rate_to_reporting from marts.mart_project_financials "
+            "where project_id = ?",
+            [row.id],
+        )
         assert row.overdue_milestones == pytest.approx(overdue, abs=0.01)
     assert (risks["overdue_milestones"] > 0).any()
 
@@ -126,16 +140,21 @@ def test_overview_lists_the_ten_largest_risks_in_order(sql):
 def test_forecast_page_figures_equal_sql(sql):
     at = open_page("Forecast")
     no_exception(at)
-    booked = sql("""select sum(mean) from forecast.revenue_forecast where run_id = ? and month >= date '2026-11-01'
+    booked = sql(
+        """select sum(mean) from forecast.revenue_forecast where run_id = ? and month >= date '2026-11-01'
                     and component in ('booked_time_and_materials', 'booked_fixed_fee', 'milestone', 'retainer')""",
-                 [LATEST_RUN])
+        [LATEST_RUN],
+    )
     assert money_value(metric(at, "Booked work").value) == pytest.approx(booked, abs=0.5)
-    p50 = sql("""select quantile_cont(total, 0.5) from (select draw, sum(value) total
+    p50 = sql(
+        """select quantile_cont(total, 0.5) from (select draw, sum(value) total
                  from forecast.revenue_forecast_draws where run_id = ? and month >= date '2026-11-01' group by draw)""",
-              [LATEST_RUN])
+        [LATEST_RUN],
+    )
     assert money_value(metric(at, "Revenue Nov 2026–Oct 2027 (p50)").value) == pytest.approx(p50, abs=0.5)
-    pipeline = sql("select sum(mean) from forecast.revenue_forecast where run_id = ? and component = 'pipeline'",
-                   [LATEST_RUN])
+    pipeline = sql(
+        "select sum(mean) from forecast.revenue_forecast where run_id = ? and component = 'pipeline'", [LATEST_RUN]
+    )
     assert money_value(metric(at, "Pipeline").value) == pytest.approx(pipeline, abs=0.5)
 
 
@@ -153,10 +172,14 @@ def test_forecast_groupings_and_project_drill_down_render(sql):
 def test_variance_compares_actuals_with_the_forecast_made_three_months_before(sql):
     at = open_page("Variance")
     no_exception(at)
-    actual = sql("select sum(earned_revenue_reporting) from marts.mart_revenue_monthly "
-                 "where month_start between date '2026-08-01' and date '2026-10-01'")
-    forecast = sql("select sum(mean) from forecast.revenue_forecast where run_id = 'run-202607' "
-                   "and component <> 'actual' and month between date '2026-08-01' and date '2026-10-01'")
+    actual = sql(
+        "select sum(earned_revenue_reporting) from marts.mart_revenue_monthly "
+        "where month_start between date '2026-08-01' and date '2026-10-01'"
+    )
+    forecast = sql(
+        "select sum(mean) from forecast.revenue_forecast where run_id = 'run-202607' "
+        "and component <> 'actual' and month between date '2026-08-01' and date '2026-10-01'"
+    )
     assert money_value(metric(at, "Actual earned revenue").value) == pytest.approx(actual, abs=0.5)
     assert money_value(metric(at, "Forecast made 31 Jul 2026").value) == pytest.approx(forecast, abs=0.5)
     assert money_value(metric(at, "Variance to forecast").value) == pytest.approx(actual - forecast, abs=1)
@@ -166,8 +189,9 @@ def test_variance_compares_actuals_with_the_forecast_made_three_months_before(sq
 
     at.segmented_control(key="variance_months").set_value(1).run()
     no_exception(at)
-    october = sql("select sum(earned_revenue_reporting) from marts.mart_revenue_monthly "
-                  "where month_start = date '2026-10-01'")
+    october = sql(
+        "select sum(earned_revenue_reporting) from marts.mart_revenue_monthly where month_start = date '2026-10-01'"
+    )
     assert money_value(metric(at, "Actual earned revenue").value) == pytest.approx(october, abs=0.5)
     assert metric(at, "Forecast made 30 Sep 2026")
 
@@ -176,11 +200,14 @@ def test_unbilled_page_figures_equal_sql_and_follow_the_customer_filter(sql):
     at = open_page("Unbilled exposure")
     no_exception(at)
     # The mart keeps project-currency values and the month's rate; the page shows the reporting currency.
-    for label, amount in (("Approved, unbilled", "approved_unbilled_value"),
-                          ("Pending approval", "pending_approval_value"),
-                          ("At risk", "at_risk_after_close_value + over_cap_value")):
+    for label, amount in (
+        ("Approved, unbilled", "approved_unbilled_value"),
+        ("Pending approval", "pending_approval_value"),
+        ("At risk", "at_risk_after_close_value + over_cap_value"),
+    ):
         assert money_value(metric(at, label).value) == pytest.approx(
-            sql(f"select sum(({amount}) * fx_rate_to_reporting) from marts.mart_unbilled_exposure"), abs=0.5)
+            sql(f"select sum(({amount}) * fx_rate_to_reporting) from marts.mart_unbilled_exposure"), abs=0.5
+        )
     hours = sql("select sum(at_risk_missing_rate_hours) from marts.mart_unbilled_exposure")
     assert any(f"plus {hours:,.0f} h of billable time with no bill rate" in c.value for c in at.caption)
     open_ar = sql("select sum(open_amount_reporting) from marts.mart_receivables where open_amount_reporting > 0")
@@ -200,12 +227,17 @@ def test_utilization_page_figures_equal_sql(sql):
     at = open_page("Utilization")
     no_exception(at)
     assert percent_value(metric(at, "Billable utilization, last 4 weeks").value) == pytest.approx(
-        sql(UTILIZATION_SQL, [ALL_PRACTICES]), abs=0.0005)
-    planned = sql("select sum(planned_hours) / sum(capacity_hours) from marts.mart_utilization_weekly "
-                  "where week_start between date '2026-11-02' and date '2027-01-18'")
+        sql(UTILIZATION_SQL, [ALL_PRACTICES]), abs=0.0005
+    )
+    planned = sql(
+        "select sum(planned_hours) / sum(capacity_hours) from marts.mart_utilization_weekly "
+        "where week_start between date '2026-11-02' and date '2027-01-18'"
+    )
     assert percent_value(metric(at, "Planned utilization, next 12 weeks").value) == pytest.approx(planned, abs=0.0005)
-    bench = sql("select sum(greatest(capacity_hours - planned_hours, 0)) from marts.mart_utilization_weekly "
-                "where week_start between date '2026-11-02' and date '2027-01-18'")
+    bench = sql(
+        "select sum(greatest(capacity_hours - planned_hours, 0)) from marts.mart_utilization_weekly "
+        "where week_start between date '2026-11-02' and date '2027-01-18'"
+    )
     assert metric(at, "Bench hours, next 12 weeks").value == f"{bench:,.0f} h"
     at.multiselect(key="filter_region").set_value(["NA"]).run()
     no_exception(at)
@@ -266,8 +298,11 @@ def test_a_customer_filter_shows_the_mean_outlook_and_says_why_there_is_no_range
     at = open_page("Overview")
     at.multiselect(key="filter_customer").set_value(["C02"]).run()
     no_exception(at)
-    mean = sql("select sum(mean) from forecast.revenue_forecast where run_id = ? and year(month) = 2026 "
-               "and customer_id = 'C02'", [LATEST_RUN])
+    mean = sql(
+        "select sum(mean) from forecast.revenue_forecast where run_id = ? and year(month) = 2026 "
+        "and customer_id = 'C02'",
+        [LATEST_RUN],
+    )
     assert money_value(metric(at, "Full-year 2026 outlook (mean)").value) == pytest.approx(mean, abs=0.5)
     assert any("not broken down by customer" in c.value for c in at.caption)
 

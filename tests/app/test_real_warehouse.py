@@ -19,14 +19,13 @@ AS_OF = dt.date(2026, 10, 31)
 
 @pytest.fixture(scope="module")
 def real_warehouse(tmp_path_factory):
-    from wipcast import demo
+    import forecasting
+    import simulator as demo
+    from ingest.files import ingest_files
     from wipcast.publish import publish
     from wipcast.settings import load_settings
     from wipcast.transform import run_dbt
     from wipcast.warehouse import new_run_id
-
-    import forecasting
-    from ingest.files import ingest_files
 
     root = tmp_path_factory.mktemp("real")
     settings = load_settings({"warehouse_dir": str(root / "warehouse")})
@@ -67,22 +66,30 @@ def test_overview_headlines_equal_sql_on_the_real_marts(real_warehouse, use_ware
     no_exception(at)
     as_of = real_sql("select max(as_of_date) from marts.mart_unbilled_exposure")
     assert as_of == AS_OF  # the simulated history ends on the as-of date; the weeks below depend on it
-    ytd = real_sql("select sum(earned_revenue_reporting) from marts.mart_revenue_monthly "
-                   "where month_start between ? and ?", [dt.date(as_of.year, 1, 1), as_of.replace(day=1)])
+    ytd = real_sql(
+        "select sum(earned_revenue_reporting) from marts.mart_revenue_monthly where month_start between ? and ?",
+        [dt.date(as_of.year, 1, 1), as_of.replace(day=1)],
+    )
     assert money_value(metric(at, "Revenue year to date").value) == pytest.approx(float(ytd), abs=0.5)
     unbilled = real_sql("select sum(total_exposure_value_reporting) from marts.mart_unbilled_exposure")
     assert money_value(metric(at, "Unbilled exposure").value) == pytest.approx(float(unbilled), abs=1)
     # The latest forecast run: actuals (deterministic) plus the p50 of the summed draws of the year.
-    run_id = real_sql("select run_id from forecast.runs where json_extract_string(parameters, '$.kind') = 'forecast' "
-                      "order by created_at desc limit 1")
+    run_id = real_sql(
+        "select run_id from forecast.runs where json_extract_string(parameters, '$.kind') = 'forecast' "
+        "order by created_at desc limit 1"
+    )
     run_year = real_sql("select year(as_of_date) from forecast.runs where run_id = ?", [run_id])
-    p50 = real_sql("""
+    p50 = real_sql(
+        """
         select (select coalesce(sum(mean), 0) from forecast.revenue_forecast
                 where run_id = $1 and component = 'actual' and year(month) = $2)
              + (select quantile_cont(t, 0.5) from (select draw, sum(value) t from forecast.revenue_forecast_draws
-                where run_id = $1 and year(month) = $2 group by draw))""", [run_id, run_year])
+                where run_id = $1 and year(month) = $2 group by draw))""",
+        [run_id, run_year],
+    )
     assert money_value(metric(at, f"Full-year {run_year} outlook (p50)").value) == pytest.approx(p50, abs=0.5)
     utilization = real_sql(
         "select sum(billable_hours) / sum(capacity_hours) from marts.mart_utilization_weekly "
-        "where week_start between date '2026-09-28' and date '2026-10-19'")  # hand-derived for 31 Oct 2026
+        "where week_start between date '2026-09-28' and date '2026-10-19'"
+    )  # hand-derived for 31 Oct 2026
     assert percent_value(metric(at, "Utilization, last 4 weeks").value) == pytest.approx(utilization, abs=0.0005)

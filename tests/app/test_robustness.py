@@ -8,16 +8,17 @@ import shutil
 import duckdb
 import pandas as pd
 import pytest
-from app_helpers import PAGE_FILES, metric, money_value, no_exception, open_page
 from app_fixture_warehouse import build_fixture_warehouse
+from app_helpers import PAGE_FILES, metric, money_value, no_exception, open_page
 
+from app import data, warehouse_access
 from wipcast.publish import publish
 from wipcast.settings import load_settings
 
-from app import data, warehouse_access
-
-YTD_SQL = ("select sum(earned_revenue_reporting) from marts.mart_revenue_monthly "
-           "where month_start between date '2026-01-01' and date '2026-10-01'")
+YTD_SQL = (
+    "select sum(earned_revenue_reporting) from marts.mart_revenue_monthly "
+    "where month_start between date '2026-01-01' and date '2026-10-01'"
+)
 
 
 def test_without_a_warehouse_every_page_says_how_to_build_it(tmp_path, use_warehouse):

@@ -26,9 +26,8 @@ def _rows(settings):
 def test_success_and_failure_are_recorded(settings):
     with runlog.logged_step(settings, "r1", "ingest") as record:
         record.rows, record.message = 12, "ok"
-    with pytest.raises(ValueError, match="boom"):
-        with runlog.logged_step(settings, "r1", "transform"):
-            raise ValueError("boom")
+    with pytest.raises(ValueError, match="boom"), runlog.logged_step(settings, "r1", "transform"):
+        raise ValueError("boom")
     assert _rows(settings) == [("ingest", "success", 12, "ok"), ("transform", "failed", None, "boom")]
 
 
@@ -58,7 +57,6 @@ def test_a_briefly_locked_warehouse_still_gets_the_final_status(settings, monkey
 
 def test_an_unwritable_log_does_not_hide_the_steps_own_error(settings, monkeypatch):
     _locked_for(settings, monkeypatch, failures=runlog.FINISH_ATTEMPTS)
-    with pytest.raises(ValueError, match="boom") as info:
-        with runlog.logged_step(settings, "r1", "forecast"):
-            raise ValueError("boom")
+    with pytest.raises(ValueError, match="boom") as info, runlog.logged_step(settings, "r1", "forecast"):
+        raise ValueError("boom")
     assert any("could not record" in note for note in info.value.__notes__)

@@ -23,7 +23,9 @@ def test_defaults_resolve_relative_to_cwd(tmp_path):
 
 
 def test_flag_beats_env_beats_toml(tmp_path, monkeypatch):
-    (tmp_path / "wipcast.toml").write_text('[wipcast]\nreporting_currency = "GBP"\nas_of = "2026-01-31"\nwarehouse_dir = "from_toml"\n')
+    (tmp_path / "wipcast.toml").write_text(
+        '[wipcast]\nreporting_currency = "GBP"\nas_of = "2026-01-31"\nwarehouse_dir = "from_toml"\n'
+    )
     s = load_settings(cwd=tmp_path)
     assert (s.reporting_currency, s.as_of, s.warehouse_dir) == ("GBP", dt.date(2026, 1, 31), tmp_path / "from_toml")
 

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from raw_fixture import build_raw_warehouse, small_firm_rows
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -26,10 +25,16 @@ class DbtRunner:
 
     def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         cmd = [
-            str(DBT), *args,
-            "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-            "--target-path", str(self.work_dir / "target"),
-            "--log-path", str(self.work_dir / "logs"),
+            str(DBT),
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT),
+            "--profiles-dir",
+            str(DBT_PROJECT),
+            "--target-path",
+            str(self.work_dir / "target"),
+            "--log-path",
+            str(self.work_dir / "logs"),
         ]
         env = {**os.environ, "WIPCAST_WORK_DB": str(self.db_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
         started = time.perf_counter()

@@ -34,10 +34,13 @@ def check_build_runs_models_data_tests_and_unit_tests(built):
 
 def check_bill_rates_from_each_source_and_currency_conversion(built):
     db_path, _ = built
-    rows = query(db_path, """
+    rows = query(
+        db_path,
+        """
         select time_entry_id, rate_source, resolved_bill_rate, bill_value, bill_value_reporting
         from marts.fct_time_entries where time_entry_id in ('TE1', 'TE2', 'TE5', 'TE6', 'TE7')
-        order by time_entry_id""")
+        order by time_entry_id""",
+    )
     te1, te2, te5, te6, te7 = rows
     assert te1[1:] == ("project_card", 150.0, 1200, 1200)
     assert te2[1:] == ("entry", 175.0, 1400, 1400)
@@ -53,10 +56,13 @@ def check_bill_rates_from_each_source_and_currency_conversion(built):
 
 def check_utilization_in_the_juneteenth_week(built):
     db_path, _ = built
-    rows = query(db_path, """
+    rows = query(
+        db_path,
+        """
         select employee_id, working_days, capacity_hours, billable_hours, non_billable_hours,
                planned_hours, billable_utilization, planned_utilization, bench_hours
-        from marts.mart_utilization_weekly where week_start = date '2024-06-17' order by employee_id""")
+        from marts.mart_utilization_weekly where week_start = date '2024-06-17' order by employee_id""",
+    )
     by_emp = {r[0]: r[1:] for r in rows}
     # Ann: 4 NA working days x 40 / 5 = 32; billable approved 8 + submitted 8 (rejected, draft out)
     assert by_emp["EMP1"] == (4, 32.0, 16.0, 4.0, 24.0, 0.5, 0.75, 16.0)
@@ -68,9 +74,12 @@ def check_utilization_in_the_juneteenth_week(built):
 
 def check_resource_plan_skips_holidays_except_for_placeholders(built):
     db_path, _ = built
-    rows = query(db_path, """
+    rows = query(
+        db_path,
+        """
         select assignment_id, week_start, planned_days, planned_hours, is_placeholder
-        from marts.fct_resource_plan_weekly order by 1, 2""")
+        from marts.fct_resource_plan_weekly order by 1, 2""",
+    )
     assert rows == [
         ("A1", dt.date(2024, 6, 17), 4, 24.0, False),
         ("A1", dt.date(2024, 6, 24), 5, 30.0, False),
@@ -81,9 +90,12 @@ def check_resource_plan_skips_holidays_except_for_placeholders(built):
 
 def check_pipeline_in_reporting_currency(built):
     db_path, _ = built
-    row = query(db_path, """
+    row = query(
+        db_path,
+        """
         select amount_reporting, weighted_amount_reporting, age_days, is_open
-        from marts.mart_pipeline where opportunity_id = 'O2'""")[0]
+        from marts.mart_pipeline where opportunity_id = 'O2'""",
+    )[0]
     assert (float(row[0]), float(row[1]), row[2], row[3]) == (1270.0, 635.0, 44, True)
     # a won deal's age stops at its close date: 1 to 30 April
     assert query(db_path, "select age_days from marts.mart_pipeline where opportunity_id = 'O1'") == [(29,)]
@@ -92,8 +104,17 @@ def check_pipeline_in_reporting_currency(built):
 def check_every_mart_column_is_documented(built):
     _, dbt = built
     manifest = json.loads((dbt.work_dir / "target" / "manifest.json").read_text())
-    mine = {"dim_date", "dim_customer", "dim_project", "dim_employee", "dim_entity", "fct_time_entries",
-            "fct_resource_plan_weekly", "mart_utilization_weekly", "mart_pipeline"}
+    mine = {
+        "dim_date",
+        "dim_customer",
+        "dim_project",
+        "dim_employee",
+        "dim_entity",
+        "fct_time_entries",
+        "fct_resource_plan_weekly",
+        "mart_utilization_weekly",
+        "mart_pipeline",
+    }
     for node in manifest["nodes"].values():
         if node["resource_type"] == "model" and node["name"] in mine:
             assert node["config"]["contract"]["enforced"], node["name"]
@@ -106,6 +127,7 @@ def check_every_mart_column_is_documented(built):
 
 # The checks below change the warehouse or dbt's vars (each var change re-parses the project,
 # which is the slow part), so they run last and in this order.
+
 
 def check_source_freshness_reads_the_dlt_load_time(built):
     _, dbt = built
@@ -129,11 +151,21 @@ def check_snapshot_keeps_the_superseded_plan(built):
                        updated_at = timestamptz '2024-07-05 09:00:00+00' where assignment_id = 'A1'""")
     finally:
         con.close()
-    dbt("build", "-s", "assignments_snapshot", "int_assignment_plan_versions",
-        "--exclude-resource-type", "test", "unit_test")
-    rows = query(db_path, """
+    dbt(
+        "build",
+        "-s",
+        "assignments_snapshot",
+        "int_assignment_plan_versions",
+        "--exclude-resource-type",
+        "test",
+        "unit_test",
+    )
+    rows = query(
+        db_path,
+        """
         select plan_date, hours_per_week from intermediate.int_assignment_plan_versions
-        where assignment_id = 'A1' order by plan_date""")
+        where assignment_id = 'A1' order by plan_date""",
+    )
     # the plan as it stood at the end of June kept 30 h/week; the current plan (as of 15 July) has 20
     assert rows == [(dt.date(2024, 6, 30), 30.0), (dt.date(2024, 7, 15), 20.0)]
     versions = query(db_path, "select count(*) from snapshots.assignments_snapshot where assignment_id = 'A1'")
@@ -151,7 +183,9 @@ def check_as_of_override_moves_point_in_time_values(built):
     db_path, dbt = built
     dbt("run", "-s", "int_as_of", "int_calendar", "mart_pipeline", "--vars", "{as_of: '2024-06-30'}")
     assert query(db_path, "select as_of_date from intermediate.int_as_of") == [(dt.date(2024, 6, 30),)]
-    rows = query(db_path, "select as_of_date, amount_reporting, age_days from marts.mart_pipeline where opportunity_id = 'O2'")
+    rows = query(
+        db_path, "select as_of_date, amount_reporting, age_days from marts.mart_pipeline where opportunity_id = 'O2'"
+    )
     # June's GBP average 1.26 -> 1260; 29 days from 1 to 30 June
     assert rows == [(dt.date(2024, 6, 30), 1260, 29)]
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,16 +13,19 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
 FINANCE_MARTS = (
-    "mart_revenue_monthly", "mart_project_financials", "mart_unbilled_exposure",
-    "mart_receivables", "mart_dso_monthly", "mart_revenue_vs_target",
+    "mart_revenue_monthly",
+    "mart_project_financials",
+    "mart_unbilled_exposure",
+    "mart_receivables",
+    "mart_dso_monthly",
+    "mart_revenue_vs_target",
 )
 
 # the raw-table builder of the dbt foundation tests (creates raw_canonical from the contract)
 sys.path.insert(0, str(REPO_ROOT / "tests" / "dbt"))
-from raw_fixture import build_raw_warehouse  # noqa: E402
-
 from finance_dbt import run_dbt  # noqa: E402
 from finance_firm import finance_firm_rows  # noqa: E402
+from raw_fixture import build_raw_warehouse  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -51,5 +52,3 @@ def finance_warehouse_as_of_february(finance_warehouse, tmp_path_factory) -> Pat
     selection = " ".join(f"int_as_of+,+{m}" for m in FINANCE_MARTS)
     run_dbt(db_path, work, "run", "--select", selection, "--vars", json.dumps({"as_of": "2024-02-29"}))
     return db_path
-
-

@@ -16,9 +16,16 @@ DBT = Path(sys.executable).parent / "dbt"
 
 def run_dbt(db_path: Path, work: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     cmd = [
-        str(DBT), *args,
-        "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+        str(DBT),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT),
+        "--profiles-dir",
+        str(DBT_PROJECT),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
     ]
     env = {**os.environ, "WIPCAST_WORK_DB": str(db_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     result = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=300)

@@ -1,5 +1,3 @@
-import datetime as dt
-import os
 import sys
 from pathlib import Path
 
@@ -9,10 +7,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from contract_check import read_entity  # noqa: E402
+from demo_firm_args import FIRM_ARGS  # noqa: E402
 
-from wipcast.demo import generate  # noqa: E402
-
-from demo_firm_args import AS_OF, FIRM_ARGS  # noqa: E402
+from simulator import generate  # noqa: E402
 
 
 class Firm:

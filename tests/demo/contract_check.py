@@ -32,8 +32,16 @@ def read_entity(folder: Path, name: str) -> pa.Table | None:
     p = Path(folder) / f"{name}.csv"
     if p.exists():
         ent = C.entity(name)
-        types = {c.name: {C.DATE: pa.date32(), C.TIMESTAMP: pa.timestamp("s", tz="UTC"), C.MONEY: pa.decimal128(18, 2),
-                          C.NUMBER: pa.float64(), C.BOOLEAN: pa.bool_()}.get(c.type, pa.string()) for c in ent.columns}
+        types = {
+            c.name: {
+                C.DATE: pa.date32(),
+                C.TIMESTAMP: pa.timestamp("s", tz="UTC"),
+                C.MONEY: pa.decimal128(18, 2),
+                C.NUMBER: pa.float64(),
+                C.BOOLEAN: pa.bool_(),
+            }.get(c.type, pa.string())
+            for c in ent.columns
+        }
         return pacsv.read_csv(p, convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True))
     return None
 
@@ -89,12 +97,14 @@ def check_folder(folder: Path) -> list[str]:
                 missing = pc.sum(pc.invert(pc.is_in(child, value_set=pc.unique(parent.column(pcn))))).as_py() or 0
                 if missing:
                     problems.append(f"{ent.name}.{col.name}: {missing} values not found in {col.references}")
+
     # row checks named in the contract
     def le(t, a, b, name):
         x, y = t.column(a), t.column(b)
         bad = pc.sum(pc.cast(pc.less(y, x), pa.int64())).as_py() or 0
         if bad:
             problems.append(f"{name}: {bad} rows with {b} before {a}")
+
     if "employees" in tables:
         le(tables["employees"], "hire_date", "termination_date", "employees")
     for name in ("projects", "assignments", "assignment_snapshots"):

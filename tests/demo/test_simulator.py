@@ -9,11 +9,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from demo_firm_args import AS_OF, FIRM_ARGS
 from contract_check import check_folder
+from demo_firm_args import AS_OF, FIRM_ARGS
 
+from simulator import generate
 from wipcast.contract import ENTITIES
-from wipcast.demo import generate
 from wipcast.errors import InputError
 
 AS_OF_TS = pd.Timestamp(AS_OF, tz="UTC") + pd.Timedelta(days=1)
@@ -25,6 +25,7 @@ def days(series) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- files and contract
+
 
 def test_writes_every_entity_and_the_truth_file(firm):
     for e in ENTITIES:
@@ -60,14 +61,17 @@ def test_csv_format_satisfies_the_contract_with_iso_text(tmp_path):
     assert ",true," in (out / "time_entries.csv").read_text() or ",false," in (out / "time_entries.csv").read_text()
 
 
-@pytest.mark.parametrize("kwargs, word", [
-    (dict(employees=4), "employees"),
-    (dict(employees=2.5), "employees"),
-    (dict(months=2), "months"),
-    (dict(as_of="2026-13-01"), "as-of"),
-    (dict(seed=-1), "seed"),
-    (dict(fmt="xlsx"), "format"),
-])
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        (dict(employees=4), "employees"),
+        (dict(employees=2.5), "employees"),
+        (dict(months=2), "months"),
+        (dict(as_of="2026-13-01"), "as-of"),
+        (dict(seed=-1), "seed"),
+        (dict(fmt="xlsx"), "format"),
+    ],
+)
 def test_bad_arguments_raise_input_error(tmp_path, kwargs, word):
     with pytest.raises(InputError) as err:
         generate(tmp_path / "x", **kwargs)
@@ -90,6 +94,7 @@ def test_progress_reports_rising_to_the_total(firm):
 
 
 # ---------------------------------------------------------------- time boundaries
+
 
 def test_nothing_in_actuals_is_dated_after_as_of(firm):
     te = firm["time_entries"]
@@ -121,6 +126,7 @@ def test_plans_pipeline_and_targets_extend_into_the_future(firm):
 
 
 # ---------------------------------------------------------------- firm shape
+
 
 def test_firm_shape_practices_regions_entities_roles_contractors(firm):
     emp, le = firm["employees"], firm["legal_entities"]
@@ -190,6 +196,7 @@ def test_revenue_targets_cover_every_practice_region_and_month(firm):
 
 # ---------------------------------------------------------------- utilization and plans
 
+
 def _capacity_hours(firm) -> pd.Series:
     emp, hol = firm["employees"], firm["holidays"]
     cap = {}
@@ -223,8 +230,11 @@ def test_planned_hours_run_above_hours_worked_by_role_and_practice(firm):
     for region, idx in a.groupby("region").groups.items():
         hd = days(hol[hol.region == region].holiday_date)
         rows = a.loc[idx]
-        a.loc[idx, "planned"] = rows.hours_per_week.values / 5 * np.busday_count(
-            days(rows.start_date), days(rows.end_date) + 1, holidays=hd)
+        a.loc[idx, "planned"] = (
+            rows.hours_per_week.values
+            / 5
+            * np.busday_count(days(rows.start_date), days(rows.end_date) + 1, holidays=hd)
+        )
     te = firm["time_entries"]
     te = te[te.approval_status != "rejected"]
     m = a.merge(te[["employee_id", "project_id", "work_date", "hours"]], on=["employee_id", "project_id"])
@@ -232,8 +242,11 @@ def test_planned_hours_run_above_hours_worked_by_role_and_practice(firm):
     worked = m.groupby("assignment_id").hours.sum()
     a["worked"] = worked.reindex(a.assignment_id).fillna(0).values
     assert a.worked.sum() / a.planned.sum() < 0.92
-    level = np.where(a.role.isin(["Analyst", "Consultant"]), "junior",
-                     np.where(a.role.isin(["Manager", "Senior Manager", "Director", "Partner"]), "senior", "other"))
+    level = np.where(
+        a.role.isin(["Analyst", "Consultant"]),
+        "junior",
+        np.where(a.role.isin(["Manager", "Senior Manager", "Director", "Partner"]), "senior", "other"),
+    )
     by_level = a.groupby(level)[["worked", "planned"]].sum()
     ratio = by_level.worked / by_level.planned
     assert ratio["junior"] > ratio["senior"] + 0.03
@@ -248,9 +261,14 @@ def test_snapshots_revise_plans_over_time(firm):
     s = firm["assignment_snapshots"]
     assert s.snapshot_date.nunique() >= 50
     assert (pd.to_datetime(s.snapshot_date).dt.day_of_week == 0).all()  # weekly, Mondays
-    per = s.groupby("assignment_id").agg(hmax=("hours_per_week", "max"), hmin=("hours_per_week", "min"),
-                                         emax=("end_date", "max"), emin=("end_date", "min"),
-                                         named=("employee_id", lambda x: x.notna().sum()), n=("employee_id", "size"))
+    per = s.groupby("assignment_id").agg(
+        hmax=("hours_per_week", "max"),
+        hmin=("hours_per_week", "min"),
+        emax=("end_date", "max"),
+        emin=("end_date", "min"),
+        named=("employee_id", lambda x: x.notna().sum()),
+        n=("employee_id", "size"),
+    )
     assert (per.hmax > per.hmin).mean() > 0.2  # hours revised
     assert (per.emax > per.emin).mean() > 0.2  # end dates moved
     assert ((per.named > 0) & (per.named < per.n)).sum() > 0  # placeholders named later
@@ -273,7 +291,9 @@ def test_truth_delivery_factor_follows_its_definition(firm):
         r = s.loc[idx]
         lo = np.maximum(days(r.snapshot_date), days(r.start_date))
         hi = np.minimum(days(r.snapshot_date) + 6, days(r.end_date)) + 1
-        s.loc[idx, "planned"] = r.hours_per_week.values / 5 * np.where(hi > lo, np.busday_count(lo, np.maximum(lo, hi), holidays=hd), 0)
+        s.loc[idx, "planned"] = (
+            r.hours_per_week.values / 5 * np.where(hi > lo, np.busday_count(lo, np.maximum(lo, hi), holidays=hd), 0)
+        )
     s = s[s.planned > 0]
     plan = s.groupby(["snapshot_date", "employee_id", "project_id", "role"], as_index=False).planned.sum()
     te = firm["time_entries"]
@@ -281,8 +301,12 @@ def test_truth_delivery_factor_follows_its_definition(firm):
     wd = pd.to_datetime(te.work_date)
     te["week"] = (wd - pd.to_timedelta(wd.dt.day_of_week, unit="D")).dt.date
     worked = te.groupby(["week", "employee_id", "project_id"], as_index=False).hours.sum()
-    m = plan.merge(worked, left_on=["snapshot_date", "employee_id", "project_id"],
-                   right_on=["week", "employee_id", "project_id"], how="left").fillna({"hours": 0})
+    m = plan.merge(
+        worked,
+        left_on=["snapshot_date", "employee_id", "project_id"],
+        right_on=["week", "employee_id", "project_id"],
+        how="left",
+    ).fillna({"hours": 0})
     overall = m.hours.sum() / m.planned.sum()
     assert abs(overall - truth["realized"]["overall"]["0"]) < 0.002
     by_role = m.groupby("role")[["hours", "planned"]].sum()
@@ -295,6 +319,7 @@ def test_truth_delivery_factor_follows_its_definition(firm):
 
 
 # ---------------------------------------------------------------- CRM
+
 
 def test_crm_probability_is_above_the_true_win_rate_at_every_stage(firm):
     h, o = firm["opportunity_history"], firm["opportunities"]
@@ -329,6 +354,7 @@ def test_close_dates_slip_and_start_dates_slip(firm):
 
 
 # ---------------------------------------------------------------- timesheets
+
 
 def test_approval_lag_has_a_long_tail_and_some_entries_are_rejected(firm):
     te = firm["time_entries"]
@@ -373,6 +399,7 @@ def test_erp_posting_lags_and_some_approved_time_is_never_posted(firm):
 
 # ---------------------------------------------------------------- billing and cash
 
+
 def test_time_and_materials_invoiced_monthly_in_arrears_some_late_some_never(firm):
     te = firm["time_entries"].merge(firm["projects"][["project_id", "billing_type"]], on="project_id")
     tm = te[(te.billing_type == "time_and_materials") & te.billable & (te.approval_status == "approved")]
@@ -404,7 +431,9 @@ def test_time_lines_price_hours_by_the_rate_resolution_rule(firm):
     rc["valid_to"] = rc.valid_to.fillna(dt.date(2999, 12, 31))
     proj_card = te.merge(rc.dropna(subset=["project_id"]), on=["project_id", "role"], suffixes=("", "_card"))
     proj_card = proj_card[(proj_card.work_date >= proj_card.valid_from) & (proj_card.work_date <= proj_card.valid_to)]
-    firm_card = te.merge(rc[rc.project_id.isna()].drop(columns="project_id"), on=["role", "currency"], suffixes=("", "_card"))
+    firm_card = te.merge(
+        rc[rc.project_id.isna()].drop(columns="project_id"), on=["role", "currency"], suffixes=("", "_card")
+    )
     firm_card = firm_card[(firm_card.work_date >= firm_card.valid_from) & (firm_card.work_date <= firm_card.valid_to)]
     assert proj_card.time_entry_id.is_unique and firm_card.time_entry_id.is_unique
     rate = te.bill_rate.copy()
@@ -422,7 +451,9 @@ def test_fixed_fees_on_schedule_and_milestones_on_completion(firm):
     live = lines[inv.status.loc[lines.invoice_id].values != "void"]
     ff = live[live.line_type == "fixed_fee"].merge(p[["project_id", "contract_value", "status"]], on="project_id")
     assert len(ff) > 0
-    billed = ff.groupby("project_id").agg(total=("amount", "sum"), cv=("contract_value", "first"), status=("status", "first"))
+    billed = ff.groupby("project_id").agg(
+        total=("amount", "sum"), cv=("contract_value", "first"), status=("status", "first")
+    )
     assert (billed.total <= billed.cv + 0.01).all()
     done = billed[billed.status == "closed"]
     assert len(done) > 0 and np.allclose(done.total, done.cv, atol=0.01)
@@ -457,8 +488,17 @@ def test_seasonality_year_end_and_summer(firm):
 
 def test_truth_file_documents_every_parameter(firm):
     truth = json.loads((firm.folder / "_truth.json").read_text())
-    for key in ("delivery_factor", "win_rates", "close_date_slip_days", "start_date_slip_days", "approval_lag_days",
-                "days_to_pay", "fixed_fee_overrun_factor", "milestone_slip_days", "utilization"):
+    for key in (
+        "delivery_factor",
+        "win_rates",
+        "close_date_slip_days",
+        "start_date_slip_days",
+        "approval_lag_days",
+        "days_to_pay",
+        "fixed_fee_overrun_factor",
+        "milestone_slip_days",
+        "utilization",
+    ):
         assert key in truth and "definition" in truth[key], key
     wr = truth["win_rates"]
     for stage, crm in wr["crm_probability_by_stage"].items():

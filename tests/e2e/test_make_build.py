@@ -24,12 +24,19 @@ def built(tmp_path_factory):
     warehouse, demo = base / "warehouse", base / "demo"
     result = subprocess.run(
         [
-            "make", "--no-print-directory", "build",
+            "make",
+            "--no-print-directory",
+            "build",
             f"DEMO_DIR={demo}",
             "DEMO_ARGS=--employees 25 --months 14 --as-of 2026-10-31 --seed 11",
-            "BACKTEST_FROM=2026-08", "BACKTEST_TO=2026-09",
+            "BACKTEST_FROM=2026-08",
+            "BACKTEST_TO=2026-09",
         ],
-        cwd=ROOT, env=_env(warehouse), capture_output=True, text=True, timeout=900,
+        cwd=ROOT,
+        env=_env(warehouse),
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return warehouse, demo
@@ -39,15 +46,25 @@ def test_build_publishes_a_complete_warehouse(built):
     warehouse, _ = built
     con = duckdb.connect(str(warehouse / "wipcast.duckdb"), read_only=True)
     try:
-        steps = dict(con.execute(
-            "select step, status from ops.run_log where run_id = (select max(run_id) from ops.run_log where step = 'ingest')"
-        ).fetchall())
+        steps = dict(
+            con.execute(
+                "select step, status from ops.run_log where run_id = (select max(run_id) from ops.run_log where step = 'ingest')"
+            ).fetchall()
+        )
         assert steps == {"ingest": "success", "transform": "success", "forecast": "success", "publish": "success"}
-        for table in ("dim_project", "fct_time_entries", "mart_revenue_monthly", "mart_utilization_weekly", "mart_unbilled_exposure"):
+        for table in (
+            "dim_project",
+            "fct_time_entries",
+            "mart_revenue_monthly",
+            "mart_utilization_weekly",
+            "mart_unbilled_exposure",
+        ):
             assert con.execute(f"select count(*) from marts.{table}").fetchone()[0] > 0, table
         assert con.execute("select count(*) from forecast.runs").fetchone()[0] >= 2  # forecast plus backtest as-of runs
         # Counts reconcile for every file that was loaded.
-        bad = con.execute("select count(*) from ops.load_log where rows_read <> rows_loaded + rows_quarantined").fetchone()[0]
+        bad = con.execute(
+            "select count(*) from ops.load_log where rows_read <> rows_loaded + rows_quarantined"
+        ).fetchone()[0]
         assert bad == 0
     finally:
         con.close()
@@ -61,7 +78,14 @@ def test_failed_run_leaves_published_warehouse_untouched(built, tmp_path):
     for f in broken.glob("projects.*"):
         f.unlink()
     wipcast = str(ROOT / ".venv" / "bin" / "wipcast")
-    result = subprocess.run([wipcast, "run", "--input", str(broken)], cwd=ROOT, env=_env(warehouse), capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [wipcast, "run", "--input", str(broken)],
+        cwd=ROOT,
+        env=_env(warehouse),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 1
     assert "projects" in result.stderr
     assert (warehouse / "wipcast.duckdb").read_bytes() == before
@@ -75,7 +99,12 @@ def test_readme_sql_runs_on_the_published_warehouse(built):
     blocks = []
     for doc in ("README.md", "docs/marts.md"):
         blocks += re.findall(r"```sql\n(.*?)```", (ROOT / doc).read_text(), flags=re.S)
-    statements = [s.strip() for block in blocks for s in block.split(";") if s.strip() and not s.strip().startswith("--") or re.search(r"\bselect\b", s)]
+    statements = [
+        s.strip()
+        for block in blocks
+        for s in block.split(";")
+        if s.strip() and not s.strip().startswith("--") or re.search(r"\bselect\b", s)
+    ]
     statements = [s for s in statements if re.search(r"\bselect\b", s, flags=re.I)]
     assert len(statements) >= 10
     con = duckdb.connect(str(warehouse / "wipcast.duckdb"), read_only=True)

@@ -11,9 +11,19 @@ from forecasting.backtest import calibration_bins
 
 # (won, calibrated, crm); the CRM probability of the last deal is missing and must not be counted.
 PAIRS = pl.DataFrame(
-    [(1, 0.05, 0.10), (0, 0.15, 0.10), (1, 0.12, 0.50), (0, 0.55, 0.50), (1, 0.58, 0.90),
-     (1, 1.00, 0.95), (0, 0.30, 0.30), (0, 0.95, None)],
-    schema={"won": pl.Int8, "calibrated": pl.Float64, "crm": pl.Float64}, orient="row")
+    [
+        (1, 0.05, 0.10),
+        (0, 0.15, 0.10),
+        (1, 0.12, 0.50),
+        (0, 0.55, 0.50),
+        (1, 0.58, 0.90),
+        (1, 1.00, 0.95),
+        (0, 0.30, 0.30),
+        (0, 0.95, None),
+    ],
+    schema={"won": pl.Int8, "calibrated": pl.Float64, "crm": pl.Float64},
+    orient="row",
+)
 
 # Worked by hand: bin i holds [i/10, (i+1)/10), 0.30 sits in bin 3 (lower edge inclusive), 1.00 in bin 9.
 EXPECTED = {
@@ -48,16 +58,26 @@ def test_backtest_stores_bins_for_both_sources_over_the_brier_population(synth_s
     run_backtest(synth_settings, "bt-cal", "2025-10", "2025-11", horizon=3, draws=100, seed=3)
     con = duckdb.connect(str(synth_settings.work_db), read_only=True)
     try:
-        types = dict(con.execute("""select column_name, data_type from information_schema.columns
-                                    where table_schema = 'forecast' and table_name = 'win_probability_calibration'""").fetchall())
+        types = dict(
+            con.execute("""select column_name, data_type from information_schema.columns
+                                    where table_schema = 'forecast' and table_name = 'win_probability_calibration'""").fetchall()
+        )
         bins = con.execute("""select source, bin, predicted, observed, n from forecast.win_probability_calibration
                               where run_id = 'bt-cal' order by source, bin""").fetchall()
-        brier_n = dict(con.execute("""select method, n_points from forecast.backtest_metrics
-                                      where run_id = 'bt-cal' and metric = 'brier'""").fetchall())
+        brier_n = dict(
+            con.execute("""select method, n_points from forecast.backtest_metrics
+                                      where run_id = 'bt-cal' and metric = 'brier'""").fetchall()
+        )
     finally:
         con.close()
-    assert types == {"run_id": "VARCHAR", "source": "VARCHAR", "bin": "INTEGER", "predicted": "DOUBLE",
-                     "observed": "DOUBLE", "n": "INTEGER"}
+    assert types == {
+        "run_id": "VARCHAR",
+        "source": "VARCHAR",
+        "bin": "INTEGER",
+        "predicted": "DOUBLE",
+        "observed": "DOUBLE",
+        "n": "INTEGER",
+    }
     assert {b[0] for b in bins} == {"calibrated", "crm"}
     for source, method in (("calibrated", "wipcast"), ("crm", "crm")):
         assert brier_n[method] > 0

@@ -26,9 +26,18 @@ def _ts(d: dt.date) -> dt.datetime:
 
 
 def _entry(i, emp, d, hours, status, updated, project="F", bill_rate=None):
-    return {"time_entry_id": f"T{i}", "employee_id": emp, "project_id": project, "work_date": d, "hours": hours, "billable": True,
-            "approval_status": status, "approved_at": _ts(updated) if status == "approved" else None, "bill_rate": bill_rate,
-            "updated_at": _ts(updated)}
+    return {
+        "time_entry_id": f"T{i}",
+        "employee_id": emp,
+        "project_id": project,
+        "work_date": d,
+        "hours": hours,
+        "billable": True,
+        "approval_status": status,
+        "approved_at": _ts(updated) if status == "approved" else None,
+        "bill_rate": bill_rate,
+        "updated_at": _ts(updated),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -39,35 +48,80 @@ def small_firm() -> dict[str, pl.DataFrame]:
     return {
         "legal_entities": pl.DataFrame({"entity_id": ["LE-US", "LE-EU"], "currency": ["USD", "EUR"]}),
         "customers": pl.DataFrame({"customer_id": ["C"], "region": ["NA"]}),
-        "employees": pl.DataFrame({
-            "employee_id": ["e1", "e2"], "role": ["Consultant", "Consultant"], "practice": ["X", "X"], "region": ["NA", "NA"],
-            "entity_id": ["LE-EU", "LE-US"], "cost_rate": [50.0, 80.0], "hire_date": [D(2020, 1, 1)] * 2, "termination_date": [None, None]},
-            schema_overrides={"termination_date": pl.Date}),
-        "projects": pl.DataFrame({
-            "project_id": ["F", "G", "H"], "customer_id": ["C"] * 3, "entity_id": ["LE-US"] * 3, "practice": ["X"] * 3,
-            "billing_type": ["fixed_fee", "fixed_fee", "time_and_materials"], "currency": ["USD"] * 3,
-            "contract_value": [10_000.0, 5_000.0, None], "budget_hours": [100.0, 40.0, None],
-            "start_date": [D(2026, 1, 1), D(2026, 1, 5), D(2026, 1, 5)], "end_date": [D(2026, 6, 30), D(2026, 1, 30), D(2026, 1, 30)],
-            "status": ["active", "closed", "active"], "opportunity_id": [None] * 3}, schema_overrides={"opportunity_id": pl.String}),
-        "time_entries": pl.DataFrame([
-            _entry(1, "e1", D(2026, 1, 12), 10.0, "approved", D(2026, 1, 16)),
-            _entry(2, "e2", D(2026, 2, 9), 5.0, "approved", D(2026, 2, 13)),
-            _entry(3, "e2", D(2026, 2, 23), 5.0, "submitted", D(2026, 2, 27)),  # pending at the as-of date: cost
-            _entry(4, "e2", D(2026, 2, 24), 2.0, "rejected", D(2026, 2, 27)),  # rejected: no cost
-            _entry(5, "e2", D(2026, 2, 10), 5.0, "approved", D(2026, 2, 12), project="H", bill_rate=100.0),
-        ]),
+        "employees": pl.DataFrame(
+            {
+                "employee_id": ["e1", "e2"],
+                "role": ["Consultant", "Consultant"],
+                "practice": ["X", "X"],
+                "region": ["NA", "NA"],
+                "entity_id": ["LE-EU", "LE-US"],
+                "cost_rate": [50.0, 80.0],
+                "hire_date": [D(2020, 1, 1)] * 2,
+                "termination_date": [None, None],
+            },
+            schema_overrides={"termination_date": pl.Date},
+        ),
+        "projects": pl.DataFrame(
+            {
+                "project_id": ["F", "G", "H"],
+                "customer_id": ["C"] * 3,
+                "entity_id": ["LE-US"] * 3,
+                "practice": ["X"] * 3,
+                "billing_type": ["fixed_fee", "fixed_fee", "time_and_materials"],
+                "currency": ["USD"] * 3,
+                "contract_value": [10_000.0, 5_000.0, None],
+                "budget_hours": [100.0, 40.0, None],
+                "start_date": [D(2026, 1, 1), D(2026, 1, 5), D(2026, 1, 5)],
+                "end_date": [D(2026, 6, 30), D(2026, 1, 30), D(2026, 1, 30)],
+                "status": ["active", "closed", "active"],
+                "opportunity_id": [None] * 3,
+            },
+            schema_overrides={"opportunity_id": pl.String},
+        ),
+        "time_entries": pl.DataFrame(
+            [
+                _entry(1, "e1", D(2026, 1, 12), 10.0, "approved", D(2026, 1, 16)),
+                _entry(2, "e2", D(2026, 2, 9), 5.0, "approved", D(2026, 2, 13)),
+                _entry(3, "e2", D(2026, 2, 23), 5.0, "submitted", D(2026, 2, 27)),  # pending at the as-of date: cost
+                _entry(4, "e2", D(2026, 2, 24), 2.0, "rejected", D(2026, 2, 27)),  # rejected: no cost
+                _entry(5, "e2", D(2026, 2, 10), 5.0, "approved", D(2026, 2, 12), project="H", bill_rate=100.0),
+            ]
+        ),
         # One plan version, dated mid-February: e1 10 h/week 2-13 March (20 h), a placeholder 5 h/week 2-6 March (5 h).
-        "assignment_snapshots": pl.DataFrame({
-            "snapshot_date": [D(2026, 2, 15)] * 2, "assignment_id": ["A1", "A2"], "project_id": ["F", "F"], "employee_id": ["e1", None],
-            "role": ["Consultant", "Consultant"], "start_date": [D(2026, 3, 2)] * 2, "end_date": [D(2026, 3, 13), D(2026, 3, 6)],
-            "hours_per_week": [10.0, 5.0]}, schema_overrides={"employee_id": pl.String}),
+        "assignment_snapshots": pl.DataFrame(
+            {
+                "snapshot_date": [D(2026, 2, 15)] * 2,
+                "assignment_id": ["A1", "A2"],
+                "project_id": ["F", "F"],
+                "employee_id": ["e1", None],
+                "role": ["Consultant", "Consultant"],
+                "start_date": [D(2026, 3, 2)] * 2,
+                "end_date": [D(2026, 3, 13), D(2026, 3, 6)],
+                "hours_per_week": [10.0, 5.0],
+            },
+            schema_overrides={"employee_id": pl.String},
+        ),
         # A milestone on a fixed-fee project is a billing event, not revenue.
-        "milestones": pl.DataFrame({"milestone_id": ["M1"], "project_id": ["F"], "amount": [999.0], "due_date": [D(2026, 2, 1)],
-                                    "completed_date": [D(2026, 2, 10)]}),
+        "milestones": pl.DataFrame(
+            {
+                "milestone_id": ["M1"],
+                "project_id": ["F"],
+                "amount": [999.0],
+                "due_date": [D(2026, 2, 1)],
+                "completed_date": [D(2026, 2, 10)],
+            }
+        ),
         # EUR: January averages 1.0 and 1.2 = 1.1; February 1.2.
-        "fx_rates": pl.DataFrame({"rate_date": [D(2026, 1, 2), D(2026, 1, 20), D(2026, 2, 2)], "currency": ["EUR"] * 3,
-                                  "rate_to_reporting": [1.0, 1.2, 1.2]}),
-        "holidays": pl.DataFrame({"holiday_date": [], "region": []}, schema={"holiday_date": pl.Date, "region": pl.String}),
+        "fx_rates": pl.DataFrame(
+            {
+                "rate_date": [D(2026, 1, 2), D(2026, 1, 20), D(2026, 2, 2)],
+                "currency": ["EUR"] * 3,
+                "rate_to_reporting": [1.0, 1.2, 1.2],
+            }
+        ),
+        "holidays": pl.DataFrame(
+            {"holiday_date": [], "region": []}, schema={"holiday_date": pl.Date, "region": pl.String}
+        ),
     }
 
 
@@ -96,8 +150,15 @@ def test_fixed_fee_history_follows_the_marts_rules(small_firm):
 
 def test_retainer_months_add_up_to_the_contract_value():
     # 100 over 3 days (31 Jan, 1 and 2 Feb): cumulative 33.333333 at 31 Jan, 100 at 2 Feb.
-    p = pl.DataFrame({"project_id": ["r"], "billing_type": ["retainer"], "contract_value": [100.0],
-                      "start_date": [D(2026, 1, 31)], "end_date": [D(2026, 2, 2)]})
+    p = pl.DataFrame(
+        {
+            "project_id": ["r"],
+            "billing_type": ["retainer"],
+            "contract_value": [100.0],
+            "start_date": [D(2026, 1, 31)],
+            "end_date": [D(2026, 2, 2)],
+        }
+    )
     out = retainer_by_month(p, None, None).sort("month")
     assert out["revenue_pc"].to_list() == pytest.approx([33.333333, 66.666667], abs=1e-9)
     assert out["revenue_pc"].sum() == pytest.approx(100.0, abs=1e-9)
@@ -109,9 +170,23 @@ def _result(actual: pl.DataFrame, as_of: dt.date) -> engine.ForecastResult:
 
 def test_actuals_come_from_the_marts_at_their_own_as_of_date():
     attrs = {"customer_id": "C", "practice": "X", "region": "NA", "entity_id": "LE"}
-    ours = pl.DataFrame({"project_id": ["p", "p"], "month": [D(2026, 1, 1), D(2026, 2, 1)], "revenue": [100.004, 50.0], **{k: [v] * 2 for k, v in attrs.items()}})
-    mart = pl.DataFrame({"project_id": ["p", "p", "p"], "month": [D(2025, 12, 1), D(2026, 1, 1), D(2026, 2, 1)],
-                         "revenue": [7.0, 100.01, 49.0], "as_of_date": [AS_OF] * 3, **{k: [v] * 3 for k, v in attrs.items()}})
+    ours = pl.DataFrame(
+        {
+            "project_id": ["p", "p"],
+            "month": [D(2026, 1, 1), D(2026, 2, 1)],
+            "revenue": [100.004, 50.0],
+            **{k: [v] * 2 for k, v in attrs.items()},
+        }
+    )
+    mart = pl.DataFrame(
+        {
+            "project_id": ["p", "p", "p"],
+            "month": [D(2025, 12, 1), D(2026, 1, 1), D(2026, 2, 1)],
+            "revenue": [7.0, 100.01, 49.0],
+            "as_of_date": [AS_OF] * 3,
+            **{k: [v] * 3 for k, v in attrs.items()},
+        }
+    )
     r = _result(ours, AS_OF)
     diag = align_actuals_with_marts(r, mart)
     # Only months of the as-of year; the mart's cents replace the recomputed amounts.

@@ -1,4 +1,4 @@
-"""Recovery of the demo simulator's known truths (wipcast.demo writes them to _truth.json)."""
+"""Recovery of the demo simulator's known truths (the simulator writes them to _truth.json)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from forecasting import delivery, engine, pipeline
 from forecasting.inputs import as_of_view, from_parquet_dir
 
-demo = pytest.importorskip("wipcast.demo")
+demo = pytest.importorskip("simulator")
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,9 @@ def demo_firm(tmp_path_factory):
 
 def test_delivery_factors_recovered_within_005(demo_firm):
     inputs, base, truth = demo_firm
-    pw = delivery.planned_vs_worked(base["plan_origins"], base["rated"], inputs.projects, inputs.as_of, delivery.BILLABLE_TYPES)
+    pw = delivery.planned_vs_worked(
+        base["plan_origins"], base["rated"], inputs.projects, inputs.as_of, delivery.BILLABLE_TYPES
+    )
     realized = truth["delivery_factor"]["realized"]
     # Horizon 1 month ahead of a month-end plan ~ the truth's 1-week-ahead weekly snapshots.
     by_role = delivery.raw_factors(pw, ["role"])
@@ -34,12 +36,16 @@ def test_delivery_factors_recovered_within_005(demo_firm):
     for role, factor, _ in by_role.iter_rows():
         assert factor == pytest.approx(realized["by_role"][role]["1"], abs=0.05), role
     learned = delivery.learn_factors(pw)
-    for practice, factor in learned["practice"].filter(pl.col("bucket") == "h1").select("practice", "factor").iter_rows():
+    for practice, factor in (
+        learned["practice"].filter(pl.col("bucket") == "h1").select("practice", "factor").iter_rows()
+    ):
         assert factor == pytest.approx(realized["by_practice"][practice]["1"], abs=0.05), practice
     # Shrunk practice x role cells: every well-observed cell (5,000+ planned hours in the truth) within
     # 0.05; thin cells lean on their practice, so allow a few misses there (all within 0.1).
     errors = []
-    for role, practice, factor in learned["cell"].filter(pl.col("bucket") == "h1").select("role", "practice", "factor").iter_rows():
+    for role, practice, factor in (
+        learned["cell"].filter(pl.col("bucket") == "h1").select("role", "practice", "factor").iter_rows()
+    ):
         t = realized["by_role_practice"].get(f"{role}|{practice}")
         if t:
             errors.append((abs(factor - t["1"]["factor"]), t["1"]["planned_hours"]))
@@ -59,7 +65,9 @@ def test_calibrated_win_probability_is_calibrated_out_of_sample(demo_firm):
     assert model.diagnostics["win_model.brier_calibrated_cv"] < model.diagnostics["win_model.brier_crm"]
     scored = train.with_columns(pl.Series("oof", model.oof)).drop_nulls("oof")
     assert scored.height > 0.9 * train.height
-    by_stage = scored.group_by("stage").agg(pl.col("oof").mean(), pl.col("won").mean(), pl.col("probability").mean().alias("crm"), pl.len())
+    by_stage = scored.group_by("stage").agg(
+        pl.col("oof").mean(), pl.col("won").mean(), pl.col("probability").mean().alias("crm"), pl.len()
+    )
     for stage, p, won, crm, n in by_stage.iter_rows():
         # Win rates by stage are recovered out of sample (the states are month-end snapshots of open deals).
         assert p == pytest.approx(won, abs=0.05), stage

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from ingest_test_data import VALID_FIRM, write_csv, write_parquet
 
 from wipcast.settings import Settings
-
-from ingest_test_data import VALID_FIRM, write_csv, write_parquet
 
 
 @pytest.fixture

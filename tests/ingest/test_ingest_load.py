@@ -13,7 +13,7 @@ from ingest.files import ingest_files
 from wipcast import contract as c
 from wipcast.errors import InputError, WipcastError
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _types(query, table):
@@ -56,8 +56,15 @@ def test_csv_folder_loads_every_entity_in_contract_types(settings, firm, make_fo
         "select time_entry_id, work_date, hours, billable, bill_rate, updated_at, approved_at "
         "from raw_canonical.time_entries order by 1"
     )
-    assert rows[0] == ("T1", dt.date(2024, 3, 4), 8.0, True, None, dt.datetime(2024, 3, 8, 8, tzinfo=UTC),
-                       dt.datetime(2024, 3, 8, 10, tzinfo=UTC))
+    assert rows[0] == (
+        "T1",
+        dt.date(2024, 3, 4),
+        8.0,
+        True,
+        None,
+        dt.datetime(2024, 3, 8, 8, tzinfo=UTC),
+        dt.datetime(2024, 3, 8, 10, tzinfo=UTC),
+    )
     assert rows[1][4] == Decimal("160.5000")
     assert rows[1][5] == dt.datetime(2024, 3, 5, 18, tzinfo=UTC)
     assert rows[2][3] is False and rows[2][6] is None
@@ -93,8 +100,10 @@ def test_parquet_text_and_typed_columns_load(settings, firm, make_folder, query)
         ("projects.parquet", 3, "done")
     ]
     assert result.files["time_entries"].source_file == "time_entries.parquet"
-    assert query("select time_entry_id, work_date, hours, billable, approved_at, bill_rate "
-                 "from raw_canonical.time_entries order by 1") == [
+    assert query(
+        "select time_entry_id, work_date, hours, billable, approved_at, bill_rate "
+        "from raw_canonical.time_entries order by 1"
+    ) == [
         ("T1", dt.date(2024, 3, 4), 8.0, True, dt.datetime(2024, 3, 8, 10, tzinfo=UTC), Decimal("99.99")),
         ("T2", dt.date(2024, 3, 5), 2.5, False, None, None),
     ]
@@ -121,8 +130,10 @@ def test_rerun_changed_rows_and_omitted_rows(settings, firm, make_folder, query)
         ("T3", 4.0, "draft"),  # omitted from the later folder, kept
         ("T4", 1.0, "approved"),
     ]
-    log = query("select run_id, rows_read, rows_loaded, rows_quarantined from ops.load_log "
-                "where entity = 'time_entries' order by run_id")
+    log = query(
+        "select run_id, rows_read, rows_loaded, rows_quarantined from ops.load_log "
+        "where entity = 'time_entries' order by run_id"
+    )
     assert log == [("run-1", 3, 3, 0), ("run-2", 3, 3, 0), ("run-3", 3, 3, 0)]
 
 
@@ -152,7 +163,9 @@ def test_structural_error_after_a_load_leaves_the_warehouse_unchanged(settings, 
     assert query("select distinct run_id from ops.load_log") == [("run-1",)]
 
 
-def test_a_failed_dlt_load_says_the_published_warehouse_was_not_touched(settings, firm, make_folder, query, monkeypatch):
+def test_a_failed_dlt_load_says_the_published_warehouse_was_not_touched(
+    settings, firm, make_folder, query, monkeypatch
+):
     import dlt
 
     def broken_run(self, *args, **kwargs):
@@ -172,9 +185,13 @@ def _hold_lock(path):
     import sys
 
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, time; con = duckdb.connect({str(path)!r}); print('ready', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; con = duckdb.connect({str(path)!r}); print('ready', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout.readline().strip() == "ready"
     return holder
@@ -259,4 +276,7 @@ def test_a_package_left_pending_by_a_crash_is_dropped_not_loaded(settings, firm,
 
     firm["holidays"].append({"holiday_date": "2024-12-26", "region": "NA", "name": "Boxing Day"})
     ingest_files(settings, make_folder(firm), "run-2")
-    assert query("select name from raw_canonical.holidays order by holiday_date") == [("Christmas Day",), ("Boxing Day",)]
+    assert query("select name from raw_canonical.holidays order by holiday_date") == [
+        ("Christmas Day",),
+        ("Boxing Day",),
+    ]

@@ -84,8 +84,12 @@ EXPECTED = [
     ("employees", 6, "employment_type", "employment_type is not one of: employee, contractor"),
     ("employees", 7, "entity_id", "entity_id refers to a missing legal_entities.entity_id"),
     ("projects", 3, "end_date", "end_date is before start_date"),
-    ("time_entries", 1, "time_entry_id",
-     "duplicate time_entry_id (the file's last row with this key is the one loaded)"),
+    (
+        "time_entries",
+        1,
+        "time_entry_id",
+        "duplicate time_entry_id (the file's last row with this key is the one loaded)",
+    ),
     ("time_entries", 4, "time_entry_id", "time_entry_id is empty (primary key)"),
     ("time_entries", 5, "work_date", "work_date is not a valid date (YYYY-MM-DD)"),
     ("time_entries", 6, "updated_at", "updated_at is not a valid timestamp (ISO 8601)"),
@@ -120,7 +124,7 @@ def test_each_bad_row_is_quarantined_with_row_number_column_and_reason(run):
 
 def test_raw_row_is_kept_as_json_exactly_as_read(run):
     _, query = run
-    (raw, source), = query(
+    ((raw, source),) = query(
         "select raw_row, source_file from ops.quarantine where entity = 'time_entries' and row_number = 7"
     )
     assert source == "time_entries.csv"
@@ -134,7 +138,9 @@ def test_raw_row_is_kept_as_json_exactly_as_read(run):
 def test_valid_rows_load_and_the_last_duplicate_wins(run):
     _, query = run
     assert query("select time_entry_id, hours from raw_canonical.time_entries order by 1") == [
-        ("T1", 2.0), ("T2", 7.5), ("T3", 4.0)
+        ("T1", 2.0),
+        ("T2", 7.5),
+        ("T3", 4.0),
     ]
     assert query("select employee_id from raw_canonical.employees order by 1") == [("EMP1",), ("EMP2",)]
     assert query("select project_id from raw_canonical.projects order by 1") == [("P1",), ("P2",)]

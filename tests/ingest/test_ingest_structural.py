@@ -45,7 +45,9 @@ def test_missing_required_file(settings, firm, make_folder):
 
 def test_csv_and_parquet_for_one_entity(settings, firm, make_folder):
     folder = make_folder(firm)
-    pq.write_table(pa.table({"holiday_date": ["2024-12-25"], "region": ["NA"], "name": ["X"]}), folder / "holidays.parquet")
+    pq.write_table(
+        pa.table({"holiday_date": ["2024-12-25"], "region": ["NA"], "name": ["X"]}), folder / "holidays.parquet"
+    )
     message = _fails(settings, folder)
     assert "holidays.csv and holidays.parquet: two files for entity holidays" in message
 

@@ -3,7 +3,6 @@ base forecast and two scenario runs (built once per session)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -15,10 +14,9 @@ for extra in (ROOT, ROOT / "tests" / "forecasting", ROOT / "tests" / "scenarios"
         sys.path.insert(0, str(extra))
 
 import synth  # noqa: E402  (tests/forecasting/synth.py: a firm with known behaviour)
+from scenario_consts import ADJUSTED_YAML, AS_OF, DRAWS, SEED  # noqa: E402,F401
 
 from wipcast.settings import Settings  # noqa: E402
-
-from scenario_consts import ADJUSTED_YAML, AS_OF, DRAWS, SEED  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

@@ -67,7 +67,9 @@ def test_run_from_the_form_writes_and_publishes(app_warehouse):
     assert any("what-if" in s.value and "published" in s.value for s in at.success)
     con = duckdb.connect(str(app_warehouse / "wipcast.duckdb"), read_only=True)
     try:
-        rows = con.execute("select scenario_id, status from forecast.scenario_runs where scenario_id = 'what-if'").fetchall()
+        rows = con.execute(
+            "select scenario_id, status from forecast.scenario_runs where scenario_id = 'what-if'"
+        ).fetchall()
     finally:
         con.close()
     assert rows == [("what-if", "success")]

@@ -54,7 +54,9 @@ def test_win_probability_certain_win_gives_full_amount_and_half_halves_it(raw, p
     sure = scenario(raw, prep, "name: sure\nwin_probability: [{shift: 1.0}]")
     opps = prep.opportunities
     got = series(sure, "pipeline", "opportunity_id")
-    for oid, amount, start, n in opps.select("opportunity_id", "amount_reporting", "expected_start_date", "n_months").iter_rows():
+    for oid, amount, start, n in opps.select(
+        "opportunity_id", "amount_reporting", "expected_start_date", "n_months"
+    ).iter_rows():
         k = max(0, (start.year - 2026) * 12 + start.month - 1)
         shares = prep.shares_for(int(n))
         expected = np.zeros(12)
@@ -86,7 +88,7 @@ def test_bill_rate_rise_from_a_date_changes_tm_after_it_only(raw, prep, base):
     tm0, tm1 = series(base, "booked_time_and_materials"), series(result, "booked_time_and_materials")
     assert tm0.keys() == tm1.keys()
     for pid in tm0:
-        np.testing.assert_allclose(tm1[pid][:3], tm0[pid][:3], rtol=1e-12)       # Jan-Mar unchanged
+        np.testing.assert_allclose(tm1[pid][:3], tm0[pid][:3], rtol=1e-12)  # Jan-Mar unchanged
         np.testing.assert_allclose(tm1[pid][3:], tm0[pid][3:] * 1.10, rtol=1e-12)  # April on: +10%
     for name in ("booked_fixed_fee", "milestone", "retainer"):
         for pid, v in series(base, name).items():
@@ -98,7 +100,9 @@ def test_bill_rate_rise_from_a_date_changes_tm_after_it_only(raw, prep, base):
     from forecasting.scenarios.definition import BillRateChange
 
     edited = change_bill_rates(prep, [BillRateChange(percent=10, from_date=dt.date(2026, 4, 1))])
-    for oid, start, amount in edited.opportunities.select("opportunity_id", "expected_start_date", "amount_reporting").iter_rows():
+    for oid, start, amount in edited.opportunities.select(
+        "opportunity_id", "expected_start_date", "amount_reporting"
+    ).iter_rows():
         assert amount == pytest.approx(amounts[oid] * (1.1 if start >= dt.date(2026, 4, 1) else 1.0))
 
 
@@ -110,7 +114,9 @@ def test_bill_rate_from_mid_month_is_prorated_by_days(raw, prep, base):
     from forecasting.scenarios.definition import BillRateChange
 
     edited = change_bill_rates(prep, [BillRateChange(percent=10, from_date=dt.date(2026, 4, 16), role="Manager")])
-    after = edited.tm_rows.filter((edited.tm_rows["role"] == "Manager") & (edited.tm_rows["month"] == dt.date(2026, 4, 1)))
+    after = edited.tm_rows.filter(
+        (edited.tm_rows["role"] == "Manager") & (edited.tm_rows["month"] == dt.date(2026, 4, 1))
+    )
     np.testing.assert_allclose(after["rate"].to_numpy(), rows["rate"].to_numpy() * 1.05)
     assert result is not None
 
@@ -132,11 +138,17 @@ projects:
     assert series(base, "booked_fixed_fee")["P17"].sum() > 0 and series(result, "booked_fixed_fee")["P17"].sum() == 0
     assert series(base, "milestone")["M1"].sum() > 0 and series(result, "milestone")["M1"].sum() == 0
     assert series(result, "retainer")["R1"].sum() == 0
-    assert np.array_equal(series(result, "pipeline", "opportunity_id")["O003"], series(base, "pipeline", "opportunity_id")["O003"])
+    assert np.array_equal(
+        series(result, "pipeline", "opportunity_id")["O003"], series(base, "pipeline", "opportunity_id")["O003"]
+    )
 
 
 def test_delayed_project_moves_its_schedule(raw, prep, base):
-    result = scenario(raw, prep, "name: late\nprojects: [{project_id: R1, action: delay, weeks: 5}, {project_id: M1, action: delay, weeks: 8}]")
+    result = scenario(
+        raw,
+        prep,
+        "name: late\nprojects: [{project_id: R1, action: delay, weeks: 5}, {project_id: M1, action: delay, weeks: 8}]",
+    )
     # 5 weeks = 35 days = 1.1499 months: 85.01% of each month's fee moves one month on, 14.99% two months on.
     f = 35 / (365.25 / 12) - 1
     fees = [1550, 1400, 1550, 1500, 1550, 1500, 1550, 1550, 1500, 1550, 1500, 1550]  # 50 a day
@@ -163,21 +175,25 @@ def test_pipeline_delay_moves_expected_starts(raw, prep):
 
 
 def test_capacity_rule_by_hand():
-    assert capacity_hours_change(demand=100, base_capacity=80, scenario_capacity=120) == 20   # hires fill unmet demand
-    assert capacity_hours_change(demand=100, base_capacity=120, scenario_capacity=150) == 0   # no demand left
+    assert capacity_hours_change(demand=100, base_capacity=80, scenario_capacity=120) == 20  # hires fill unmet demand
+    assert capacity_hours_change(demand=100, base_capacity=120, scenario_capacity=150) == 0  # no demand left
     assert capacity_hours_change(demand=100, base_capacity=100, scenario_capacity=50) == -50  # leavers' work lost
-    assert capacity_hours_change(demand=40, base_capacity=100, scenario_capacity=50) == 0     # the rest absorb it
+    assert capacity_hours_change(demand=40, base_capacity=100, scenario_capacity=50) == 0  # the rest absorb it
     assert standard_hours(dt.date(2026, 2, 1)) == 20 * 8 and standard_hours(dt.date(2026, 3, 1)) == 22 * 8
     assert ramp(dt.date(2026, 2, 1), dt.date(2026, 3, 1), 4) == 0
     assert ramp(dt.date(2026, 3, 1), dt.date(2026, 3, 1), 4) == pytest.approx(0.5)  # mid-March: 2 of 4 weeks
     assert ramp(dt.date(2026, 5, 1), dt.date(2026, 3, 1), 4) == 1
 
 
-BIG = CapacityBasis(headcount={"Alpha": 1000.0, "Beta": 1000.0}, utilization={"Alpha": 0.5, "Beta": 0.5}, roles=frozenset())
+BIG = CapacityBasis(
+    headcount={"Alpha": 1000.0, "Beta": 1000.0}, utilization={"Alpha": 0.5, "Beta": 0.5}, roles=frozenset()
+)
 
 
 def test_hiring_not_demand_limited_sells_every_hour(prep):
-    s = from_yaml_text("name: h\nhiring: [{role: Manager, practice: Alpha, region: EU, count: 3, start_month: 2026-03-01, demand_limited: false}]")
+    s = from_yaml_text(
+        "name: h\nhiring: [{role: Manager, practice: Alpha, region: EU, count: 3, start_month: 2026-03-01, demand_limited: false}]"
+    )
     _, extra = apply_capacity(prep, s, BIG)
     values = extra.values[0, :, 0]
     assert extra.meta["practice"].to_list() == ["Alpha"] and extra.meta["region"].to_list() == ["EU"]
@@ -194,7 +210,9 @@ def test_hiring_limited_by_demand_finds_none_when_capacity_is_ample(prep):
 
 
 def test_attrition_loses_booked_hours_only_beyond_what_the_rest_absorb(raw, prep, base):
-    total = CapacityBasis(headcount={"Alpha": 1000.0, "Beta": 1000.0}, utilization={"Alpha": 0.5, "Beta": 0.5}, roles=frozenset())
+    total = CapacityBasis(
+        headcount={"Alpha": 1000.0, "Beta": 1000.0}, utilization={"Alpha": 0.5, "Beta": 0.5}, roles=frozenset()
+    )
     s = from_yaml_text("name: a\nattrition: [{percent_per_year: 100, practice: Alpha}]")
     edited, extra = apply_capacity(prep, s, total)
     assert extra is None
@@ -212,14 +230,21 @@ def test_utilization_cut_to_zero_removes_the_practices_booked_work(prep):
     edited, extra = apply_capacity(prep, s, BIG)
     assert extra is None
     assert edited.tm_rows.filter(edited.tm_rows["practice"] == "Beta")["hours"].sum() == 0
-    assert edited.tm_rows.filter(edited.tm_rows["practice"] == "Alpha")["hours"].sum() == prep.tm_rows.filter(prep.tm_rows["practice"] == "Alpha")["hours"].sum()
+    assert (
+        edited.tm_rows.filter(edited.tm_rows["practice"] == "Alpha")["hours"].sum()
+        == prep.tm_rows.filter(prep.tm_rows["practice"] == "Alpha")["hours"].sum()
+    )
     assert "scenario.capacity.Beta.utilization_scenario" not in prep.diagnostics  # the input was not modified
 
 
 def test_unknown_names_are_rejected_with_the_allowed_values(raw, prep):
     with pytest.raises(InputError) as caught:
         scenario(raw, prep, "name: x\nhiring: [{role: Manager, practice: Gamma, count: 1, start_month: 2026-03-01}]")
-    assert "hiring[0].practice" in caught.value.one_line() and "'Gamma'" in caught.value.one_line() and "Alpha, Beta" in caught.value.one_line()
+    assert (
+        "hiring[0].practice" in caught.value.one_line()
+        and "'Gamma'" in caught.value.one_line()
+        and "Alpha, Beta" in caught.value.one_line()
+    )
     with pytest.raises(InputError, match="projects\\[0\\].project_id"):
         scenario(raw, prep, "name: x\nprojects: [{project_id: NOPE, action: cancel}]")
 
@@ -228,15 +253,21 @@ def test_demand_limited_hires_earn_only_the_demand_the_team_cannot_serve(prep):
     # No current team in Alpha: all of Alpha's expected revenue is unserved demand. 10,000 Managers can
     # serve it all, and a billable hour earns the Manager rate (200), so the hires earn exactly Alpha's
     # expected revenue in each month from March (computed here from the engine directly, 200 draws, seed 0).
-    nobody = CapacityBasis(headcount={"Alpha": 0.0}, utilization={"Alpha": 0.5}, roles=frozenset(), revenue_per_hour={"Alpha": 200.0})
+    nobody = CapacityBasis(
+        headcount={"Alpha": 0.0}, utilization={"Alpha": 0.5}, roles=frozenset(), revenue_per_hour={"Alpha": 200.0}
+    )
     s = from_yaml_text("name: h\nhiring: [{role: Manager, practice: Alpha, count: 10000, start_month: 2026-03-01}]")
     _, extra = apply_capacity(prep, s, nobody)
     keys, cells = engine.simulate(prep, 200, 0).summed_draws(["practice"])
     alpha = cells[keys["practice"].to_list().index("Alpha")].mean(axis=1)
     np.testing.assert_allclose(extra.values[0, :, 0], np.where(np.arange(12) >= 2, alpha, 0.0), rtol=1e-9)
     # Half the demand served by the current team (capacity = 3 people x S x 0.5 x 200): the hires get the rest.
-    some = CapacityBasis(headcount={"Alpha": 3.0}, utilization={"Alpha": 0.5}, roles=frozenset(), revenue_per_hour={"Alpha": 200.0})
+    some = CapacityBasis(
+        headcount={"Alpha": 3.0}, utilization={"Alpha": 0.5}, roles=frozenset(), revenue_per_hour={"Alpha": 200.0}
+    )
     _, extra = apply_capacity(prep, s, some)
     team = np.array([3 * standard_hours(m) * 0.5 * 200 for m in MONTHS])
     expected = np.where(np.arange(12) >= 2, np.maximum(alpha - team, 0.0), 0.0)
-    np.testing.assert_allclose(extra.values[0, :, 0] if extra is not None else np.zeros(12), expected, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(
+        extra.values[0, :, 0] if extra is not None else np.zeros(12), expected, rtol=1e-9, atol=1e-6
+    )

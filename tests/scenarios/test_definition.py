@@ -31,7 +31,9 @@ def test_neutral_scenario_has_no_adjustments():
 
 
 def test_unknown_field_lists_allowed_fields():
-    message = error_of("name: x\nhiring:\n  - role: A\n    practice: B\n    count: 1\n    start_month: 2026-01-01\n    salary: 3")
+    message = error_of(
+        "name: x\nhiring:\n  - role: A\n    practice: B\n    count: 1\n    start_month: 2026-01-01\n    salary: 3"
+    )
     assert "hiring[0].salary" in message and "unknown field" in message
     assert "role, practice, region, count, start_month, ramp_up_weeks, demand_limited" in message
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from forecasting.exports import export_run, neutralise, write_export
 
-INJECTIONS = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "\ncmd"]
+INJECTIONS = ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "\ncmd"]
 
 
 @pytest.fixture(scope="module")
@@ -29,17 +29,23 @@ def practice_export(warehouse):
 
 def expected_totals(sql, run_id: str) -> dict:
     """(month, practice) -> mean of the draw totals + actual: computed independently from the draws table."""
-    rows = sql("""
+    rows = sql(
+        """
         with d as (select month, practice, avg(v) as m from (select month, practice, draw, sum(value) as v
                    from forecast.revenue_forecast_draws where run_id = ? group by all) group by all),
              a as (select month, practice, sum(mean) as m from forecast.revenue_forecast where run_id = ? and component = 'actual' group by all)
         select coalesce(d.month, a.month), coalesce(d.practice, a.practice), coalesce(d.m, 0) + coalesce(a.m, 0)
-        from d full join a on d.month = a.month and d.practice is not distinct from a.practice""", [run_id, run_id])
+        from d full join a on d.month = a.month and d.practice is not distinct from a.practice""",
+        [run_id, run_id],
+    )
     return {(m, p): v for m, p, v in rows}
 
 
 def expected_components(sql, run_id: str) -> dict:
-    rows = sql("select month, practice, component, sum(mean) from forecast.revenue_forecast where run_id = ? group by all", [run_id])
+    rows = sql(
+        "select month, practice, component, sum(mean) from forecast.revenue_forecast where run_id = ? group by all",
+        [run_id],
+    )
     return {(m, p, c): v for m, p, c, v in rows}
 
 
@@ -56,8 +62,19 @@ def check_numbers(frame: pl.DataFrame, sql) -> None:
 
 def test_export_frame_shape_and_basis(practice_export):
     frame, meta = practice_export
-    assert frame.columns == ["scenario_id", "run_id", "as_of_date", "month", "practice", "component", "mean_usd", "p10_usd", "p50_usd",
-                             "p90_usd", "quantile_basis"]
+    assert frame.columns == [
+        "scenario_id",
+        "run_id",
+        "as_of_date",
+        "month",
+        "practice",
+        "component",
+        "mean_usd",
+        "p10_usd",
+        "p50_usd",
+        "p90_usd",
+        "quantile_basis",
+    ]
     assert set(frame["component"]) >= {"actual", "booked_time_and_materials", "pipeline", "scenario_capacity", "total"}
     totals = frame.filter(pl.col("component") == "total")
     assert set(totals["quantile_basis"]) == {"draws"}
@@ -73,7 +90,9 @@ def test_csv_round_trip_and_sidecar(practice_export, sql, tmp_path):
     back = pl.read_csv(out, try_parse_dates=True)
     check_numbers(back.with_columns(pl.col("month").cast(pl.Date)), sql)
     sidecar = json.loads((tmp_path / "fewer.csv.json").read_text())
-    assert sidecar["run_id"] == "fewer-1" and sidecar["scenario_id"] == "fewer-wins" and "warehouse_last_load" in sidecar
+    assert (
+        sidecar["run_id"] == "fewer-1" and sidecar["scenario_id"] == "fewer-wins" and "warehouse_last_load" in sidecar
+    )
 
 
 def test_xlsx_round_trip_and_about_sheet(practice_export, sql, tmp_path):
@@ -84,7 +103,8 @@ def test_xlsx_round_trip_and_about_sheet(practice_export, sql, tmp_path):
     assert book.sheetnames == ["forecast", "about"]
     rows = list(book["forecast"].iter_rows(values_only=True))
     back = pl.DataFrame([dict(zip(rows[0], r)) for r in rows[1:]], infer_schema_length=None).with_columns(
-        pl.col("month").cast(pl.Date), pl.col("mean_usd").cast(pl.Float64))
+        pl.col("month").cast(pl.Date), pl.col("mean_usd").cast(pl.Float64)
+    )
     check_numbers(back, sql)
     about = {k: v for k, v in book["about"].iter_rows(min_row=2, values_only=True)}
     assert about["run_id"] == "fewer-1" and about["as_of_date"] == "2025-12-31" and about["scenario_id"] == "fewer-wins"
@@ -121,8 +141,13 @@ def test_neutralise_rule():
 
 
 def test_formula_injection_is_neutralised_in_csv_and_xlsx(tmp_path):
-    frame = pl.DataFrame({"scenario_id": INJECTIONS, "month": [dt.date(2026, 1, 1)] * len(INJECTIONS),
-                          "mean_usd": [-5.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    frame = pl.DataFrame(
+        {
+            "scenario_id": INJECTIONS,
+            "month": [dt.date(2026, 1, 1)] * len(INJECTIONS),
+            "mean_usd": [-5.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        }
+    )
     meta = {"scenario_definition": "=cmd|' /C calc'!A0", "run_id": "r"}
     write_export(frame, meta, "csv", tmp_path / "x.csv")
     back = pl.read_csv(tmp_path / "x.csv")
@@ -166,14 +191,9 @@ def test_unknown_format_and_grain_name_allowed_values(practice_export, tmp_path,
 
 @pytest.fixture(scope="module")
 def cli_app():
-    from wipcast import cli
-    from wipcast.cli_scenario import export_cmd, scenario_app
+    from cli.main import app
 
-    if not any(g.name == "scenario" for g in cli.app.registered_groups):
-        cli.app.add_typer(scenario_app, name="scenario")
-    if not any(c.name == "export" for c in cli.app.registered_commands):
-        cli.app.command("export")(export_cmd)
-    return cli.app
+    return app
 
 
 def test_cli_list_compare_export(cli_app, warehouse, tmp_path):
@@ -182,15 +202,24 @@ def test_cli_list_compare_export(cli_app, warehouse, tmp_path):
     listed = runner.invoke(cli_app, [*base, "scenario", "list"])
     assert listed.exit_code == 0, listed.output
     assert "fewer-wins" in listed.output and "neutral" in listed.output
-    compared = runner.invoke(cli_app, [*base, "scenario", "compare", "base", "fewer-wins", "--out", str(tmp_path / "cmp.csv")])
+    compared = runner.invoke(
+        cli_app, [*base, "scenario", "compare", "base", "fewer-wins", "--out", str(tmp_path / "cmp.csv")]
+    )
     assert compared.exit_code == 0, compared.output
     assert "Alpha" in compared.output and (tmp_path / "cmp.csv").exists()
     out = tmp_path / "firm.parquet"
-    exported = runner.invoke(cli_app, [*base, "export", "--scenario", "fewer-wins", "--format", "parquet", "--grain", "firm", "--out", str(out)])
+    exported = runner.invoke(
+        cli_app,
+        [*base, "export", "--scenario", "fewer-wins", "--format", "parquet", "--grain", "firm", "--out", str(out)],
+    )
     assert exported.exit_code == 0, exported.output
     firm = pl.read_parquet(out)
     assert firm.columns[:5] == ["scenario_id", "run_id", "as_of_date", "month", "component"]
-    bad = runner.invoke(cli_app, [*base, "export", "--scenario", "fewer-wins", "--format", "xls", "--out", str(out)], env={"COLUMNS": "250"})
+    bad = runner.invoke(
+        cli_app,
+        [*base, "export", "--scenario", "fewer-wins", "--format", "xls", "--out", str(out)],
+        env={"COLUMNS": "250"},
+    )
     assert bad.exit_code != 0 and "csv, xlsx, parquet" in bad.output
 
 

@@ -9,7 +9,6 @@ from scenario_consts import AS_OF, SEED
 from forecasting.scenarios.compare import FIRM, compare
 from forecasting.scenarios.tables import scenario_list
 
-
 # engine.prepare() is bit-reproducible (tests/forecasting/test_recognition_marts.py), so a neutral run
 # stores exactly the base run's numbers. Deltas that DuckDB sums in SQL (compare) may still differ in
 # the last bits from the order of a parallel sum: those are checked to 1e-6 of a currency unit.
@@ -30,8 +29,13 @@ def test_neutral_run_equals_base_row_for_row(sql):
                    on a.month = b.month and a.draw = b.draw and a.practice is not distinct from b.practice
                    and a.region is not distinct from b.region and a.entity_id is not distinct from b.entity_id
                    where a.run_id = 'base-1' and b.run_id = 'neutral-1'""")[0]
-    assert draws[0] == sql("select count(*) from forecast.revenue_forecast_draws where run_id = 'base-1'")[0][0] and draws[1] == 0.0
-    assert sql("select distinct scenario_id from forecast.revenue_forecast where run_id = 'neutral-1'") == [("neutral",)]
+    assert (
+        draws[0] == sql("select count(*) from forecast.revenue_forecast_draws where run_id = 'base-1'")[0][0]
+        and draws[1] == 0.0
+    )
+    assert sql("select distinct scenario_id from forecast.revenue_forecast where run_id = 'neutral-1'") == [
+        ("neutral",)
+    ]
 
 
 def test_scenario_tables_record_definition_and_run(sql):
@@ -40,7 +44,9 @@ def test_scenario_tables_record_definition_and_run(sql):
     yaml_text = sql("""select s.definition_yaml from forecast.scenario_runs r join forecast.scenarios s using (scenario_id, definition_hash)
                        where r.run_id = 'fewer-1'""")[0][0]
     assert "multiplier: 0.5" in yaml_text and "count: 2" in yaml_text
-    params = sql("select json_extract_string(parameters, '$.kind'), json_extract_string(parameters, '$.base_run_id') from forecast.runs where run_id = 'fewer-1'")
+    params = sql(
+        "select json_extract_string(parameters, '$.kind'), json_extract_string(parameters, '$.base_run_id') from forecast.runs where run_id = 'fewer-1'"
+    )
     assert params == [("scenario", "base-1")]
 
 
@@ -64,9 +70,11 @@ def test_compare_deltas_match_independent_sql(warehouse, sql):
     assert neutral["delta_mean"].abs().max() < TOLERANCE and neutral["delta_p10"].abs().max() < TOLERANCE
     assert info["base"]["run_id"] == "base-1" and info["same_as_of"]
     firm = frame.filter(frame["practice"] == FIRM).sort("month")
-    expected = dict(sql("""select month, (select sum(value) from forecast.revenue_forecast_draws where run_id = 'fewer-1' and month = m.month)
+    expected = dict(
+        sql("""select month, (select sum(value) from forecast.revenue_forecast_draws where run_id = 'fewer-1' and month = m.month)
                                         - (select sum(value) from forecast.revenue_forecast_draws where run_id = 'base-1' and month = m.month)
-                           from (select distinct month from forecast.revenue_forecast_draws where run_id = 'base-1') m"""))
+                           from (select distinct month from forecast.revenue_forecast_draws where run_id = 'base-1') m""")
+    )
     draws = sql("select count(distinct draw) from forecast.revenue_forecast_draws where run_id = 'base-1'")[0][0]
     for month, delta in firm.select("month", "delta_mean").iter_rows():
         assert delta == pytest.approx(expected[month] / draws, rel=1e-9, abs=1e-6)
@@ -96,5 +104,7 @@ def test_scenario_with_unknown_name_writes_nothing(warehouse, sql):
     with pytest.raises(InputError, match="projects\\[0\\].project_id"):
         run_scenario(warehouse, from_yaml_text(text), "ghost-1")
     assert sql("select count(*) from forecast.runs where run_id = 'ghost-1'") == [(0,)]
-    assert sql("select count(*) from forecast.scenario_runs where run_id = 'ghost-1' or scenario_id = 'ghost'") == [(0,)]
+    assert sql("select count(*) from forecast.scenario_runs where run_id = 'ghost-1' or scenario_id = 'ghost'") == [
+        (0,)
+    ]
     assert sql("select count(*) from forecast.scenarios where scenario_id = 'ghost'") == [(0,)]

@@ -96,7 +96,9 @@ class EntityStream:
         self._writer = None
 
     def write(self, columns_or_table) -> None:
-        table = columns_or_table if isinstance(columns_or_table, pa.Table) else to_table(self.entity_name, columns_or_table)
+        table = (
+            columns_or_table if isinstance(columns_or_table, pa.Table) else to_table(self.entity_name, columns_or_table)
+        )
         if self.fmt == "parquet":
             if self._writer is None:
                 self._writer = pq.ParquetWriter(self.path, table.schema, compression="zstd")

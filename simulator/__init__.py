@@ -1,7 +1,7 @@
 """Demo firm simulator: writes a realistic professional-services firm in the canonical
 input contract (one file per entity) plus `_truth.json`, deterministic for a seed.
 
-    from wipcast.demo import generate
+    from simulator import generate
     summary = generate("data/demo", employees=150, months=30)
 """
 

@@ -106,5 +106,15 @@ LOST_LINGER_MEDIAN_DAYS = 30.0  # a lost deal stays open this long after it stal
 CLOSED_WON, CLOSED_LOST = "Closed Won", "Closed Lost"
 DIRECT_PROJECT_SHARE = 0.10  # small projects booked without an opportunity (unplanned work)
 
-INDUSTRIES = ("Financial Services", "Healthcare", "Retail", "Manufacturing", "Public Sector",
-              "Technology", "Energy", "Media", "Telecommunications", "Logistics")
+INDUSTRIES = (
+    "Financial Services",
+    "Healthcare",
+    "Retail",
+    "Manufacturing",
+    "Public Sector",
+    "Technology",
+    "Energy",
+    "Media",
+    "Telecommunications",
+    "Logistics",
+)

@@ -34,8 +34,11 @@ def _dist(x) -> dict:
     if len(x) == 0:
         return {"n": 0}
     q = np.quantile(x, [0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99])
-    return {"n": int(len(x)), "mean": round(float(x.mean()), 4),
-            **{k: round(float(v), 4) for k, v in zip(("p10", "p25", "p50", "p75", "p90", "p95", "p99"), q)}}
+    return {
+        "n": int(len(x)),
+        "mean": round(float(x.mean()), 4),
+        **{k: round(float(v), 4) for k, v in zip(("p10", "p25", "p50", "p75", "p90", "p95", "p99"), q)},
+    }
 
 
 def dist_from_histogram(hist: np.ndarray) -> dict:
@@ -51,8 +54,19 @@ def dist_from_histogram(hist: np.ndarray) -> dict:
     return out
 
 
-def delivery_factors(people: People, projects, plan: Plan, cal, snap_rows, snap_days, worked_keys, worked_hours,
-                     window_start: int, as_of: int, chunk_rows: int = 400_000) -> dict:
+def delivery_factors(
+    people: People,
+    projects,
+    plan: Plan,
+    cal,
+    snap_rows,
+    snap_days,
+    worked_keys,
+    worked_hours,
+    window_start: int,
+    as_of: int,
+    chunk_rows: int = 400_000,
+) -> dict:
     """Realised delivery factors by horizon, per the definition above. Snapshot rows come
     sorted by snapshot date and are processed in slices cut at date boundaries (a triple
     never spans two slices), which keeps memory flat at any firm size."""
@@ -76,7 +90,7 @@ def delivery_factors(people: People, projects, plan: Plan, cal, snap_rows, snap_
         cell_of_row = people.role[emp] * len(P.PRACTICES) + projects.practice[proj]
         for k in HORIZONS_WEEKS:
             W = S + 7 * k
-            ok = np.flatnonzero(W + 6 <= as_of)
+            ok = np.flatnonzero(as_of >= W + 6)
             wd = cal.working_days_between(region[ok], np.maximum(W, start)[ok], np.minimum(W + 6, end_s)[ok])
             planned = hours[ok] / 5.0 * wd
             pos_plan = planned > 0
@@ -96,8 +110,12 @@ def delivery_factors(people: People, projects, plan: Plan, cal, snap_rows, snap_
     def ratio(w, p):
         return round(float(w / p), 4) if p > 0 else None
 
-    out = {"overall": {}, "by_role": {n: {} for n in names}, "by_practice": {p: {} for p in P.PRACTICES},
-           "by_role_practice": {}}
+    out = {
+        "overall": {},
+        "by_role": {n: {} for n in names},
+        "by_practice": {p: {} for p in P.PRACTICES},
+        "by_role_practice": {},
+    }
     for k in HORIZONS_WEEKS:
         pl = planned_sum[k].reshape(len(names), len(P.PRACTICES))
         wk = worked_sum[k].reshape(len(names), len(P.PRACTICES))
@@ -110,7 +128,9 @@ def delivery_factors(people: People, projects, plan: Plan, cal, snap_rows, snap_
             for j, pn in enumerate(P.PRACTICES):
                 if pl[i, j] > 0:
                     out["by_role_practice"].setdefault(f"{n}|{pn}", {})[str(k)] = {
-                        "factor": ratio(wk[i, j], pl[i, j]), "planned_hours": round(float(pl[i, j]), 1)}
+                        "factor": ratio(wk[i, j], pl[i, j]),
+                        "planned_hours": round(float(pl[i, j]), 1),
+                    }
     return out
 
 

@@ -17,11 +17,50 @@ from . import params as P
 from .calendar import month_index
 from .firm import People
 
-CUSTOMER_PREFIX = ("Northwind", "Bluewater", "Ironbridge", "Silverline", "Redwood", "Brightpath", "Kestrel",
-                   "Harbor", "Summit", "Granite", "Alder", "Meridian", "Falcon", "Cobalt", "Orchid", "Atlas",
-                   "Beacon", "Cedar", "Evergreen", "Lumen", "Nimbus", "Quarry", "Sterling", "Vantage")
-CUSTOMER_NOUN = ("Logistics", "Health", "Bank", "Retail", "Energy", "Insurance", "Foods", "Motors", "Telecom",
-                 "Pharma", "Media", "Capital", "Systems", "Airlines", "Chemicals", "Partners")
+CUSTOMER_PREFIX = (
+    "Northwind",
+    "Bluewater",
+    "Ironbridge",
+    "Silverline",
+    "Redwood",
+    "Brightpath",
+    "Kestrel",
+    "Harbor",
+    "Summit",
+    "Granite",
+    "Alder",
+    "Meridian",
+    "Falcon",
+    "Cobalt",
+    "Orchid",
+    "Atlas",
+    "Beacon",
+    "Cedar",
+    "Evergreen",
+    "Lumen",
+    "Nimbus",
+    "Quarry",
+    "Sterling",
+    "Vantage",
+)
+CUSTOMER_NOUN = (
+    "Logistics",
+    "Health",
+    "Bank",
+    "Retail",
+    "Energy",
+    "Insurance",
+    "Foods",
+    "Motors",
+    "Telecom",
+    "Pharma",
+    "Media",
+    "Capital",
+    "Systems",
+    "Airlines",
+    "Chemicals",
+    "Partners",
+)
 REGION_COUNTRIES = (("US", "US", "US", "CA"), ("DE", "DE", "FR", "NL", "AT", "CH"), ("GB", "GB", "GB", "IE"))
 REGION_SUFFIX = (("Inc.", "Corp.", "LLC"), ("GmbH", "AG", "SA", "BV"), ("Ltd", "plc"))
 CURRENCIES = tuple(P.REGION_CURRENCY)  # region index == currency index == entity index
@@ -71,7 +110,9 @@ class RateBook:
         growth = (1 + P.ANNUAL_RATE_INCREASE) ** (years - base_year)
         level = np.array([P.CURRENCY_PRICE_LEVEL[c] for c in CURRENCIES])
         # [currency, role, year]
-        self.firm = np.round(level[:, None, None] * np.array(P.ROLE_BILL_USD)[None, :, None] * growth[None, None, :] / 5) * 5
+        self.firm = (
+            np.round(level[:, None, None] * np.array(P.ROLE_BILL_USD)[None, :, None] * growth[None, None, :] / 5) * 5
+        )
 
     def firm_rate(self, currency, role, days) -> np.ndarray:
         """Firm card rate; nan for roles without a card (the Specialist)."""
@@ -116,8 +157,9 @@ BILLING_ORDER = ("time_and_materials", "fixed_fee", "milestone", "retainer", "no
 TM, FF, MS, RT, NB = range(5)
 
 
-def build_projects(rng, people: People, customers: Customers, stints, rates: RateBook,
-                   window_start: int, as_of: int) -> tuple[Projects, np.ndarray]:
+def build_projects(
+    rng, people: People, customers: Customers, stints, rates: RateBook, window_start: int, as_of: int
+) -> tuple[Projects, np.ndarray]:
     """Returns the projects and, for each stint group, its project index."""
     n_groups = int(stints.group.max()) + 1
     g_start = np.full(n_groups, np.iinfo(np.int64).max)
@@ -180,7 +222,7 @@ def build_projects(rng, people: People, customers: Customers, stints, rates: Rat
 
     # Contract values. Fixed fee and milestone budgets assume the plan will be delivered
     # with fewer hours than planned, then overrun that budget by a drawn factor.
-    overrun = P.FIXED_FEE_OVERRUN_MEAN * rng.lognormal(0, 0.10, n) / np.exp(0.10 ** 2 / 2)
+    overrun = P.FIXED_FEE_OVERRUN_MEAN * rng.lognormal(0, 0.10, n) / np.exp(0.10**2 / 2)
     delivered_hours = c_hours * c_delivery * 0.93  # leave and absence take the rest
     blended = c_value / np.maximum(c_hours, 1e-9)
     ff_budget = np.round(delivered_hours / overrun)
@@ -205,8 +247,11 @@ def build_projects(rng, people: People, customers: Customers, stints, rates: Rat
         managers = np.arange(len(people))
     # A manager of the same practice employed at the start, when one exists.
     cand = managers[rng.integers(0, len(managers), (n, 8))]
-    ok = (people.practice[cand] == c_practice[:, None]) & (people.hire[cand] <= c_start[:, None]) & \
-         (people.termination[cand] >= c_start[:, None])
+    ok = (
+        (people.practice[cand] == c_practice[:, None])
+        & (people.hire[cand] <= c_start[:, None])
+        & (people.termination[cand] >= c_start[:, None])
+    )
     manager = np.where(ok.any(axis=1), cand[np.arange(n), ok.argmax(axis=1)], cand[:, 0])
 
     # Contracts outside the home market are priced on a local card; home-market (USD)
@@ -218,17 +263,35 @@ def build_projects(rng, people: People, customers: Customers, stints, rates: Rat
     i_prac, i_reg, i_names, i_bill = [], [], [], []
     for p in range(len(P.PRACTICES)):
         for r in range(len(P.REGIONS)):
-            i_prac.append(p); i_reg.append(r); i_names.append(f"Bench & Practice Development - {P.PRACTICES[p]} {P.REGIONS[r]}")
+            i_prac.append(p)
+            i_reg.append(r)
+            i_names.append(f"Bench & Practice Development - {P.PRACTICES[p]} {P.REGIONS[r]}")
     for r in range(len(P.REGIONS)):
-        i_prac.append(0); i_reg.append(r); i_names.append(f"Firm Administration - {P.REGIONS[r]}")
+        i_prac.append(0)
+        i_reg.append(r)
+        i_names.append(f"Firm Administration - {P.REGIONS[r]}")
     for r in range(len(P.REGIONS)):
-        i_prac.append(0); i_reg.append(r); i_names.append(f"Business Development - {P.REGIONS[r]}")
+        i_prac.append(0)
+        i_reg.append(r)
+        i_names.append(f"Business Development - {P.REGIONS[r]}")
     i_start = np.full(n_int, window_start - 365)
 
-    kinds = np.array(["Transformation", "Implementation", "Assessment", "Migration", "Roadmap", "Support",
-                      "Platform Build", "Analytics Programme"])
+    kinds = np.array(
+        [
+            "Transformation",
+            "Implementation",
+            "Assessment",
+            "Migration",
+            "Roadmap",
+            "Support",
+            "Platform Build",
+            "Analytics Programme",
+        ]
+    )
     kind = kinds[rng.integers(0, len(kinds), n)]
-    c_names = [f"{customers.names[c].split(' ')[0]} {P.PRACTICES[p]} {k}" for c, p, k in zip(customer, c_practice, kind)]
+    c_names = [
+        f"{customers.names[c].split(' ')[0]} {P.PRACTICES[p]} {k}" for c, p, k in zip(customer, c_practice, kind)
+    ]
     ids = [f"PRJ-INT-{i + 1:03d}" for i in range(n_int)] + [f"PRJ{i + 1:06d}" for i in range(n)]
 
     cat = np.concatenate
@@ -291,8 +354,11 @@ def build_milestones(rng, projects: Projects, as_of: int) -> Milestones:
     last = j == kk - 1
     tot = np.bincount(np.repeat(np.arange(len(ms_proj)), k), amount)
     amount[last] += np.round(projects.contract_value[ms_proj] - tot, 2)
-    slip = np.where(rng.random(len(proj)) < 0.55, rng.integers(-5, 6, len(proj)),
-                    np.round(rng.lognormal(np.log(20), 0.6, len(proj))).astype(np.int64))
+    slip = np.where(
+        rng.random(len(proj)) < 0.55,
+        rng.integers(-5, 6, len(proj)),
+        np.round(rng.lognormal(np.log(20), 0.6, len(proj))).astype(np.int64),
+    )
     completed = np.maximum(due + slip, start)
     completed = np.where(completed <= as_of, completed, -1)
     labels = ("Discovery sign-off", "Design approved", "Build complete", "User acceptance", "Go-live", "Hypercare exit")

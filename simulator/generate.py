@@ -22,8 +22,15 @@ from .plans import DAY_US, build_plan, build_stints, monday_on_or_before, plan_a
 from .projects import BILLING_ORDER, FF, RateBook, build_customers, build_milestones, build_projects, year_of
 from .targets import revenue_targets
 from .timesheets import TimeEntryGenerator, build_segments
-from .truth import (DELIVERY_DEFINITION, HORIZONS_WEEKS, _dist, capacity_hours, delivery_factors,
-                    dist_from_histogram, win_rates)
+from .truth import (
+    DELIVERY_DEFINITION,
+    HORIZONS_WEEKS,
+    _dist,
+    capacity_hours,
+    delivery_factors,
+    dist_from_histogram,
+    win_rates,
+)
 from .writer import EntityStream, write_entity
 
 FORMATS = ("parquet", "csv")
@@ -35,18 +42,24 @@ def _validate(out_dir, employees, months, as_of, seed, fmt) -> tuple[Path, dt.da
     if isinstance(employees, bool) or not isinstance(employees, (int, np.integer)):
         raise InputError(f"employees must be a whole number, got {employees!r}", "pass e.g. --employees 150")
     if not 5 <= employees <= MAX_EMPLOYEES:
-        raise InputError(f"employees must be between 5 and {MAX_EMPLOYEES:,}, got {employees}",
-                         "a firm needs at least 5 people to show its dynamics; pass e.g. --employees 150")
+        raise InputError(
+            f"employees must be between 5 and {MAX_EMPLOYEES:,}, got {employees}",
+            "a firm needs at least 5 people to show its dynamics; pass e.g. --employees 150",
+        )
     if isinstance(months, bool) or not isinstance(months, (int, np.integer)):
         raise InputError(f"months must be a whole number, got {months!r}", "pass e.g. --months 30")
     if not 3 <= months <= MAX_MONTHS:
-        raise InputError(f"months must be between 3 and {MAX_MONTHS}, got {months}",
-                         "the history needs at least 3 months; pass e.g. --months 30")
+        raise InputError(
+            f"months must be between 3 and {MAX_MONTHS}, got {months}",
+            "the history needs at least 3 months; pass e.g. --months 30",
+        )
     if isinstance(as_of, str):
         try:
             as_of = dt.date.fromisoformat(as_of)
         except ValueError:
-            raise InputError(f"as-of date {as_of!r} is not an ISO date", "use YYYY-MM-DD, e.g. --as-of 2026-10-31") from None
+            raise InputError(
+                f"as-of date {as_of!r} is not an ISO date", "use YYYY-MM-DD, e.g. --as-of 2026-10-31"
+            ) from None
     if isinstance(as_of, dt.datetime):
         as_of = as_of.date()
     if not isinstance(as_of, dt.date):
@@ -63,7 +76,9 @@ def _validate(out_dir, employees, months, as_of, seed, fmt) -> tuple[Path, dt.da
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"cannot create output folder {out}: {exc.strerror}", "pass a writable folder for --out") from None
+        raise InputError(
+            f"cannot create output folder {out}: {exc.strerror}", "pass a writable folder for --out"
+        ) from None
     return out, as_of
 
 
@@ -71,8 +86,15 @@ def _ids(prefix: str, n: int, width: int) -> list[str]:
     return [f"{prefix}{i + 1:0{width}d}" for i in range(n)]
 
 
-def generate(out_dir, employees: int = 150, months: int = 30, as_of: dt.date = dt.date(2026, 10, 31), seed: int = 7,
-             fmt: str = "parquet", progress=None) -> dict:
+def generate(
+    out_dir,
+    employees: int = 150,
+    months: int = 30,
+    as_of: dt.date = dt.date(2026, 10, 31),
+    seed: int = 7,
+    fmt: str = "parquet",
+    progress=None,
+) -> dict:
     """Write the demo firm into out_dir; return a summary (rows per entity, elapsed seconds)."""
     out, as_of_date = _validate(out_dir, employees, months, as_of, seed, fmt)
     t0 = time.perf_counter()
@@ -116,33 +138,76 @@ def generate(out_dir, employees: int = 150, months: int = 30, as_of: dt.date = d
     emp_ids = np.array(people.ids, dtype=object)
 
     # ---- reference entities
-    rows["legal_entities"] = write_entity(out, "legal_entities", fmt, {
-        "entity_id": list(P.REGION_ENTITY), "name": list(P.ENTITY_NAMES), "country": list(P.REGION_COUNTRY),
-        "currency": list(P.REGION_CURRENCY)})
-    rows["customers"] = write_entity(out, "customers", fmt, {
-        "customer_id": customers.ids, "name": customers.names, "industry": customers.industry,
-        "country": customers.country, "region": [P.REGIONS[r] for r in customers.region]})
+    rows["legal_entities"] = write_entity(
+        out,
+        "legal_entities",
+        fmt,
+        {
+            "entity_id": list(P.REGION_ENTITY),
+            "name": list(P.ENTITY_NAMES),
+            "country": list(P.REGION_COUNTRY),
+            "currency": list(P.REGION_CURRENCY),
+        },
+    )
+    rows["customers"] = write_entity(
+        out,
+        "customers",
+        fmt,
+        {
+            "customer_id": customers.ids,
+            "name": customers.names,
+            "industry": customers.industry,
+            "country": customers.country,
+            "region": [P.REGIONS[r] for r in customers.region],
+        },
+    )
     names = role_names()
     term_visible = people.visible_termination(as_of)
-    rows["employees"] = write_entity(out, "employees", fmt, {
-        "employee_id": people.ids, "name": people.names, "email": people.emails,
-        "role": [names[r] for r in people.role], "practice": [P.PRACTICES[p] for p in people.practice],
-        "region": [P.REGIONS[r] for r in people.region], "entity_id": [P.REGION_ENTITY[r] for r in people.region],
-        "employment_type": ["contractor" if c else "employee" for c in people.contractor],
-        "hire_date": people.hire, "termination_date": np.where(term_visible < NO_DATE, term_visible, -1),
-        "weekly_capacity_hours": people.capacity, "cost_rate": people.cost_rate,
-        "utilization_target": people.util_target})
+    rows["employees"] = write_entity(
+        out,
+        "employees",
+        fmt,
+        {
+            "employee_id": people.ids,
+            "name": people.names,
+            "email": people.emails,
+            "role": [names[r] for r in people.role],
+            "practice": [P.PRACTICES[p] for p in people.practice],
+            "region": [P.REGIONS[r] for r in people.region],
+            "entity_id": [P.REGION_ENTITY[r] for r in people.region],
+            "employment_type": ["contractor" if c else "employee" for c in people.contractor],
+            "hire_date": people.hire,
+            "termination_date": np.where(term_visible < NO_DATE, term_visible, -1),
+            "weekly_capacity_hours": people.capacity,
+            "cost_rate": people.cost_rate,
+            "utilization_target": people.util_target,
+        },
+    )
     holidays = [(d, r, n) for d, r, n in cal.holidays]
-    rows["holidays"] = write_entity(out, "holidays", fmt, {
-        "holiday_date": np.array([h[0] for h in holidays]), "region": [P.REGIONS[h[1]] for h in holidays],
-        "name": [h[2] for h in holidays]})
+    rows["holidays"] = write_entity(
+        out,
+        "holidays",
+        fmt,
+        {
+            "holiday_date": np.array([h[0] for h in holidays]),
+            "region": [P.REGIONS[h[1]] for h in holidays],
+            "name": [h[2] for h in holidays],
+        },
+    )
     fx_first = window_start - 31
     fx = fx_backfill(seed, fx_rates(rng, fx_first, as_of))
     fx_days = np.arange(fx_first - FX_BACKFILL_DAYS, as_of + 1)
     curs = list(fx)
-    rows["fx_rates"] = write_entity(out, "fx_rates", fmt, {
-        "rate_date": np.repeat(fx_days, len(curs)), "currency": curs * len(fx_days),
-        "rate_to_reporting": np.stack([fx[c] for c in curs], axis=1).ravel()})
+    rows["fx_rates"] = write_entity(
+        out,
+        "fx_rates",
+        fmt,
+        {
+            "rate_date": np.repeat(fx_days, len(curs)),
+            "currency": curs * len(fx_days),
+            "rate_to_reporting": np.stack([fx[c] for c in curs], axis=1).ravel(),
+        },
+    )
     tg = revenue_targets(people, rates, window_start, as_of)
     rows["revenue_targets"] = write_entity(out, "revenue_targets", fmt, tg)
 
@@ -157,36 +222,63 @@ def generate(out_dir, employees: int = 150, months: int = 30, as_of: dt.date = d
     won_visible = opps.won & (opps.resolved <= as_of) & (opps.created <= as_of)
     opp_of_project[opps.project[won_visible]] = opp_ids[won_visible]
     big = np.iinfo(np.int64).max // 8
-    rows["projects"] = write_entity(out, "projects", fmt, {
-        "project_id": proj_ids[vis].tolist(), "name": [projects.names[i] for i in vis],
-        "customer_id": [customers.ids[c] if c >= 0 else None for c in projects.customer[vis]],
-        "entity_id": [P.REGION_ENTITY[r] for r in projects.region[vis]],
-        "practice": [P.PRACTICES[p] for p in projects.practice[vis]],
-        "billing_type": [BILLING_ORDER[b] for b in projects.billing[vis]],
-        "currency": [P.REGION_CURRENCY[r] for r in projects.region[vis]],
-        "contract_value": projects.contract_value[vis], "budget_hours": projects.budget_hours[vis],
-        "start_date": projects.start[vis], "end_date": np.where(projects.end[vis] < big, projects.end[vis], -1),
-        "status": [projects.status[i] for i in vis], "opportunity_id": opp_of_project[vis].tolist(),
-        "project_manager_id": [people.ids[m] if m >= 0 else None for m in projects.manager[vis]]})
+    rows["projects"] = write_entity(
+        out,
+        "projects",
+        fmt,
+        {
+            "project_id": proj_ids[vis].tolist(),
+            "name": [projects.names[i] for i in vis],
+            "customer_id": [customers.ids[c] if c >= 0 else None for c in projects.customer[vis]],
+            "entity_id": [P.REGION_ENTITY[r] for r in projects.region[vis]],
+            "practice": [P.PRACTICES[p] for p in projects.practice[vis]],
+            "billing_type": [BILLING_ORDER[b] for b in projects.billing[vis]],
+            "currency": [P.REGION_CURRENCY[r] for r in projects.region[vis]],
+            "contract_value": projects.contract_value[vis],
+            "budget_hours": projects.budget_hours[vis],
+            "start_date": projects.start[vis],
+            "end_date": np.where(projects.end[vis] < big, projects.end[vis], -1),
+            "status": [projects.status[i] for i in vis],
+            "opportunity_id": opp_of_project[vis].tolist(),
+            "project_manager_id": [people.ids[m] if m >= 0 else None for m in projects.manager[vis]],
+        },
+    )
 
     rc_proj, rc_role, rc_rate, rc_cur, rc_from, rc_to = [], [], [], [], [], []
     # One firm-wide card, in the reporting currency; other currencies price through project cards.
     for c, cur in enumerate(P.REGION_CURRENCY[:1]):
         for r, role in enumerate(P.ROLES):
             for yi, y in enumerate(range(rates.first_year, rates.last_year + 1)):
-                rc_proj.append(None); rc_role.append(role); rc_rate.append(rates.firm[c, r, yi]); rc_cur.append(cur)
+                rc_proj.append(None)
+                rc_role.append(role)
+                rc_rate.append(rates.firm[c, r, yi])
+                rc_cur.append(cur)
                 rc_from.append(day_number(dt.date(y, 1, 1)))
                 rc_to.append(day_number(dt.date(y, 12, 31)) if y < rates.last_year else -1)
     carded = vis[~np.isnan(projects.card_discount[vis])]
     for p in carded:
         for r, role in enumerate(P.ROLES):
-            rate = rates.firm_rate(projects.region[p:p + 1], np.array([r]), projects.start[p:p + 1])[0]
-            rc_proj.append(projects.ids[p]); rc_role.append(role)
-            rc_rate.append(round(rate * (1 - projects.card_discount[p]), 2)); rc_cur.append(P.REGION_CURRENCY[projects.region[p]])
-            rc_from.append(int(projects.start[p])); rc_to.append(-1)
-    rows["rate_cards"] = write_entity(out, "rate_cards", fmt, {
-        "rate_card_id": _ids("RC", len(rc_role), 7), "project_id": rc_proj, "role": rc_role,
-        "bill_rate": np.array(rc_rate), "currency": rc_cur, "valid_from": np.array(rc_from), "valid_to": np.array(rc_to)})
+            rate = rates.firm_rate(projects.region[p : p + 1], np.array([r]), projects.start[p : p + 1])[0]
+            rc_proj.append(projects.ids[p])
+            rc_role.append(role)
+            rc_rate.append(round(rate * (1 - projects.card_discount[p]), 2))
+            rc_cur.append(P.REGION_CURRENCY[projects.region[p]])
+            rc_from.append(int(projects.start[p]))
+            rc_to.append(-1)
+    rows["rate_cards"] = write_entity(
+        out,
+        "rate_cards",
+        fmt,
+        {
+            "rate_card_id": _ids("RC", len(rc_role), 7),
+            "project_id": rc_proj,
+            "role": rc_role,
+            "bill_rate": np.array(rc_rate),
+            "currency": rc_cur,
+            "valid_from": np.array(rc_from),
+            "valid_to": np.array(rc_to),
+        },
+    )
 
     # ---- opportunities and history
     tick("opportunities", 3)
@@ -194,11 +286,21 @@ def generate(out_dir, employees: int = 150, months: int = 30, as_of: dt.date = d
     eo = opps.ev_opp[ev_keep]
     h_order = np.lexsort((opps.ev_ts[ev_keep], opp_rank[eo]))
     hidx = np.flatnonzero(ev_keep)[h_order]
-    rows["opportunity_history"] = write_entity(out, "opportunity_history", fmt, {
-        "opportunity_id": opp_ids[opps.ev_opp[hidx]].tolist(), "changed_at": opps.ev_ts[hidx],
-        "stage": opps.ev_stage[hidx].tolist(), "probability": opps.ev_prob[hidx], "amount": opps.ev_amount[hidx],
-        "close_date": opps.ev_close[hidx], "expected_start_date": opps.ev_start[hidx],
-        "status": opps.ev_status[hidx].tolist()})
+    rows["opportunity_history"] = write_entity(
+        out,
+        "opportunity_history",
+        fmt,
+        {
+            "opportunity_id": opp_ids[opps.ev_opp[hidx]].tolist(),
+            "changed_at": opps.ev_ts[hidx],
+            "stage": opps.ev_stage[hidx].tolist(),
+            "probability": opps.ev_prob[hidx],
+            "amount": opps.ev_amount[hidx],
+            "close_date": opps.ev_close[hidx],
+            "expected_start_date": opps.ev_start[hidx],
+            "status": opps.ev_status[hidx].tolist(),
+        },
+    )
     # current state = last kept event of each opportunity
     h_opp = opps.ev_opp[hidx]
     last = np.r_[h_opp[1:] != h_opp[:-1], True] if len(h_opp) else np.array([], bool)
@@ -207,17 +309,30 @@ def generate(out_dir, employees: int = 150, months: int = 30, as_of: dt.date = d
     o2 = np.argsort(opp_rank[lo], kind="stable")
     li, lo = li[o2], lo[o2]
     proj_of_opp = np.where(won_visible[lo] & (opps.project[lo] >= 0), opps.project[lo], -1)
-    rows["opportunities"] = write_entity(out, "opportunities", fmt, {
-        "opportunity_id": opp_ids[lo].tolist(),
-        "customer_id": [customers.ids[c] if c >= 0 else None for c in opps.customer[lo]],
-        "account_name": [opps.account[i] for i in lo],
-        "name": [f"{opps.account[i].split(' ')[0]} {P.PRACTICES[opps.practice[i]]} opportunity" for i in lo],
-        "practice": [P.PRACTICES[p] for p in opps.practice[lo]], "region": [P.REGIONS[r] for r in opps.region[lo]],
-        "currency": [P.REGION_CURRENCY[r] for r in opps.region[lo]], "amount": opps.ev_amount[li],
-        "stage": opps.ev_stage[li].tolist(), "probability": opps.ev_prob[li], "created_date": opps.created[lo],
-        "close_date": opps.ev_close[li], "expected_start_date": opps.ev_start[li],
-        "expected_duration_weeks": opps.duration_weeks[lo], "status": opps.ev_status[li].tolist(),
-        "project_id": [projects.ids[p] if p >= 0 else None for p in proj_of_opp], "updated_at": opps.ev_ts[li]})
+    rows["opportunities"] = write_entity(
+        out,
+        "opportunities",
+        fmt,
+        {
+            "opportunity_id": opp_ids[lo].tolist(),
+            "customer_id": [customers.ids[c] if c >= 0 else None for c in opps.customer[lo]],
+            "account_name": [opps.account[i] for i in lo],
+            "name": [f"{opps.account[i].split(' ')[0]} {P.PRACTICES[opps.practice[i]]} opportunity" for i in lo],
+            "practice": [P.PRACTICES[p] for p in opps.practice[lo]],
+            "region": [P.REGIONS[r] for r in opps.region[lo]],
+            "currency": [P.REGION_CURRENCY[r] for r in opps.region[lo]],
+            "amount": opps.ev_amount[li],
+            "stage": opps.ev_stage[li].tolist(),
+            "probability": opps.ev_prob[li],
+            "created_date": opps.created[lo],
+            "close_date": opps.ev_close[li],
+            "expected_start_date": opps.ev_start[li],
+            "expected_duration_weeks": opps.duration_weeks[lo],
+            "status": opps.ev_status[li].tolist(),
+            "project_id": [projects.ids[p] if p >= 0 else None for p in proj_of_opp],
+            "updated_at": opps.ev_ts[li],
+        },
+    )
 
     # ---- assignments (current) and weekly snapshots
     tick("plans", 4)
@@ -234,22 +349,42 @@ def generate(out_dir, employees: int = 150, months: int = 30, as_of: dt.date = d
     def emp_col(e):
         return emp_arr.take(pa.array(np.maximum(e, 0), mask=e < 0))
 
-    rows["assignments"] = write_entity(out, "assignments", fmt, {
-        "assignment_id": asg_ids.take(pa.array(a_rank[cur])), "project_id": proj_arr.take(pa.array(plan.project[cur])),
-        "employee_id": emp_col(c_emp), "role": pa.array(names, pa.string()).take(pa.array(plan.role[cur])),
-        "start_date": plan.start[cur], "end_date": c_end, "hours_per_week": c_hours, "updated_at": c_upd})
+    rows["assignments"] = write_entity(
+        out,
+        "assignments",
+        fmt,
+        {
+            "assignment_id": asg_ids.take(pa.array(a_rank[cur])),
+            "project_id": proj_arr.take(pa.array(plan.project[cur])),
+            "employee_id": emp_col(c_emp),
+            "role": pa.array(names, pa.string()).take(pa.array(plan.role[cur])),
+            "start_date": plan.start[cur],
+            "end_date": c_end,
+            "hours_per_week": c_hours,
+            "updated_at": c_upd,
+        },
+    )
     last_snap = int(monday_on_or_before(np.array([as_of]))[0])
     snap_r, snap_d = snapshot_rows(plan, window_start, last_snap)
     so = np.lexsort((a_rank[snap_r], snap_d))
     snap_r, snap_d = snap_r[so], snap_d[so]
     stream = EntityStream(out, "assignment_snapshots", fmt)
     for i in range(0, len(snap_r), 1_000_000):
-        r, d = snap_r[i:i + 1_000_000], snap_d[i:i + 1_000_000]
+        r, d = snap_r[i : i + 1_000_000], snap_d[i : i + 1_000_000]
         e, en, h, u = plan_as_of(plan, r, d)
-        stream.write({"snapshot_date": d, "assignment_id": asg_ids.take(pa.array(a_rank[r])),
-                      "project_id": proj_arr.take(pa.array(plan.project[r])), "employee_id": emp_col(e),
-                      "role": pa.array(names, pa.string()).take(pa.array(plan.role[r])), "start_date": plan.start[r],
-                      "end_date": en, "hours_per_week": h, "updated_at": u})
+        stream.write(
+            {
+                "snapshot_date": d,
+                "assignment_id": asg_ids.take(pa.array(a_rank[r])),
+                "project_id": proj_arr.take(pa.array(plan.project[r])),
+                "employee_id": emp_col(e),
+                "role": pa.array(names, pa.string()).take(pa.array(plan.role[r])),
+                "start_date": plan.start[r],
+                "end_date": en,
+                "hours_per_week": h,
+                "updated_at": u,
+            }
+        )
     rows["assignment_snapshots"] = stream.close()
 
     # ---- time entries, one month per chunk
@@ -269,24 +404,62 @@ def generate(out_dir, employees: int = 150, months: int = 30, as_of: dt.date = d
     # ---- billing
     tick("billing", 8)
     bill = build_billing(rng, projects, customers, milestones, acc.tm_lines, as_of)
-    rows["milestones"] = write_entity(out, "milestones", fmt, {
-        "milestone_id": _ids("MS", len(milestones.project), 6), "project_id": proj_ids[milestones.project].tolist(),
-        "name": milestones.name, "amount": milestones.amount, "due_date": milestones.due,
-        "completed_date": milestones.completed, "invoice_id": bill.milestone_invoice})
-    rows["invoices"] = write_entity(out, "invoices", fmt, {
-        "invoice_id": bill.inv_id, "customer_id": [customers.ids[c] for c in bill.inv_customer],
-        "project_id": [projects.ids[p] if p >= 0 else None for p in bill.inv_project],
-        "entity_id": [P.REGION_ENTITY[r] for r in bill.inv_region], "invoice_date": bill.inv_date,
-        "due_date": bill.inv_due, "currency": [P.REGION_CURRENCY[r] for r in bill.inv_region],
-        "amount": bill.inv_amount, "status": bill.inv_status, "updated_at": bill.inv_updated})
+    rows["milestones"] = write_entity(
+        out,
+        "milestones",
+        fmt,
+        {
+            "milestone_id": _ids("MS", len(milestones.project), 6),
+            "project_id": proj_ids[milestones.project].tolist(),
+            "name": milestones.name,
+            "amount": milestones.amount,
+            "due_date": milestones.due,
+            "completed_date": milestones.completed,
+            "invoice_id": bill.milestone_invoice,
+        },
+    )
+    rows["invoices"] = write_entity(
+        out,
+        "invoices",
+        fmt,
+        {
+            "invoice_id": bill.inv_id,
+            "customer_id": [customers.ids[c] for c in bill.inv_customer],
+            "project_id": [projects.ids[p] if p >= 0 else None for p in bill.inv_project],
+            "entity_id": [P.REGION_ENTITY[r] for r in bill.inv_region],
+            "invoice_date": bill.inv_date,
+            "due_date": bill.inv_due,
+            "currency": [P.REGION_CURRENCY[r] for r in bill.inv_region],
+            "amount": bill.inv_amount,
+            "status": bill.inv_status,
+            "updated_at": bill.inv_updated,
+        },
+    )
     inv_arr = pa.array(bill.inv_id, pa.string())
-    rows["invoice_lines"] = write_entity(out, "invoice_lines", fmt, {
-        "invoice_line_id": _ids("IL", len(bill.line_invoice), 9), "invoice_id": inv_arr.take(pa.array(bill.line_invoice)),
-        "project_id": proj_arr.take(pa.array(bill.line_project)), "line_type": bill.line_type,
-        "hours": bill.line_hours, "amount": bill.line_amount})
-    rows["payments"] = write_entity(out, "payments", fmt, {
-        "payment_id": _ids("PAY", len(bill.pay_invoice), 8), "invoice_id": inv_arr.take(pa.array(bill.pay_invoice)),
-        "payment_date": bill.pay_date, "amount": bill.pay_amount})
+    rows["invoice_lines"] = write_entity(
+        out,
+        "invoice_lines",
+        fmt,
+        {
+            "invoice_line_id": _ids("IL", len(bill.line_invoice), 9),
+            "invoice_id": inv_arr.take(pa.array(bill.line_invoice)),
+            "project_id": proj_arr.take(pa.array(bill.line_project)),
+            "line_type": bill.line_type,
+            "hours": bill.line_hours,
+            "amount": bill.line_amount,
+        },
+    )
+    rows["payments"] = write_entity(
+        out,
+        "payments",
+        fmt,
+        {
+            "payment_id": _ids("PAY", len(bill.pay_invoice), 8),
+            "invoice_id": inv_arr.take(pa.array(bill.pay_invoice)),
+            "payment_date": bill.pay_date,
+            "amount": bill.pay_amount,
+        },
+    )
 
     # ---- truth
     tick("truth", 9)
@@ -294,19 +467,66 @@ def generate(out_dir, employees: int = 150, months: int = 30, as_of: dt.date = d
     worked_hours = np.concatenate(acc.worked_hours) if acc.worked_hours else np.array([])
     uk, inv = np.unique(worked_keys, return_inverse=True)
     worked_hours = np.bincount(inv, worked_hours, len(uk))
-    truth = _truth(people, projects, plan, cal, opps, milestones, bill, acc, snap_r, snap_d, uk, worked_hours,
-                   fx, window_start, as_of, seed, employees, months, vis, won_visible)
+    truth = _truth(
+        people,
+        projects,
+        plan,
+        cal,
+        opps,
+        milestones,
+        bill,
+        acc,
+        snap_r,
+        snap_d,
+        uk,
+        worked_hours,
+        fx,
+        window_start,
+        as_of,
+        seed,
+        employees,
+        months,
+        vis,
+        won_visible,
+    )
     (out / "_truth.json").write_text(json.dumps(truth, indent=2, sort_keys=False) + "\n")
 
     elapsed = time.perf_counter() - t0
     tick("done", steps)
-    return {"out_dir": str(out), "format": fmt, "rows": rows, "total_rows": int(sum(rows.values())),
-            "elapsed_seconds": round(elapsed, 2), "window_start": str(dt.date(1970, 1, 1) + dt.timedelta(days=window_start)),
-            "as_of": as_of_date.isoformat(), "seed": seed}
+    return {
+        "out_dir": str(out),
+        "format": fmt,
+        "rows": rows,
+        "total_rows": int(sum(rows.values())),
+        "elapsed_seconds": round(elapsed, 2),
+        "window_start": str(dt.date(1970, 1, 1) + dt.timedelta(days=window_start)),
+        "as_of": as_of_date.isoformat(),
+        "seed": seed,
+    }
 
 
-def _truth(people, projects, plan, cal, opps, milestones, bill, acc, snap_r, snap_d, worked_keys, worked_hours,
-           fx, window_start, as_of, seed, employees, months, vis, won_visible) -> dict:
+def _truth(
+    people,
+    projects,
+    plan,
+    cal,
+    opps,
+    milestones,
+    bill,
+    acc,
+    snap_r,
+    snap_d,
+    worked_keys,
+    worked_hours,
+    fx,
+    window_start,
+    as_of,
+    seed,
+    employees,
+    months,
+    vis,
+    won_visible,
+) -> dict:
     names = role_names()
     df = delivery_factors(people, projects, plan, cal, snap_r, snap_d, worked_keys, worked_hours, window_start, as_of)
     design_role = {n: (P.ROLE_DELIVERY[i] if i < len(P.ROLES) else P.SPECIALIST_DELIVERY) for i, n in enumerate(names)}
@@ -325,34 +545,38 @@ def _truth(people, projects, plan, cal, opps, milestones, bill, acc, snap_r, sna
     done = milestones.completed >= 0
     return {
         "about": "True parameters of the demo firm. 'design' = what the simulator drew from; 'realized' = the same "
-                 "quantity measured on the generated files with the stated definition. Days are calendar days.",
-        "generator": {"seed": int(seed), "employees": int(employees), "months": int(months),
-                      "as_of": (dt.date(1970, 1, 1) + dt.timedelta(days=as_of)).isoformat(),
-                      "history_start": (dt.date(1970, 1, 1) + dt.timedelta(days=window_start)).isoformat(),
-                      "reporting_currency": P.REPORTING_CURRENCY},
+        "quantity measured on the generated files with the stated definition. Days are calendar days.",
+        "generator": {
+            "seed": int(seed),
+            "employees": int(employees),
+            "months": int(months),
+            "as_of": (dt.date(1970, 1, 1) + dt.timedelta(days=as_of)).isoformat(),
+            "history_start": (dt.date(1970, 1, 1) + dt.timedelta(days=window_start)).isoformat(),
+            "reporting_currency": P.REPORTING_CURRENCY,
+        },
         "delivery_factor": {
             "definition": DELIVERY_DEFINITION,
             "horizons_weeks": list(HORIZONS_WEEKS),
             "realized": df,
             "design": {
                 "definition": "Expected hours worked per planned hour on an available day, before leave, "
-                              "absence and plan revisions: role factor × practice multiplier (capped at 0.99). "
-                              "Hours in a snapshot made L weeks before an assignment starts are the final "
-                              "hours × (1 + u × min(L, 12) / 12), u ~ Uniform(0, 2 × plan_inflation_mean).",
+                "absence and plan revisions: role factor × practice multiplier (capped at 0.99). "
+                "Hours in a snapshot made L weeks before an assignment starts are the final "
+                "hours × (1 + u × min(L, 12) / 12), u ~ Uniform(0, 2 × plan_inflation_mean).",
                 "by_role": design_role,
                 "practice_multiplier": dict(zip(P.PRACTICES, P.PRACTICE_DELIVERY_MULT)),
                 "plan_inflation_mean": P.PLAN_INFLATION_MEAN,
                 "cancelled_assignment_share": P.CANCELLED_ASSIGNMENT_SHARE,
                 "end_date_revision": f"until 14-63 days before its real end, an assignment's planned end is "
-                                     f"1-6 weeks later ({P.END_SHIFT_LATER_SHARE:.0%} of assignments), 1-3 weeks "
-                                     f"earlier ({P.END_SHIFT_EARLIER_SHARE:.0%}) or right (the rest)",
+                f"1-6 weeks later ({P.END_SHIFT_LATER_SHARE:.0%} of assignments), 1-3 weeks "
+                f"earlier ({P.END_SHIFT_EARLIER_SHARE:.0%}) or right (the rest)",
                 "placeholder_share": P.PLACEHOLDER_SHARE,
             },
         },
         "win_rates": {
             "definition": "realized_by_stage[s] = share won among opportunities closed (won or lost) on or before "
-                          "the as-of date whose history reached stage s; realized_overall = share won among all "
-                          "opportunities closed by the as-of date.",
+            "the as-of date whose history reached stage s; realized_overall = share won among all "
+            "opportunities closed by the as-of date.",
             **wr,
             "crm_probability_by_stage": dict(zip(P.STAGES, P.STAGE_CRM_PROBABILITY)),
             "design_win_rate_from_stage_new_customer": dict(zip(P.STAGES, P.STAGE_TRUE_WIN_NEW)),
@@ -362,32 +586,39 @@ def _truth(people, projects, plan, cal, opps, milestones, bill, acc, snap_r, sna
         },
         "close_date_slip_days": {
             "definition": "For opportunities closed by the as-of date: actual close day (close_date of the won/lost "
-                          "history row) minus the close_date entered when the opportunity was created (first "
-                          "history row). Reps push the close date by 14-45 days each time it lapses.",
+            "history row) minus the close_date entered when the opportunity was created (first "
+            "history row). Reps push the close date by 14-45 days each time it lapses.",
             "realized": _dist((opps.resolved - opps.first_close)[closed_opp]),
             "realized_won_only": _dist((opps.resolved - opps.first_close)[closed_opp & opps.won]),
             "design_close_estimate_optimism": P.CLOSE_ESTIMATE_OPTIMISM,
         },
         "start_date_slip_days": {
             "definition": "For won opportunities with a project: projects.start_date minus the opportunity's "
-                          "expected_start_date at the time it was won (its final value).",
+            "expected_start_date at the time it was won (its final value).",
             "realized": _dist(start_slip),
             "design": "25% start on time, 10% start 1-10 days early, 65% late by lognormal(median 18 days, sigma 0.7)",
         },
         "approval_lag_days": {
             "definition": "approved_at (date, UTC) minus work_date, for approved time entries.",
             "realized": dist_from_histogram(acc.approval_lag_hist),
-            "design": {"submit": "60% on the Friday of the work week, 30% 1-4 days later, 10% 4-20 days later",
-                       "approval_after_submit_median_days": P.APPROVAL_LAG_MEDIAN_DAYS,
-                       "approval_lognormal_sigma": P.APPROVAL_LAG_SIGMA,
-                       "stuck_share": P.APPROVAL_STUCK_SHARE, "stuck_extra_days": "15-60"},
+            "design": {
+                "submit": "60% on the Friday of the work week, 30% 1-4 days later, 10% 4-20 days later",
+                "approval_after_submit_median_days": P.APPROVAL_LAG_MEDIAN_DAYS,
+                "approval_lognormal_sigma": P.APPROVAL_LAG_SIGMA,
+                "stuck_share": P.APPROVAL_STUCK_SHARE,
+                "stuck_extra_days": "15-60",
+            },
         },
         "days_to_pay": {
             "definition": "For invoices with status paid: last payment_date minus invoice_date.",
             "realized": _dist(bill.days_to_pay),
-            "design": {"customer_median_days": P.DAYS_TO_PAY_MEDIAN, "customer_spread_lognormal_sigma": 0.35,
-                       "invoice_spread_lognormal_sigma": 0.45, "bad_debt_share": P.BAD_DEBT_SHARE,
-                       "partial_payment_share": P.PARTIAL_PAYMENT_SHARE},
+            "design": {
+                "customer_median_days": P.DAYS_TO_PAY_MEDIAN,
+                "customer_spread_lognormal_sigma": 0.35,
+                "invoice_spread_lognormal_sigma": 0.45,
+                "bad_debt_share": P.BAD_DEBT_SHARE,
+                "partial_payment_share": P.PARTIAL_PAYMENT_SHARE,
+            },
         },
         "fixed_fee_overrun_factor": {
             "definition": "For closed fixed_fee projects that started within the history: hours logged (not rejected) / projects.budget_hours.",
@@ -401,7 +632,7 @@ def _truth(people, projects, plan, cal, opps, milestones, bill, acc, snap_r, sna
         },
         "utilization": {
             "definition": "billable hours (not rejected) / capacity hours, capacity = weekly_capacity_hours × working "
-                          "days (Mon-Fri, not a holiday of the person's region) within employment and the history / 5.",
+            "days (Mon-Fri, not a holiday of the person's region) within employment and the history / 5.",
             "realized_overall": round(float(acc.billable_by_emp.sum() / cap.sum()), 4),
             "realized_by_role": util_role,
         },

@@ -69,12 +69,17 @@ def build_billing(rng, projects: Projects, customers, milestones: Milestones, tm
         amt = np.round(np.bincount(inv, amt, len(uk)), 2)
         labels = {k: tm_invoice_label(k) for k in np.unique(key).tolist()}
         L_inv += [labels[k] for k in key.tolist()]
-        L_proj.append(proj); L_type += ["time"] * len(proj); L_hours.append(hrs); L_amount.append(amt)
+        L_proj.append(proj)
+        L_type += ["time"] * len(proj)
+        L_hours.append(hrs)
+        L_amount.append(amt)
         L_date.append(billing_run_day(key // 10_000_000_000))
         # Expenses re-billed on some time invoices.
         ex = rng.random(len(proj)) < 0.2
         L_inv += [L_inv[i] for i in np.flatnonzero(ex)]
-        L_proj.append(proj[ex]); L_type += ["expense"] * int(ex.sum()); L_hours.append(np.full(int(ex.sum()), np.nan))
+        L_proj.append(proj[ex])
+        L_type += ["expense"] * int(ex.sum())
+        L_hours.append(np.full(int(ex.sum()), np.nan))
         L_amount.append(np.round(amt[ex] * rng.uniform(0.02, 0.08, int(ex.sum())), 2))
         L_date.append(billing_run_day(key[ex] // 10_000_000_000))
 
@@ -93,8 +98,15 @@ def build_billing(rng, projects: Projects, customers, milestones: Milestones, tm
         date = _month_end(months) if btype == FF else month_start_day(months)
         ok = date <= as_of
         p, months, each, date = p[ok], months[ok], each[ok], date[ok]
-        L_inv += [f"INV-{tag}{np.datetime64(int(mo), 'M').astype(str).replace('-', '')}-P{q:06d}" for mo, q in zip(months.tolist(), p.tolist())]
-        L_proj.append(p); L_type += [ltype] * len(p); L_hours.append(np.full(len(p), np.nan)); L_amount.append(each); L_date.append(date)
+        L_inv += [
+            f"INV-{tag}{np.datetime64(int(mo), 'M').astype(str).replace('-', '')}-P{q:06d}"
+            for mo, q in zip(months.tolist(), p.tolist())
+        ]
+        L_proj.append(p)
+        L_type += [ltype] * len(p)
+        L_hours.append(np.full(len(p), np.nan))
+        L_amount.append(each)
+        L_date.append(date)
 
     # Milestones: invoiced a few days after completion.
     done = milestones.completed >= 0
@@ -103,8 +115,11 @@ def build_billing(rng, projects: Projects, customers, milestones: Milestones, tm
     milestone_invoice = [f"INV-M{i + 1:06d}" if b else None for i, b in enumerate(billed.tolist())]
     mi = np.flatnonzero(billed)
     L_inv += [milestone_invoice[i] for i in mi]
-    L_proj.append(milestones.project[mi]); L_type += ["milestone"] * len(mi)
-    L_hours.append(np.full(len(mi), np.nan)); L_amount.append(milestones.amount[mi]); L_date.append(inv_day[mi])
+    L_proj.append(milestones.project[mi])
+    L_type += ["milestone"] * len(mi)
+    L_hours.append(np.full(len(mi), np.nan))
+    L_amount.append(milestones.amount[mi])
+    L_date.append(inv_day[mi])
 
     line_inv = np.array(L_inv, dtype=object)
     line_proj = np.concatenate(L_proj).astype(np.int64)
@@ -114,7 +129,9 @@ def build_billing(rng, projects: Projects, customers, milestones: Milestones, tm
     line_date = np.concatenate(L_date).astype(np.int64)
 
     # Voided duplicates of a few fixed-fee and retainer invoices (sent twice, then voided).
-    dup = np.flatnonzero(np.isin(line_type, ["fixed_fee", "retainer"]) & (rng.random(len(line_type)) < P.INVOICE_VOID_SHARE))
+    dup = np.flatnonzero(
+        np.isin(line_type, ["fixed_fee", "retainer"]) & (rng.random(len(line_type)) < P.INVOICE_VOID_SHARE)
+    )
     if len(dup):
         line_inv = np.concatenate([line_inv, np.array([f"{x}-V" for x in line_inv[dup]], dtype=object)])
         line_proj = np.concatenate([line_proj, line_proj[dup]])
@@ -175,10 +192,23 @@ def build_billing(rng, projects: Projects, customers, milestones: Milestones, tm
 
     lo = np.lexsort((line_type.astype(str), line_proj, inv_of_line))
     return Billing(
-        inv_id=inv_ids.tolist(), inv_customer=inv_customer, inv_project=inv_project, inv_region=inv_region,
-        inv_date=inv_date, inv_due=inv_due, inv_amount=inv_amount, inv_status=status.tolist(), inv_updated=updated,
-        line_invoice=inv_of_line[lo], line_project=line_proj[lo], line_type=line_type[lo].tolist(),
-        line_hours=line_hours[lo], line_amount=line_amount[lo],
-        pay_invoice=pay_invoice, pay_date=pay_date, pay_amount=pay_amount,
-        milestone_invoice=milestone_invoice, days_to_pay=days_to_pay,
+        inv_id=inv_ids.tolist(),
+        inv_customer=inv_customer,
+        inv_project=inv_project,
+        inv_region=inv_region,
+        inv_date=inv_date,
+        inv_due=inv_due,
+        inv_amount=inv_amount,
+        inv_status=status.tolist(),
+        inv_updated=updated,
+        line_invoice=inv_of_line[lo],
+        line_project=line_proj[lo],
+        line_type=line_type[lo].tolist(),
+        line_hours=line_hours[lo],
+        line_amount=line_amount[lo],
+        pay_invoice=pay_invoice,
+        pay_date=pay_date,
+        pay_amount=pay_amount,
+        milestone_invoice=milestone_invoice,
+        days_to_pay=days_to_pay,
     )

@@ -77,7 +77,9 @@ def build_stints(rng, people: People, window_start: int, plan_end: int) -> Stint
     # four), whenever the cell changes, or when starts drift more than four weeks apart.
     cell = practice * len(P.REGIONS) + region
     order = np.lexsort((rng.random(m), start, cell))
-    emp, start, end, practice, region, hours, cell = (a[order] for a in (emp, start, end, practice, region, hours, cell))
+    emp, start, end, practice, region, hours, cell = (
+        a[order] for a in (emp, start, end, practice, region, hours, cell)
+    )
     brk = rng.random(m) < 1 / 4
     brk[0] = True
     brk[1:] |= (cell[1:] != cell[:-1]) | (start[1:] - start[:-1] > 28)
@@ -107,8 +109,15 @@ class Plan:
 NO = np.iinfo(np.int64).max // 4
 
 
-def build_plan(rng, people: People, stints: Stints, project_of_group: np.ndarray, win_day: np.ndarray,
-               project_start: np.ndarray, project_end: np.ndarray) -> Plan:
+def build_plan(
+    rng,
+    people: People,
+    stints: Stints,
+    project_of_group: np.ndarray,
+    win_day: np.ndarray,
+    project_start: np.ndarray,
+    project_end: np.ndarray,
+) -> Plan:
     m = len(stints.emp)
     project = project_of_group[stints.group]
     lead = rng.integers(7, 57, m)
@@ -116,8 +125,11 @@ def build_plan(rng, people: People, stints: Stints, project_of_group: np.ndarray
     created = np.minimum(created, stints.start)
     inflation = rng.uniform(0, 2 * P.PLAN_INFLATION_MEAN, m)
     u = rng.random(m)
-    end_shift = np.where(u < P.END_SHIFT_LATER_SHARE, 7 * rng.integers(1, 7, m),
-                         np.where(u < P.END_SHIFT_LATER_SHARE + P.END_SHIFT_EARLIER_SHARE, -7 * rng.integers(1, 4, m), 0))
+    end_shift = np.where(
+        u < P.END_SHIFT_LATER_SHARE,
+        7 * rng.integers(1, 7, m),
+        np.where(u < P.END_SHIFT_LATER_SHARE + P.END_SHIFT_EARLIER_SHARE, -7 * rng.integers(1, 4, m), 0),
+    )
     fix_lead = rng.integers(14, 64, m)
     placeholder = (stints.start - created > 21) & (rng.random(m) < P.PLACEHOLDER_SHARE)
 
@@ -127,8 +139,11 @@ def build_plan(rng, people: People, stints: Stints, project_of_group: np.ndarray
     src = rng.choice(m, g, replace=False) if g else np.array([], dtype=np.int64)
     src = np.sort(src)
     other = rng.integers(0, len(people), (g, 6))
-    valid = (people.practice[other] == stints.practice[src][:, None]) & \
-            (people.hire[other] <= created[src][:, None]) & (people.termination[other] >= stints.start[src][:, None])
+    valid = (
+        (people.practice[other] == stints.practice[src][:, None])
+        & (people.hire[other] <= created[src][:, None])
+        & (people.termination[other] >= stints.start[src][:, None])
+    )
     pick = np.where(valid.any(axis=1), other[np.arange(g), valid.argmax(axis=1)], stints.emp[src])
     g_created = np.maximum(created[src] - rng.integers(0, 15, g), win_day[project[src]])
     g_cancel = stints.start[src] - rng.integers(-7, 29, g)

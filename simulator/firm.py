@@ -14,15 +14,90 @@ import numpy as np
 from . import params as P
 from .calendar import month_index, month_start_day
 
-FIRST_NAMES = ("Alex", "Maria", "James", "Sofia", "Liam", "Emma", "Noah", "Olivia", "Lukas", "Hannah",
-               "Oliver", "Amelia", "Elias", "Mia", "Ethan", "Ava", "Felix", "Isla", "Jonas", "Grace",
-               "Mateo", "Chloe", "Leon", "Zoe", "Ben", "Lea", "Samuel", "Nora", "David", "Anna",
-               "Raj", "Priya", "Wei", "Mei", "Kofi", "Amara", "Yusuf", "Leila", "Ivan", "Elena")
-LAST_NAMES = ("Smith", "Muller", "Jones", "Schmidt", "Brown", "Schneider", "Taylor", "Fischer", "Wilson",
-              "Weber", "Davies", "Meyer", "Evans", "Wagner", "Thomas", "Becker", "Johnson", "Hoffmann",
-              "Roberts", "Koch", "Walker", "Richter", "Wright", "Klein", "Patel", "Wolf", "Garcia",
-              "Schroeder", "Chen", "Neumann", "Kim", "Schwarz", "Okafor", "Braun", "Silva", "Hofmann",
-              "Nguyen", "Lange", "Kowalski", "Novak")
+FIRST_NAMES = (
+    "Alex",
+    "Maria",
+    "James",
+    "Sofia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Olivia",
+    "Lukas",
+    "Hannah",
+    "Oliver",
+    "Amelia",
+    "Elias",
+    "Mia",
+    "Ethan",
+    "Ava",
+    "Felix",
+    "Isla",
+    "Jonas",
+    "Grace",
+    "Mateo",
+    "Chloe",
+    "Leon",
+    "Zoe",
+    "Ben",
+    "Lea",
+    "Samuel",
+    "Nora",
+    "David",
+    "Anna",
+    "Raj",
+    "Priya",
+    "Wei",
+    "Mei",
+    "Kofi",
+    "Amara",
+    "Yusuf",
+    "Leila",
+    "Ivan",
+    "Elena",
+)
+LAST_NAMES = (
+    "Smith",
+    "Muller",
+    "Jones",
+    "Schmidt",
+    "Brown",
+    "Schneider",
+    "Taylor",
+    "Fischer",
+    "Wilson",
+    "Weber",
+    "Davies",
+    "Meyer",
+    "Evans",
+    "Wagner",
+    "Thomas",
+    "Becker",
+    "Johnson",
+    "Hoffmann",
+    "Roberts",
+    "Koch",
+    "Walker",
+    "Richter",
+    "Wright",
+    "Klein",
+    "Patel",
+    "Wolf",
+    "Garcia",
+    "Schroeder",
+    "Chen",
+    "Neumann",
+    "Kim",
+    "Schwarz",
+    "Okafor",
+    "Braun",
+    "Silva",
+    "Hofmann",
+    "Nguyen",
+    "Lange",
+    "Kowalski",
+    "Novak",
+)
 
 NO_DATE = np.iinfo(np.int64).max // 4  # "never" (no termination) in day arithmetic
 
@@ -125,7 +200,9 @@ def build_people(rng, n_target: int, window_start: int, as_of: int, plan_end: in
     n = len(role)
     # Sort by hire day so ids read chronologically.
     order = np.lexsort((rng.random(n), hire))
-    role, practice, region, contractor, hire, term = (a[order] for a in (role, practice, region, contractor, hire, term))
+    role, practice, region, contractor, hire, term = (
+        a[order] for a in (role, practice, region, contractor, hire, term)
+    )
 
     spec_has_rate = rng.random(n) < P.SPECIALIST_WITH_OWN_RATE
     # Every firm shows both kinds of specialist, even a tiny one: one who puts an own rate on
@@ -170,10 +247,31 @@ def build_people(rng, n_target: int, window_start: int, as_of: int, plan_end: in
     fi = rng.integers(0, len(FIRST_NAMES), n)
     li = rng.integers(0, len(LAST_NAMES), n)
     names = [f"{FIRST_NAMES[a]} {LAST_NAMES[b]}" for a, b in zip(fi, li)]
-    emails = [f"{FIRST_NAMES[a].lower()}.{LAST_NAMES[b].lower()}.{i + 1}@demo-firm.example" for i, (a, b) in enumerate(zip(fi, li))]
-    return People(role, practice, region, contractor, hire, term, capacity, cost_rate, util_target,
-                  own_rate, delivery, allocation, summer_start, summer_end, year_end_off, int(y0),
-                  ids, names, emails)
+    emails = [
+        f"{FIRST_NAMES[a].lower()}.{LAST_NAMES[b].lower()}.{i + 1}@demo-firm.example"
+        for i, (a, b) in enumerate(zip(fi, li))
+    ]
+    return People(
+        role,
+        practice,
+        region,
+        contractor,
+        hire,
+        term,
+        capacity,
+        cost_rate,
+        util_target,
+        own_rate,
+        delivery,
+        allocation,
+        summer_start,
+        summer_end,
+        year_end_off,
+        int(y0),
+        ids,
+        names,
+        emails,
+    )
 
 
 def on_leave(people: People, emp: np.ndarray, days: np.ndarray, dec24_by_year: np.ndarray) -> np.ndarray:

@@ -73,8 +73,15 @@ def build_segments(rng, people: People, projects: Projects, plan: Plan, window_s
 
     # Senior people spend the unplanned rest of their week on business development.
     rest = (~people.contractor[emp]) & (people.allocation[emp] < 1)
-    parts.append((emp[rest], projects.bd_project[people.region[emp[rest]]], s[rest], e[rest],
-                  people.capacity[emp[rest]] * (1 - people.allocation[emp[rest]]) / 5.0 * 0.7))
+    parts.append(
+        (
+            emp[rest],
+            projects.bd_project[people.region[emp[rest]]],
+            s[rest],
+            e[rest],
+            people.capacity[emp[rest]] * (1 - people.allocation[emp[rest]]) / 5.0 * 0.7,
+        )
+    )
 
     # Bench: employees (not contractors) between stints book internal practice work.
     all_stints = np.flatnonzero(plan.is_stint)
@@ -94,8 +101,15 @@ def build_segments(rng, people: People, projects: Projects, plan: Plan, window_s
     b_e = np.concatenate([g_e, t_e, hi[none]])
     ok = (b_e >= b_s) & ~people.contractor[b_emp] & (b_e >= window_start) & (b_s <= as_of)
     b_emp, b_s, b_e = b_emp[ok], b_s[ok], b_e[ok]
-    parts.append((b_emp, projects.bench_project[people.practice[b_emp], people.region[b_emp]], b_s, b_e,
-                  people.capacity[b_emp] / 5.0 * P.BENCH_INTERNAL_SHARE))
+    parts.append(
+        (
+            b_emp,
+            projects.bench_project[people.practice[b_emp], people.region[b_emp]],
+            b_s,
+            b_e,
+            people.capacity[b_emp] / 5.0 * P.BENCH_INTERNAL_SHARE,
+        )
+    )
 
     # Stragglers: a quarter of the closed client projects get a few days of time after their end.
     closed = np.array([st == "closed" for st in projects.status]) & (projects.win_day <= as_of)
@@ -139,8 +153,19 @@ class TimeAccumulators:
 
 
 class TimeEntryGenerator:
-    def __init__(self, rng, seed: int, people: People, projects: Projects, segments: Segments, cal: Calendar,
-                 rates: RateBook, customers, window_start: int, as_of: int):
+    def __init__(
+        self,
+        rng,
+        seed: int,
+        people: People,
+        projects: Projects,
+        segments: Segments,
+        cal: Calendar,
+        rates: RateBook,
+        customers,
+        window_start: int,
+        as_of: int,
+    ):
         self.rng, self.seed = rng, seed
         self.people, self.projects, self.seg, self.cal, self.rates = people, projects, segments, cal, rates
         self.customers = customers
@@ -159,7 +184,9 @@ class TimeEntryGenerator:
         self.price_level = price
 
     def months(self):
-        return np.arange(int(month_index(np.array([self.window_start]))[0]), int(month_index(np.array([self.as_of]))[0]) + 1)
+        return np.arange(
+            int(month_index(np.array([self.window_start]))[0]), int(month_index(np.array([self.as_of]))[0]) + 1
+        )
 
     def month(self, m: int) -> dict | None:
         rng, pp, pr, seg = self.rng, self.people, self.projects, self.seg
@@ -213,7 +240,7 @@ class TimeEntryGenerator:
         u3 = hash_uniform(key, self.seed * 7 + 3)
         u4 = hash_uniform(key, self.seed * 7 + 4)
         submit_lag = np.where(u1 < 0.6, 0.70 + 0.05 * u2, np.where(u1 < 0.9, 1 + 3 * u2, 4 + 16 * u2))
-        submit = (week + 4 + submit_lag)  # fractional days, Friday 17:00 at the earliest
+        submit = week + 4 + submit_lag  # fractional days, Friday 17:00 at the earliest
         z = np.sqrt(-2 * np.log(np.maximum(u3, 1e-12))) * np.cos(2 * np.pi * u4)
         lag = P.APPROVAL_LAG_MEDIAN_DAYS * np.exp(P.APPROVAL_LAG_SIGMA * z)
         stuck = hash_uniform(key, self.seed * 7 + 5) < P.APPROVAL_STUCK_SHARE
@@ -223,8 +250,11 @@ class TimeEntryGenerator:
         decided_us = (decided * DAY_US).astype(np.int64)
         rejected = rng.random(n) < P.REJECTED_SHARE
         end_us = self.as_of_end_us
-        status = np.where(submit_us > end_us, "draft",
-                          np.where(decided_us > end_us, "submitted", np.where(rejected, "rejected", "approved")))
+        status = np.where(
+            submit_us > end_us,
+            "draft",
+            np.where(decided_us > end_us, "submitted", np.where(rejected, "rejected", "approved")),
+        )
         approved = status == "approved"
         approved_at = np.where(approved, decided_us, -1)
 
@@ -282,12 +312,14 @@ class TimeEntryGenerator:
         invoice_id = pa.array(labels, pa.string()).take(pa.array(inv_pos.astype(np.int64)))
 
         created_us = day * DAY_US + 18 * HOUR_US
-        updated = np.maximum.reduce([
-            created_us,
-            np.where(status != "draft", submit_us, -1),
-            np.where((status == "approved") | (status == "rejected"), decided_us, -1),
-            np.where(invoiced, run_day * DAY_US + 8 * HOUR_US, -1),
-        ])
+        updated = np.maximum.reduce(
+            [
+                created_us,
+                np.where(status != "draft", submit_us, -1),
+                np.where((status == "approved") | (status == "rejected"), decided_us, -1),
+                np.where(invoiced, run_day * DAY_US + 8 * HOUR_US, -1),
+            ]
+        )
         updated = np.minimum(updated, end_us)
 
         # Accumulate what billing and the truth file need.
@@ -311,9 +343,14 @@ class TimeEntryGenerator:
             iv = np.flatnonzero(invoiced)
             lk = inv_key[iv] * 1_000_000 + proj[iv]  # one line per invoice and project
             uk, inv = np.unique(lk, return_inverse=True)
-            a.tm_lines.append(dict(key=uk // 1_000_000, project=uk % 1_000_000,
-                                   hours=np.bincount(inv, hours[iv], len(uk)),
-                                   amount=np.bincount(inv, hours[iv] * rate[iv], len(uk))))
+            a.tm_lines.append(
+                dict(
+                    key=uk // 1_000_000,
+                    project=uk % 1_000_000,
+                    hours=np.bincount(inv, hours[iv], len(uk)),
+                    amount=np.bincount(inv, hours[iv] * rate[iv], len(uk)),
+                )
+            )
 
         ids = pc.utf8_lpad(pc.cast(pa.array(np.arange(self.counter + 1, self.counter + n + 1)), pa.string()), 10, "0")
         ids = pc.binary_join_element_wise("TE", ids, "")

@@ -1,18 +1,17 @@
 """`wipcast scenario run|list|compare` and `wipcast export`: planners' what-ifs and exports.
 
-Registered by wipcast/cli.py (`app.add_typer(scenario_app, name="scenario")` and
-`app.command("export")(export_cmd)`). The helpers of cli.py (settings, progress bar, consoles,
-publish step) are imported inside the commands, so the two modules can import each other in
-either order.
+Registered by cli/main.py. Forecasting is imported inside the commands so `wipcast --help` stays fast.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
+
+from cli import steps
+from cli.console import out, progress_bar, settings
 
 scenario_app = typer.Typer(no_args_is_help=True, help="What-if scenarios run through the forecast engine.")
 
@@ -24,111 +23,136 @@ def _money(value) -> str:
 @scenario_app.command("run")
 def scenario_run(
     file: Path = typer.Argument(..., help="Scenario YAML file (see docs/scenarios.md and examples/scenarios/)."),
-    publish: bool = typer.Option(True, "--publish/--no-publish", help="Publish the warehouse afterwards so the app and analysts see the run."),
+    publish: bool = typer.Option(
+        True, "--publish/--no-publish", help="Publish the warehouse afterwards so the app and analysts see the run."
+    ),
 ) -> None:
     """Forecast a scenario and store it under its own scenario_id in the forecast tables."""
     from forecasting.scenarios import load, run_scenario
-    from wipcast import cli
     from wipcast.runlog import logged_step
     from wipcast.warehouse import new_run_id
 
     scenario = load(file)  # invalid YAML stops here: nothing is written
-    settings = cli._settings()
+    config = settings()
     run_id = new_run_id()
-    with logged_step(settings, run_id, "scenario") as record, cli._progress() as progress:
-        summary = run_scenario(settings, scenario, run_id, progress=progress)
+    with logged_step(config, run_id, "scenario") as record, progress_bar() as progress:
+        summary = run_scenario(config, scenario, run_id, progress=progress)
         record.rows = sum(summary["rows"].values())
         record.message = f"scenario {scenario.name}"
     total = sum(summary["firm_mean_by_month"].values())
-    cli.out.print(f"[green]scenario {scenario.name} written[/green]: run {run_id}, as of {summary['as_of']}, "
-                  f"{summary['horizon']} months, seed {summary['seed']}; forecast total {_money(total)} {settings.reporting_currency}")
+    out.print(
+        f"[green]scenario {scenario.name} written[/green]: run {run_id}, as of {summary['as_of']}, "
+        f"{summary['horizon']} months, seed {summary['seed']}; forecast total {_money(total)} {config.reporting_currency}"
+    )
     if summary["base_run_id"] is None:
-        cli.out.print("note: no base forecast for this as-of date yet; `wipcast forecast` makes one to compare with")
+        out.print("note: no base forecast for this as-of date yet; `wipcast forecast` makes one to compare with")
     if publish:
-        cli._step_publish(settings, run_id)
+        steps.publish(config, run_id)
 
 
 @scenario_app.command("list")
 def scenario_list_cmd() -> None:
     """Scenarios stored in the warehouse, with their runs."""
     from forecasting.scenarios.tables import scenario_list
-    from wipcast import cli
     from wipcast.warehouse import work_connection
 
-    with work_connection(cli._settings()) as con:
+    with work_connection(settings()) as con:
         frame = scenario_list(con)
     if not frame.height:
-        cli.out.print("no scenarios yet: run one with `wipcast scenario run FILE`")
+        out.print("no scenarios yet: run one with `wipcast scenario run FILE`")
         return
     table = Table(title="Scenarios", show_edge=False)
     for col in ("scenario", "description", "runs", "latest run", "as of", "last run at"):
         table.add_column(col, justify="right" if col == "runs" else "left")
     for row in frame.iter_rows(named=True):
-        table.add_row(row["scenario_id"], row["description"] or "", str(row["runs"]), row["latest_run_id"] or "failed only",
-                      str(row["latest_as_of"] or ""), str(row["last_run_at"])[:19])
-    cli.out.print(table)
+        table.add_row(
+            row["scenario_id"],
+            row["description"] or "",
+            str(row["runs"]),
+            row["latest_run_id"] or "failed only",
+            str(row["latest_as_of"] or ""),
+            str(row["last_run_at"])[:19],
+        )
+    out.print(table)
 
 
 @scenario_app.command("compare")
 def scenario_compare(
     base: str = typer.Argument(..., help="Scenario to compare against, usually 'base'."),
     other: str = typer.Argument(..., help="Scenario to compare."),
-    out_path: Optional[Path] = typer.Option(None, "--out", help="Also write the full table (month x practice) as CSV."),
+    out_path: Path | None = typer.Option(None, "--out", help="Also write the full table (month x practice) as CSV."),
 ) -> None:
     """Deltas by month (firm) and by practice (horizon total), from paired draws."""
     import polars as pl
 
     from forecasting.exports import neutralise_frame
     from forecasting.scenarios.compare import FIRM, compare
-    from wipcast import cli
     from wipcast.warehouse import work_connection
 
-    settings = cli._settings()
-    with work_connection(settings) as con:
+    config = settings()
+    with work_connection(config) as con:
         frame, info = compare(con, base, other)
-    ccy = settings.reporting_currency
+    ccy = config.reporting_currency
     if not info["same_as_of"]:
-        cli.out.print(f"[yellow]note[/yellow]: {base} is as of {info['base']['as_of']}, {other} as of {info['other']['as_of']}")
+        out.print(
+            f"[yellow]note[/yellow]: {base} is as of {info['base']['as_of']}, {other} as of {info['other']['as_of']}"
+        )
     monthly = Table(title=f"{other} vs {base}: firm, by month ({ccy})", show_edge=False)
     for col in ("month", base, other, "delta", "delta %", "delta p10", "delta p90"):
         monthly.add_column(col, justify="left" if col == "month" else "right")
     for r in frame.filter(pl.col("practice") == FIRM).iter_rows(named=True):
         pct = "" if r["delta_pct"] is None else f"{r['delta_pct']:+.1%}"
-        monthly.add_row(str(r["month"])[:7], _money(r["base_mean"]), _money(r["scenario_mean"]), _money(r["delta_mean"]), pct,
-                        _money(r["delta_p10"]), _money(r["delta_p90"]))
-    cli.out.print(monthly)
-    by_practice = frame.filter(pl.col("practice") != FIRM).group_by("practice").agg(
-        pl.col("base_mean").sum(), pl.col("scenario_mean").sum(), pl.col("delta_mean").sum()).sort("practice")
+        monthly.add_row(
+            str(r["month"])[:7],
+            _money(r["base_mean"]),
+            _money(r["scenario_mean"]),
+            _money(r["delta_mean"]),
+            pct,
+            _money(r["delta_p10"]),
+            _money(r["delta_p90"]),
+        )
+    out.print(monthly)
+    by_practice = (
+        frame.filter(pl.col("practice") != FIRM)
+        .group_by("practice")
+        .agg(pl.col("base_mean").sum(), pl.col("scenario_mean").sum(), pl.col("delta_mean").sum())
+        .sort("practice")
+    )
     practice_table = Table(title=f"by practice, whole horizon ({ccy})", show_edge=False)
     for col in ("practice", base, other, "delta"):
         practice_table.add_column(col, justify="left" if col == "practice" else "right")
     for r in by_practice.iter_rows(named=True):
-        practice_table.add_row(r["practice"], _money(r["base_mean"]), _money(r["scenario_mean"]), _money(r["delta_mean"]))
-    cli.out.print(practice_table)
+        practice_table.add_row(
+            r["practice"], _money(r["base_mean"]), _money(r["scenario_mean"]), _money(r["delta_mean"])
+        )
+    out.print(practice_table)
     if out_path is not None:
         neutralise_frame(frame).write_csv(out_path)
-        cli.out.print(f"written {out_path}")
+        out.print(f"written {out_path}")
 
 
 def export_cmd(
-    scenario: str = typer.Option("base", "--scenario", help="Scenario name ('base' = the base forecast); its latest successful run."),
+    scenario: str = typer.Option(
+        "base", "--scenario", help="Scenario name ('base' = the base forecast); its latest successful run."
+    ),
     fmt: str = typer.Option("xlsx", "--format", help="csv, xlsx or parquet."),
     grain: str = typer.Option("practice", "--grain", help="firm, practice, region, customer or project."),
     out_path: Path = typer.Option(..., "--out", help="File to write (CSV also writes <out>.json with the provenance)."),
-    run_id: Optional[str] = typer.Option(None, "--run-id", help="Export this run instead of the scenario's latest."),
+    run_id: str | None = typer.Option(None, "--run-id", help="Export this run instead of the scenario's latest."),
 ) -> None:
     """Export a forecast (base or scenario) in long format with components, p10/p50/p90 and provenance."""
     from forecasting.exports import FORMATS, GRAINS, export_run, write_export
-    from wipcast import cli
     from wipcast.warehouse import work_connection
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"{fmt!r} is not a format; allowed: {', '.join(FORMATS)}", param_hint="--format")
     if grain not in GRAINS:
         raise typer.BadParameter(f"{grain!r} is not a grain; allowed: {', '.join(GRAINS)}", param_hint="--grain")
-    settings = cli._settings()
-    with work_connection(settings) as con:
-        frame, meta = export_run(con, scenario, grain, settings.reporting_currency, run_id)
+    config = settings()
+    with work_connection(config) as con:
+        frame, meta = export_run(con, scenario, grain, config.reporting_currency, run_id)
     written = write_export(frame, meta, fmt, out_path)
-    cli.out.print(f"[green]exported[/green] {frame.height:,} rows of run {meta['run_id']} ({meta['scenario_id']}, as of {meta['as_of_date']}) to "
-                  + ", ".join(str(p) for p in written))
+    out.print(
+        f"[green]exported[/green] {frame.height:,} rows of run {meta['run_id']} ({meta['scenario_id']}, as of {meta['as_of_date']}) to "
+        + ", ".join(str(p) for p in written)
+    )

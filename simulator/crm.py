@@ -49,7 +49,9 @@ def _candidates(rng, n_winners: int, new: bool):
     while got < n_winners or not entries:
         m = int((n_winners - got) / rate * 1.2) + 20
         e, x, w = _simulate_paths(rng, m, new)
-        entries.append(e); exits.append(x); wons.append(w)
+        entries.append(e)
+        exits.append(x)
+        wons.append(w)
         got += int(w.sum())
     entry, exit_, won = (np.concatenate(a) for a in (entries, exits, wons))
     if n_winners == 0:
@@ -103,8 +105,13 @@ def build_opportunities(rng, projects, customers, window_start: int, as_of: int)
     entry, exit_, won, project, is_new = (np.concatenate(a) for a in zip(*parts))
     n = len(won)
 
-    dwell = np.maximum(1, np.round(np.array(P.STAGE_MEAN_DWELL_DAYS)[None, :] *
-                                   rng.lognormal(-P.STAGE_DWELL_SIGMA ** 2 / 2, P.STAGE_DWELL_SIGMA, (n, N_STAGES)))).astype(np.int64)
+    dwell = np.maximum(
+        1,
+        np.round(
+            np.array(P.STAGE_MEAN_DWELL_DAYS)[None, :]
+            * rng.lognormal(-(P.STAGE_DWELL_SIGMA**2) / 2, P.STAGE_DWELL_SIGMA, (n, N_STAGES))
+        ),
+    ).astype(np.int64)
     stages = np.arange(N_STAGES)[None, :]
     on_path = (stages >= entry[:, None]) & (stages <= exit_[:, None])
     dwell = np.where(on_path, dwell, 0)
@@ -112,9 +119,13 @@ def build_opportunities(rng, projects, customers, window_start: int, as_of: int)
     lead = rng.integers(14, 46, n)
 
     # Winners: timing runs backwards from the project's actual start.
-    slip = np.where(rng.random(n) < 0.25, 0,
-                    np.where(rng.random(n) < 0.13, -rng.integers(1, 11, n),
-                             np.round(rng.lognormal(np.log(18), 0.7, n)).astype(np.int64)))
+    slip = np.where(
+        rng.random(n) < 0.25,
+        0,
+        np.where(
+            rng.random(n) < 0.13, -rng.integers(1, 11, n), np.round(rng.lognormal(np.log(18), 0.7, n)).astype(np.int64)
+        ),
+    )
     p_start = np.where(project >= 0, projects.start[np.maximum(project, 0)], 0)
     exp_start_final = p_start - slip
     resolved_w = np.minimum(exp_start_final - lead, p_start - 1)
@@ -132,13 +143,23 @@ def build_opportunities(rng, projects, customers, window_start: int, as_of: int)
 
     # The rep's close estimate: the remaining ladder at an optimistic pace.
     remaining_mean = np.cumsum(np.array(P.STAGE_MEAN_DWELL_DAYS)[::-1])[::-1][entry]
-    first_close = created + np.maximum(7, np.round(remaining_mean * P.CLOSE_ESTIMATE_OPTIMISM * rng.uniform(0.7, 1.3, n))).astype(np.int64)
+    first_close = created + np.maximum(
+        7, np.round(remaining_mean * P.CLOSE_ESTIMATE_OPTIMISM * rng.uniform(0.7, 1.3, n))
+    ).astype(np.int64)
     step = rng.integers(14, 46, n)
 
     # Customers and amounts.
     customer = np.where(project >= 0, projects.customer[np.maximum(project, 0)], -1)
-    region = np.where(project >= 0, projects.region[np.maximum(project, 0)], rng.choice(len(P.REGIONS), n, p=np.array(P.REGION_WEIGHTS)))
-    practice = np.where(project >= 0, projects.practice[np.maximum(project, 0)], rng.choice(len(P.PRACTICES), n, p=np.array(P.PRACTICE_WEIGHTS)))
+    region = np.where(
+        project >= 0,
+        projects.region[np.maximum(project, 0)],
+        rng.choice(len(P.REGIONS), n, p=np.array(P.REGION_WEIGHTS)),
+    )
+    practice = np.where(
+        project >= 0,
+        projects.practice[np.maximum(project, 0)],
+        rng.choice(len(P.PRACTICES), n, p=np.array(P.PRACTICE_WEIGHTS)),
+    )
     losers = np.flatnonzero(~won)
     for r in range(len(P.REGIONS)):
         pool = np.flatnonzero(customers.region == r)
@@ -171,7 +192,9 @@ def build_opportunities(rng, projects, customers, window_start: int, as_of: int)
     # ---- history events ----
     # stage_start[s] is the day stage s was entered, for stages on the path (the entry stage
     # is entered at creation because dwell is zero before it). Creation is the first event.
-    stage_start = created[:, None] + np.concatenate([np.zeros((n, 1), np.int64), np.cumsum(dwell, axis=1)[:, :-1]], axis=1)
+    stage_start = created[:, None] + np.concatenate(
+        [np.zeros((n, 1), np.int64), np.cumsum(dwell, axis=1)[:, :-1]], axis=1
+    )
     st_opp, st_stage = np.nonzero(on_path)
     st_day = stage_start[st_opp, st_stage]
     # pushes
@@ -184,6 +207,7 @@ def build_opportunities(rng, projects, customers, window_start: int, as_of: int)
     entered = on_path[pu_opp] & (stage_start[pu_opp] <= pu_day[:, None])
     pu_stage = N_STAGES - 1 - np.argmax(entered[:, ::-1], axis=1)
     pu_close = first_close[pu_opp] + (pj + 1) * step[pu_opp]
+
     # close date in effect at a stage entry
     def close_at(opp, day):
         k = np.where(day > first_close[opp], -(-(day - first_close[opp] - 1) // step[opp]), 0)
@@ -198,24 +222,48 @@ def build_opportunities(rng, projects, customers, window_start: int, as_of: int)
     ev_start = np.concatenate([close_open + lead[np.concatenate([st_opp, pu_opp])], exp_start_final])
     # Resolution happens on the close day, after any stage change that day.
     order = np.lexsort((kind, ev_day, ev_opp))
-    ev_opp, ev_day, kind, ev_stage_i, ev_close, ev_start = (a[order] for a in (ev_opp, ev_day, kind, ev_stage_i, ev_close, ev_start))
+    ev_opp, ev_day, kind, ev_stage_i, ev_close, ev_start = (
+        a[order] for a in (ev_opp, ev_day, kind, ev_stage_i, ev_close, ev_start)
+    )
     rank = np.arange(len(ev_opp)) - np.searchsorted(ev_opp, ev_opp)
     ev_ts = ev_day * DAY_US + (9 * 60 + 7 * rank) * 60_000_000 + rng.integers(0, 6, len(ev_opp)) * 60_000_000
     crm_p = np.array(P.STAGE_CRM_PROBABILITY)
     is_res = kind == 2
-    prob = np.where(is_res, np.where(won[ev_opp], 1.0, 0.0),
-                    np.minimum(0.99, crm_p[np.maximum(ev_stage_i, 0)] + bias[ev_opp]))
-    amount = np.where(is_res, np.where(won[ev_opp], amount_final[ev_opp], amount1[ev_opp]),
-                      np.where(ev_stage_i >= 3, amount1[ev_opp], amount0[ev_opp]))
+    prob = np.where(
+        is_res, np.where(won[ev_opp], 1.0, 0.0), np.minimum(0.99, crm_p[np.maximum(ev_stage_i, 0)] + bias[ev_opp])
+    )
+    amount = np.where(
+        is_res,
+        np.where(won[ev_opp], amount_final[ev_opp], amount1[ev_opp]),
+        np.where(ev_stage_i >= 3, amount1[ev_opp], amount0[ev_opp]),
+    )
     # a stage entered later than the proposal stage keeps the revised amount
     stage_names = np.array(list(P.STAGES) + [P.CLOSED_WON, P.CLOSED_LOST])
     stage_idx = np.where(is_res, np.where(won[ev_opp], N_STAGES, N_STAGES + 1), ev_stage_i)
     status = np.where(is_res, np.where(won[ev_opp], "won", "lost"), "open")
     return Opportunities(
-        project=project, customer=customer, account=account, practice=practice, region=region,
-        amount_final=amount_final, duration_weeks=duration_weeks, entry=entry, exit=exit_, won=won,
-        created=created, resolved=resolved, first_close=first_close, lead=lead,
-        expected_start_final=exp_start_final, bias=bias,
-        ev_opp=ev_opp, ev_ts=ev_ts, ev_stage=stage_names[stage_idx], ev_prob=np.round(prob, 4),
-        ev_amount=np.round(amount, 2), ev_close=ev_close, ev_start=ev_start, ev_status=status,
+        project=project,
+        customer=customer,
+        account=account,
+        practice=practice,
+        region=region,
+        amount_final=amount_final,
+        duration_weeks=duration_weeks,
+        entry=entry,
+        exit=exit_,
+        won=won,
+        created=created,
+        resolved=resolved,
+        first_close=first_close,
+        lead=lead,
+        expected_start_final=exp_start_final,
+        bias=bias,
+        ev_opp=ev_opp,
+        ev_ts=ev_ts,
+        ev_stage=stage_names[stage_idx],
+        ev_prob=np.round(prob, 4),
+        ev_amount=np.round(amount, 2),
+        ev_close=ev_close,
+        ev_start=ev_start,
+        ev_status=status,
     )

@@ -15,11 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
 import pandas as pd
 
 from app.warehouse_access import (
     BUILD_HINT,
+    SqlParam,
     WarehouseBusy,
     WarehouseMissing,
     catalog,
@@ -29,7 +31,17 @@ from app.warehouse_access import (
 )
 from wipcast.settings import load_settings
 
-__all__ = ["BUILD_HINT", "WarehouseBusy", "WarehouseMissing", "DataUnavailable", "Filters", "published_path"]
+# Pages reach the warehouse only through this module: it re-exports what they need of app.warehouse_access.
+__all__ = [
+    "BUILD_HINT",
+    "WarehouseBusy",
+    "WarehouseMissing",
+    "DataUnavailable",
+    "Filters",
+    "catalog",
+    "published_path",
+    "query",
+]
 
 
 class DataUnavailable(Exception):
@@ -316,7 +328,7 @@ AGEING_BUCKETS = ("0-30", "31-60", "61-90", "over 90")
 RECEIVABLE_BUCKETS = ("not due", "current", "1-30", "0-30", "31-60", "61-90", "over 90")
 
 
-def bucket_label(bucket) -> str:
+def bucket_label(bucket: object) -> str:
     """'over_90' -> 'over 90', 'not_due' -> 'not due' (labels as the marts write them, made readable)."""
     return str(bucket).replace("_", " ") if bucket is not None else "(none)"
 
@@ -420,7 +432,7 @@ class Filters:
 @dataclass
 class Clause:
     sql: str = ""
-    params: list = field(default_factory=list)
+    params: list[SqlParam] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # filters this figure cannot honour (said on the page)
 
 
@@ -445,7 +457,7 @@ def _run_scope(
     restricted by the filters the forecast table carries; the others are reported as ignored."""
     dims = _direct_clause(table, f, alias)
     sql = f"{table.c('run_id', alias)} = ? and {table.c('scenario_id', alias)} = 'base'"
-    params: list = [run_id]
+    params: list[SqlParam] = [run_id]
     if start is not None:
         sql += f" and {table.c('month', alias)} >= ?"
         params.append(start)
@@ -460,7 +472,9 @@ def _project_clause(project_col: str, f: Filters) -> Clause:
     if not f.any_dimension:
         return Clause()
     p = Table("dim_project")
-    conditions, params, join = [], [], ""
+    conditions: list[str] = []
+    params: list[SqlParam] = []
+    join = ""
     for dim, values in f.by_dimension().items():
         if not values:
             continue
@@ -765,7 +779,18 @@ def _add_actuals(
     return merged.drop(columns="actual").sort_values(names).reset_index(drop=True)
 
 
-def full_year_outlook(f: Filters, run_id: str, year: int) -> dict:
+class Outlook(TypedDict):
+    """A calendar year's revenue outlook; p10/p50/p90 are None when the draws cannot give a range (see range_note)."""
+
+    mean: float
+    p10: float | None
+    p50: float | None
+    p90: float | None
+    range_note: str | None
+    ignored: list[str]
+
+
+def full_year_outlook(f: Filters, run_id: str, year: int) -> Outlook:
     """Actuals plus forecast for the calendar year: mean from the forecast, p10/p50/p90 from draws."""
     t = Table("forecast")
     scope = _run_scope(t, f, run_id, "t", dt.date(year, 1, 1), dt.date(year, 12, 31))
@@ -773,11 +798,20 @@ def full_year_outlook(f: Filters, run_id: str, year: int) -> dict:
         f"select coalesce(sum({t.c('mean', 't')}), 0)::double as mean from {t.ref} t where {scope.sql}",
         tuple(scope.params),
     )["mean"].iloc[0]
-    result = {"mean": float(mean), "p10": None, "p50": None, "p90": None, "range_note": None, "ignored": scope.ignored}
+    result: Outlook = {
+        "mean": float(mean),
+        "p10": None,
+        "p50": None,
+        "p90": None,
+        "range_note": None,
+        "ignored": scope.ignored,
+    }
     try:
         q = forecast_quantiles(f, run_id, start=dt.date(year, 1, 1), end=dt.date(year, 12, 1), per_month=False)
         if not q.empty and pd.notna(q["p50"].iloc[0]):
-            result.update(p10=float(q["p10"].iloc[0]), p50=float(q["p50"].iloc[0]), p90=float(q["p90"].iloc[0]))
+            result["p10"] = float(q["p10"].iloc[0])
+            result["p50"] = float(q["p50"].iloc[0])
+            result["p90"] = float(q["p90"].iloc[0])
     except DataUnavailable as exc:
         result["range_note"] = str(exc)
     return result
@@ -822,9 +856,12 @@ def project_forecast(run_id: str, project_id: str) -> pd.DataFrame:
     )
 
 
-def project_inputs(project_id: str) -> dict:
-    """The inputs behind a project's forecast: plan, contract, progress (current financials)."""
-    inputs: dict = {}
+def project_inputs(project_id: str) -> dict[str, Any]:
+    """The inputs behind a project's forecast: plan, contract, progress (current financials).
+
+    Values are the warehouse's, as pandas reads them (numbers, text, or missing).
+    """
+    inputs: dict[str, Any] = {}
     if has_table("project_financials"):
         pf = Table("project_financials")
         wanted = [
@@ -951,14 +988,18 @@ def variance(f: Filters, run_id: str, start: dt.date, end: dt.date) -> dict[str,
     )
     pipeline_opps = set(fc.loc[fc["component"] == "pipeline", "opportunity_id"].dropna())
 
-    def attribute(row) -> str:
-        if row.project_id in project_component.index:
-            return project_component[row.project_id]
-        if row.opportunity_id is not None and row.opportunity_id in pipeline_opps:
+    def attribute(project_id: str, opportunity_id: str | None) -> str:
+        if project_id in project_component.index:
+            return str(project_component[project_id])
+        if opportunity_id is not None and opportunity_id in pipeline_opps:
             return "pipeline"
         return "unplanned"
 
-    ac["component"] = [attribute(row) for row in ac.itertuples()] if not ac.empty else pd.Series(dtype=str)
+    ac["component"] = (
+        [attribute(p, o) for p, o in zip(ac["project_id"], ac["opportunity_id"], strict=True)]
+        if not ac.empty
+        else pd.Series(dtype=str)
+    )
 
     by_month = (
         pd.DataFrame({"month": pd.date_range(start, end, freq="MS").astype("datetime64[ns]")})
@@ -1078,7 +1119,16 @@ def dso_trend(f: Filters) -> tuple[pd.DataFrame, list[str]]:
 # --------------------------------------------------------------------------------------------------
 
 
-def utilization_summary(f: Filters, start: dt.date, end: dt.date) -> tuple[dict, list[str]]:
+class UtilizationSummary(TypedDict):
+    """Hours over a span of weeks; utilization is None without capacity, target None when the mart has none."""
+
+    billable: float
+    capacity: float
+    utilization: float | None
+    target: float | None
+
+
+def utilization_summary(f: Filters, start: dt.date, end: dt.date) -> tuple[UtilizationSummary, list[str]]:
     """Billable utilization over weeks starting in [start, end]: billable / capacity, and capacity-weighted target."""
     u = Table("utilization")
     scope = _employee_clause(u.c("employee_id", "u"), f)
@@ -1088,8 +1138,8 @@ def utilization_summary(f: Filters, start: dt.date, end: dt.date) -> tuple[dict,
         f"({target})::double as target from {u.ref} u where {u.c('week', 'u')} between ? and ?{scope.sql}",
         (start, end, *scope.params),
     ).iloc[0]
-    capacity = row["capacity"] if pd.notna(row["capacity"]) else 0.0
-    billable = row["billable"] if pd.notna(row["billable"]) else 0.0
+    capacity: float = row["capacity"] if pd.notna(row["capacity"]) else 0.0
+    billable: float = row["billable"] if pd.notna(row["billable"]) else 0.0
     return {
         "billable": billable,
         "capacity": capacity,
@@ -1178,7 +1228,8 @@ def top_risks(f: Filters, limit: int = 10) -> pd.DataFrame:
         risks["at_risk"] + risks["unbilled"] + risks["expected_loss"] + risks["overdue_milestones"]
     )
     risks = risks[risks["money_at_stake"] > 0].sort_values("money_at_stake", ascending=False).head(limit)
-    risks["why"] = [_risk_reason(r) for r in risks.itertuples()]
+    amounts = zip(risks["expected_loss"], risks["at_risk"], risks["overdue_milestones"], risks["unbilled"], strict=True)
+    risks["why"] = [_risk_reason(loss, at_risk, overdue, unbilled) for loss, at_risk, overdue, unbilled in amounts]
     risks = _label_ids(risks.reset_index(drop=True), "project_id", "project_id", keep_id=True)
     return risks[["id", "label", "why", "money_at_stake", "at_risk", "unbilled", "expected_loss", "overdue_milestones"]]
 
@@ -1189,15 +1240,15 @@ def tracks_overdue_milestones() -> bool:
     return has_table("project_financials")
 
 
-def _risk_reason(row) -> str:
+def _risk_reason(expected_loss: float, at_risk: float, overdue_milestones: float, unbilled: float) -> str:
     parts = []
-    if row.expected_loss > 0:
+    if expected_loss > 0:
         parts.append("loss contract")
-    if row.at_risk > 0:
+    if at_risk > 0:
         parts.append("at-risk time")
-    if row.overdue_milestones > 0:
+    if overdue_milestones > 0:
         parts.append("overdue milestones")
-    if row.unbilled > 0:
+    if unbilled > 0:
         parts.append("unbilled")
     return ", ".join(parts)
 
@@ -1308,7 +1359,13 @@ def latest_business_dates() -> pd.DataFrame:
     return query(sql)
 
 
-def published_file_info() -> dict:
+class PublishedFileInfo(TypedDict):
+    path: str
+    size_mb: float
+    modified: dt.datetime
+
+
+def published_file_info() -> PublishedFileInfo:
     identity = file_identity()
     return {
         "path": identity.path,
@@ -1334,12 +1391,15 @@ def _label(dim: str) -> str:
 
 def labels(dim: str) -> dict[str, str]:
     """id -> display name for customers, projects and entities (ids themselves for the rest)."""
-    key, name = {
+    named_in = {
         "customer_id": ("dim_customer", "customer_name"),
         "project_id": ("dim_project", "project_name"),
         "entity_id": ("dim_entity", "entity_name"),
-    }.get(dim, (None, None))
-    if key is None or not has_table(key):
+    }
+    if dim not in named_in:
+        return {}
+    key, name = named_in[dim]
+    if not has_table(key):
         return {}
     t = Table(key)
     frame = query(f"select {t.c(dim)} as id, {t.c(name)} as label from {t.ref}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -17,15 +19,24 @@ DIMENSION_WIDGETS = {  # dimension -> (label, widget key)
 }
 
 
-def _run_label(runs: pd.DataFrame):
-    by_id = {row.run_id: row for row in runs.itertuples()}
+def _run_label(runs: pd.DataFrame) -> Callable[[str], str]:
+    """The run chooser's labels: as-of date, kind (when the run has one) and the end of the run id."""
+    by_id = {
+        run_id: (as_of, kind)
+        for run_id, as_of, kind in zip(runs["run_id"], runs["as_of_date"], runs["kind"], strict=True)
+    }
 
     def label(run_id: str) -> str:
-        row = by_id[run_id]
-        kind = f" · {row.kind}" if isinstance(row.kind, str) and row.kind else ""
-        return f"{pd.Timestamp(row.as_of_date):%d %b %Y}{kind} · {run_id[-6:]}"
+        as_of, kind = by_id[run_id]
+        kind_text = f" · {kind}" if isinstance(kind, str) and kind else ""
+        return f"{pd.Timestamp(as_of):%d %b %Y}{kind_text} · {run_id[-6:]}"
 
     return label
+
+
+def _name_of(names: dict[str, str]) -> Callable[[str], str]:
+    """A filter's labels: the display name of an id, else the id itself."""
+    return lambda i: str(names.get(i, i))
 
 
 def sidebar_filters() -> data.Filters:
@@ -59,9 +70,7 @@ def sidebar_filters() -> data.Filters:
             names = dict(zip(frame["id"], frame["label"], strict=True))
             if key in st.session_state:  # drop values a new publish no longer has
                 st.session_state[key] = [v for v in st.session_state[key] if v in names]
-            chosen[dim] = tuple(
-                st.multiselect(label, ids, key=key, format_func=lambda i, n=names: str(n.get(i, i)), placeholder="All")
-            )
+            chosen[dim] = tuple(st.multiselect(label, ids, key=key, format_func=_name_of(names), placeholder="All"))
         st.caption(f"Amounts in {st.session_state.get('wipcast_currency', 'USD')}, the reporting currency.")
     filters = data.Filters(
         run_id=run_id,

@@ -17,7 +17,7 @@ import streamlit as st  # noqa: E402
 
 from app import data, ui  # noqa: E402
 from app.filters import sidebar_filters  # noqa: E402
-from app.warehouse_access import WarehouseBusy, WarehouseMissing, file_identity  # noqa: E402
+from app.warehouse_access import FileIdentity, WarehouseBusy, WarehouseMissing, file_identity  # noqa: E402
 
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -28,7 +28,7 @@ PAGES = [
     st.Page("app_pages/accuracy.py", title="Forecast accuracy", icon=":material/target:"),
     st.Page("app_pages/data_health.py", title="Data health", icon=":material/monitor_heart:"),
 ]
-# The Scenarios page (issue 6) is owned by the scenarios work; it joins the navigation when present.
+# The Scenarios page (what-if runs through the forecast engine) joins the navigation only when its file is present.
 if (Path(__file__).parent / "app_pages" / "scenarios.py").exists():
     PAGES.insert(3, st.Page("app_pages/scenarios.py", title="Scenarios", icon=":material/tune:"))
 
@@ -36,7 +36,7 @@ st.set_page_config(page_title="wipcast", page_icon=":material/insights:", layout
 page = st.navigation(PAGES, position="top")
 
 
-def current_identity():
+def current_identity() -> FileIdentity | None:
     try:
         return file_identity()
     except WarehouseMissing:

@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Literal
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
 
 from app import data
 
 # OWASP CSV injection: a text cell starting with one of these is neutralised with a leading quote.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 FILTER_STATE_KEY = "wipcast_filters"
+# A table's column settings by column name: a config from st.column_config, a plain label, or None to hide it.
+ColumnConfigs = dict[str, ColumnConfig | str | None]
 
 
 def current_filters() -> data.Filters:
     """The global filters the router put in session state for this rerun."""
-    return st.session_state.get(FILTER_STATE_KEY, data.Filters())
+    filters: data.Filters = st.session_state.get(FILTER_STATE_KEY, data.Filters())
+    return filters
 
 
 def reporting_currency() -> str:
-    return st.session_state.get("wipcast_currency", "USD")
+    currency: str = st.session_state.get("wipcast_currency", "USD")
+    return currency
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -40,7 +48,10 @@ def _slug(text: str) -> str:
 
 
 def table_with_download(
-    frame: pd.DataFrame, name: str, column_config: dict | None = None, height: int | str = "auto"
+    frame: pd.DataFrame,
+    name: str,
+    column_config: Mapping[str, ColumnConfig | str | None] | None = None,
+    height: int | Literal["auto"] = "auto",
 ) -> None:
     st.dataframe(frame, hide_index=True, column_config=column_config or {}, width="stretch", height=height)
     st.download_button(
@@ -55,7 +66,11 @@ def table_with_download(
 
 
 def chart_with_table(
-    figure, frame: pd.DataFrame, name: str, column_config: dict | None = None, caption: str | None = None
+    figure: go.Figure,
+    frame: pd.DataFrame,
+    name: str,
+    column_config: Mapping[str, ColumnConfig | str | None] | None = None,
+    caption: str | None = None,
 ) -> None:
     """A chart, with the numbers behind it one click away (Table tab) and a CSV download."""
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
@@ -86,7 +101,7 @@ def ignored_filters_note(ignored: list[str]) -> None:
         st.caption(f"The {names} filter does not apply to this figure (the data is not broken down that way).")
 
 
-def missing_warehouse(path) -> None:
+def missing_warehouse(path: Path) -> None:
     st.warning(
         f"No published warehouse found at `{path}`. {data.BUILD_HINT}\n\n"
         "To look at the demo firm: `make demo`. To point the app at another warehouse, set "

@@ -18,6 +18,7 @@ Only `app/data.py` imports this module; pages go through `app/data.py`.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from dataclasses import dataclass
@@ -31,7 +32,12 @@ from wipcast.settings import load_settings
 
 BUILD_HINT = "Build it with `make build` (or `wipcast run`), then reload this page."
 
-HARDENED_CONFIG = {
+# duckdb.connect's `config`: setting name -> value.
+DuckDBConfig = dict[str, str | bool | int | float | list[str]]
+# A bound query parameter: a scalar, or a list of values for `list_contains(?, ...)` (a tuple binds as a list).
+SqlParam = str | int | float | bool | dt.date | list[str] | tuple[str, ...] | None
+
+HARDENED_CONFIG: DuckDBConfig = {
     "enable_external_access": False,
     "autoload_known_extensions": False,
     "autoinstall_known_extensions": False,
@@ -88,7 +94,7 @@ def _is_transient(exc: Exception) -> bool:
     return "could not set lock" in text or "conflicting lock" in text
 
 
-def run_sql(identity: FileIdentity, sql: str, params: tuple = ()) -> pd.DataFrame:
+def run_sql(identity: FileIdentity, sql: str, params: tuple[SqlParam, ...] = ()) -> pd.DataFrame:
     """Open read-only, run one statement with bound parameters, close. Retries transient open errors."""
     bound = [list(p) if isinstance(p, tuple) else p for p in params]
     delay = FIRST_BACKOFF_SECONDS
@@ -113,11 +119,11 @@ def run_sql(identity: FileIdentity, sql: str, params: tuple = ()) -> pd.DataFram
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
-def cached_sql(identity: FileIdentity, sql: str, params: tuple = ()) -> pd.DataFrame:
+def cached_sql(identity: FileIdentity, sql: str, params: tuple[SqlParam, ...] = ()) -> pd.DataFrame:
     return run_sql(identity, sql, params)
 
 
-def query(sql: str, params: tuple = ()) -> pd.DataFrame:
+def query(sql: str, params: tuple[SqlParam, ...] = ()) -> pd.DataFrame:
     """Run a read-only query on the current published file, cached per file identity."""
     return cached_sql(file_identity(), sql, tuple(params))
 
@@ -140,7 +146,10 @@ def catalog() -> dict[tuple[str, str], tuple[str, ...]]:
             "select table_schema, table_name, list(column_name order by ordinal_position) as cols "
             "from information_schema.columns group by all",
         )
-        found = {(row.table_schema, row.table_name): tuple(row.cols) for row in frame.itertuples()}
+        found = {
+            (schema, table): tuple(columns)
+            for schema, table, columns in zip(frame["table_schema"], frame["table_name"], frame["cols"], strict=True)
+        }
         while len(_CATALOGS) >= _CATALOGS_KEPT:
             _CATALOGS.pop(next(iter(_CATALOGS)), None)
         _CATALOGS[identity] = found

@@ -1,4 +1,4 @@
-"""Benchmark of the forecasting engine on the demo firm against the targets of issue 4.
+"""Benchmark of the forecasting engine on the demo firm against its speed and accuracy targets.
 
     .venv/bin/python bench/bench_forecast.py [--employees 150] [--from 2025-06] [--to 2026-06] [--draws 2000]
 
@@ -15,6 +15,7 @@ Nothing is faked: the figures printed are what the engine produced.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -51,7 +52,7 @@ def factor_check(folder: Path, truth: dict) -> dict:
     )
     realized = truth["delivery_factor"]["realized"]
     rows = []
-    for role, factor, hours in delivery.raw_factors(pw, ["role"]).sort("role").iter_rows():
+    for role, factor, _hours in delivery.raw_factors(pw, ["role"]).sort("role").iter_rows():
         rows.append(
             {
                 "level": "role",
@@ -104,8 +105,8 @@ def main() -> int:
     fc = run_forecast(settings, "bench-forecast", draws=args.draws, seed=1)
     forecast_s, forecast_cpu = time.perf_counter() - t, time.process_time() - cpu
     print(
-        f"run_forecast: {forecast_s:.1f} s wall, {forecast_cpu:.1f} s CPU (target < 30 s), as of {fc['as_of']}, "
-        f"rows {fc['rows']}, draws {fc['draws']}"
+        f"run_forecast: {forecast_s:.1f} s wall, {forecast_cpu:.1f} s CPU (target < 30 s), as of {fc.as_of_date}, "
+        f"rows {fc.rows}, draws {fc.draws}"
     )
     if args.forecast_only:
         return 0
@@ -120,28 +121,28 @@ def main() -> int:
         progress=lambda d, a, b: print(f"  {d} ({a:.0f}/{b:.0f})", flush=True),
     )
     backtest_s = time.perf_counter() - t
-    s = bt["summary"]
+    s = bt.headline
     factors = factor_check(data, truth)
     results = {
         "employees": args.employees,
         "forecast_seconds": round(forecast_s, 1),
         "forecast_cpu_seconds": round(forecast_cpu, 1),
         "backtest_seconds": round(backtest_s, 1),
-        "backtest_origins": len(bt["origins"]),
-        **s,
+        "backtest_origins": len(bt.origins),
+        **dataclasses.asdict(s),
         "delivery_factors": factors,
-        "report": bt["report"],
+        "report": bt.report,
     }
     print(json.dumps(results, indent=2, default=str))
-    ratio = s["ratio_to_best_baseline"]
+    ratio = s.ratio_to_best_baseline
     print("\nTargets")
     print(f"  forecast < 30 s ............... {forecast_s:.1f} s {'OK' if forecast_s < 30 else 'MISSED'}")
     print(f"  WAPE h1-3 <= 0.75 x best ...... {ratio:.3f} {'OK' if ratio is not None and ratio <= 0.75 else 'MISSED'}")
-    cov = s["coverage80_all"]
+    cov = s.coverage80_all
     print(
         f"  80% coverage in 75-85% ........ {cov:.1%} {'OK' if cov is not None and 0.75 <= cov <= 0.85 else 'MISSED'}"
     )
-    bc, bcrm = s["brier_calibrated"], s["brier_crm"]
+    bc, bcrm = s.brier_calibrated, s.brier_crm
     print(
         f"  Brier calibrated < CRM ........ {bc:.3f} vs {bcrm:.3f} {'OK' if bc is not None and bc < bcrm else 'MISSED'}"
     )

@@ -19,11 +19,12 @@ from pathlib import Path
 SIZES = (("small", 150, 30), ("large", 10_000, 36))
 
 CHILD = """
-import json, resource, sys
+import dataclasses, json, resource, sys
 from simulator import generate
-s = generate(sys.argv[1], employees=int(sys.argv[2]), months=int(sys.argv[3]), seed=7, fmt=sys.argv[4])
+firm = generate(sys.argv[1], employees=int(sys.argv[2]), months=int(sys.argv[3]), seed=7, fmt=sys.argv[4])
+s = dataclasses.asdict(firm)
 s["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps(s))
+print(json.dumps(s, default=str))
 """
 
 
@@ -42,8 +43,8 @@ def run(name: str, employees: int, months: int, fmt: str, out: Path) -> dict:
         "months": months,
         "rows": s["total_rows"],
         "time_entries": s["rows"]["time_entries"],
-        "seconds": s["elapsed_seconds"],
-        "rows_per_s": s["total_rows"] / max(s["elapsed_seconds"], 1e-9),
+        "seconds": s["seconds"],
+        "rows_per_s": s["total_rows"] / max(s["seconds"], 1e-9),
         "peak_rss_mb": s["peak_rss_mb"],
         "disk_mb": size_mb,
     }

@@ -19,6 +19,9 @@ def demo_generate(
     as_of: str = typer.Option("2026-10-31", "--as-of", help="Last day of the simulated history (YYYY-MM-DD)."),
     seed: int = typer.Option(7, "--seed", help="Random seed; the same seed gives the same files."),
     fmt: str = typer.Option("parquet", "--format", help="parquet or csv."),
+    replace: bool = typer.Option(
+        False, "--replace", help="Replace contract files of the other format already in the folder."
+    ),
 ) -> None:
     """Write a simulated professional-services firm in the canonical contract."""
     import simulator
@@ -30,7 +33,14 @@ def demo_generate(
     assert day is not None
     with progress_bar() as progress:
         summary = simulator.generate(
-            out_dir, employees=employees, months=months, as_of=day, seed=seed, fmt=fmt, progress=progress
+            out_dir,
+            employees=employees,
+            months=months,
+            as_of=day,
+            seed=seed,
+            fmt=fmt,
+            progress=progress,
+            replace=replace,
         )
-    rows = summary["rows"]
+    rows = summary.rows
     out.print(f"[green]demo firm written[/green] to {out_dir}: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))

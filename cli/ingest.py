@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from cli import steps
+from cli import connectors, steps
 from cli.console import require_input_folder, settings
 from wipcast.warehouse import new_run_id
 
@@ -14,7 +14,30 @@ ingest_app = typer.Typer(no_args_is_help=True, help="Load data into the warehous
 
 
 @ingest_app.command("files")
-def ingest_files_cmd(folder: Path = typer.Argument(..., help="Folder of canonical CSV or Parquet files.")) -> None:
+def ingest_files_cmd(
+    folder: Path = typer.Argument(..., help="Folder of canonical CSV or Parquet files."),
+    snapshot: bool = typer.Option(
+        False,
+        "--snapshot",
+        help="The folder is a complete export: rows loaded earlier that its files lack are marked deleted.",
+    ),
+    snapshot_only: str | None = typer.Option(
+        None,
+        "--snapshot-only",
+        metavar="ENTITY[,ENTITY]",
+        help="As --snapshot, for these entities' files only (e.g. time_entries,invoices).",
+    ),
+) -> None:
     """Validate and load a folder of canonical files into raw_canonical (merge on primary keys)."""
     require_input_folder(folder, "FOLDER")
-    steps.ingest(settings(), new_run_id(), folder)
+    if snapshot and snapshot_only:
+        raise typer.BadParameter(
+            "give --snapshot (every file) or --snapshot-only (some), not both", param_hint="--snapshot"
+        )
+    entities = ["all"] if snapshot else [n.strip() for n in (snapshot_only or "").split(",") if n.strip()]
+    steps.ingest(settings(), new_run_id(), folder, snapshot=entities)
+
+
+# Vendor connectors (cli/connectors.py): extract, conform and load one source.
+ingest_app.command("harvest")(connectors.ingest_harvest)
+ingest_app.command("harvest-forecast")(connectors.ingest_harvest_forecast)

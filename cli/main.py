@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from cli import pipeline, serve
+from cli.connectors import connectors_app, demo_generate, demo_serve
 from cli.console import console, options
 from cli.demo import demo_app
 from cli.ingest import ingest_app
@@ -24,7 +25,11 @@ app = typer.Typer(
     no_args_is_help=True,
     help="wipcast: analytics and revenue forecasting for professional-services firms.",
 )
+# the connectors' demo commands: `generate` gains --shape (it delegates to cli.demo's for canonical files)
+demo_app.command("generate")(demo_generate)
+demo_app.command("serve")(demo_serve)
 app.add_typer(demo_app, name="demo")
+app.add_typer(connectors_app, name="connectors")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(scenario_app, name="scenario")
 app.command("transform")(pipeline.transform)
@@ -45,12 +50,18 @@ def main_options(
     reporting_currency: str | None = typer.Option(
         None, "--reporting-currency", help="ISO 4217 reporting currency (default USD)."
     ),
+    wait: float | None = typer.Option(
+        None,
+        "--wait",
+        help="Seconds a writing step waits for another writer to finish before giving up (default 0).",
+    ),
 ) -> None:
     options.verbose = verbose
     options.overrides = {
         "warehouse_dir": warehouse_dir,
         "reporting_currency": reporting_currency,
         "verbose": verbose or None,
+        "lock_wait_seconds": wait,
     }
 
 

@@ -8,6 +8,7 @@ import typer
 
 from cli import steps
 from cli.console import out, parse_date, parse_month, progress_bar, require_input_folder, settings
+from wipcast.lock import writer_lock
 from wipcast.runlog import logged_step
 from wipcast.warehouse import new_run_id
 
@@ -42,7 +43,7 @@ def backtest(
     run_id = new_run_id()
     with logged_step(config, run_id, "backtest"), progress_bar() as progress:
         summary = forecasting.run_backtest(config, run_id, first, last, progress=progress)
-    out.print(f"[green]backtest done[/green]: run {run_id}, report {summary['report']}")
+    out.print(f"[green]backtest done[/green]: run {run_id}, report {summary.report}")
 
 
 def publish() -> None:
@@ -62,8 +63,10 @@ def run(
     config = settings(input_dir=input_dir, as_of=day)
     require_input_folder(config.input_dir, "--input" if input_dir else "input_dir setting; pass --input")
     run_id = new_run_id()
-    out.print(f"run {run_id}: warehouse {config.warehouse_dir}")
-    steps.ingest(config, run_id, config.input_dir)
-    steps.transform(config, run_id)
-    steps.forecast(config, run_id, day, 12, draws, None)
-    steps.publish(config, run_id)
+    # One lock for the whole run: no other writer can slip in between its steps.
+    with writer_lock(config, "run", run_id):
+        out.print(f"run {run_id}: warehouse {config.warehouse_dir}")
+        steps.ingest(config, run_id, config.input_dir)
+        steps.transform(config, run_id)
+        steps.forecast(config, run_id, day, 12, draws, None)
+        steps.publish(config, run_id)

@@ -16,7 +16,7 @@ from cli.console import out, progress_bar, settings
 scenario_app = typer.Typer(no_args_is_help=True, help="What-if scenarios run through the forecast engine.")
 
 
-def _money(value) -> str:
+def _money(value: float | None) -> str:
     return "" if value is None else f"{value:,.0f}"
 
 
@@ -37,14 +37,15 @@ def scenario_run(
     run_id = new_run_id()
     with logged_step(config, run_id, "scenario") as record, progress_bar() as progress:
         summary = run_scenario(config, scenario, run_id, progress=progress)
-        record.rows = sum(summary["rows"].values())
+        record.rows = sum(summary.rows.values())
         record.message = f"scenario {scenario.name}"
-    total = sum(summary["firm_mean_by_month"].values())
+    total = sum(summary.firm_mean_by_month.values())
     out.print(
-        f"[green]scenario {scenario.name} written[/green]: run {run_id}, as of {summary['as_of']}, "
-        f"{summary['horizon']} months, seed {summary['seed']}; forecast total {_money(total)} {config.reporting_currency}"
+        f"[green]scenario {scenario.name} written[/green]: run {run_id}, as of {summary.as_of_date}, "
+        f"{summary.horizon} months, seed {summary.seed}; "
+        f"forecast total {_money(total)} {config.reporting_currency}"
     )
-    if summary["base_run_id"] is None:
+    if summary.base_run_id is None:
         out.print("note: no base forecast for this as-of date yet; `wipcast forecast` makes one to compare with")
     if publish:
         steps.publish(config, run_id)
@@ -153,6 +154,6 @@ def export_cmd(
         frame, meta = export_run(con, scenario, grain, config.reporting_currency, run_id)
     written = write_export(frame, meta, fmt, out_path)
     out.print(
-        f"[green]exported[/green] {frame.height:,} rows of run {meta['run_id']} ({meta['scenario_id']}, as of {meta['as_of_date']}) to "
-        + ", ".join(str(p) for p in written)
+        f"[green]exported[/green] {frame.height:,} rows of run {meta['run_id']} "
+        f"({meta['scenario_id']}, as of {meta['as_of_date']}) to " + ", ".join(str(p) for p in written)
     )

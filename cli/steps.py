@@ -36,11 +36,11 @@ def require_work_db(settings: Settings, what: str) -> None:
         )
 
 
-def ingest(settings: Settings, run_id: str, folder: Path) -> IngestResult:
+def ingest(settings: Settings, run_id: str, folder: Path, snapshot: list[str] | None = None) -> IngestResult:
     from ingest.files import ingest_files
 
     with logged_step(settings, run_id, "ingest") as record, progress_bar() as progress:
-        result = ingest_files(settings, folder, run_id, progress=progress)
+        result = ingest_files(settings, folder, run_id, progress=progress, snapshot=snapshot or ())
         record.rows = result.rows_loaded
         record.message = f"{result.rows_quarantined} row(s) quarantined"
     print_ingest(result)
@@ -50,11 +50,15 @@ def ingest(settings: Settings, run_id: str, folder: Path) -> IngestResult:
 def print_ingest(result: IngestResult) -> None:
     """Per-file counts as a table, then the ingest's own summary (totals, quarantine reasons, absent files)."""
     table = Table(title="Ingest", show_edge=False)
-    for col in ("entity", "read", "loaded", "quarantined"):
+    snapshot = any(counts.rows_deleted is not None for counts in result.files.values())
+    for col in ("entity", "read", "loaded", "quarantined", *(["deleted"] if snapshot else [])):
         table.add_column(col, justify="left" if col == "entity" else "right")
     for entity, counts in result.files.items():
         if counts.source_file:
-            table.add_row(entity, f"{counts.rows_read:,}", f"{counts.rows_loaded:,}", f"{counts.rows_quarantined:,}")
+            cells = [f"{counts.rows_read:,}", f"{counts.rows_loaded:,}", f"{counts.rows_quarantined:,}"]
+            if snapshot:
+                cells.append("" if counts.rows_deleted is None else f"{counts.rows_deleted:,}")
+            table.add_row(entity, *cells)
     out.print(table)
     for line in result.summary_lines():
         out.print(line, highlight=False, soft_wrap=True)
@@ -65,7 +69,7 @@ def transform(settings: Settings, run_id: str) -> TransformResult:
 
     require_work_db(settings, "nothing to transform")
     with logged_step(settings, run_id, "transform") as record, progress_bar() as progress:
-        output = dbt_build(settings, progress=progress)
+        output = dbt_build(settings, run_id, progress=progress)
         done = [line for line in output.splitlines() if "Done." in line]
         summary = done[-1].split("Done.", 1)[1].strip()[:500] if done else None
         record.message = summary
@@ -85,11 +89,11 @@ def forecast(
         summary = forecasting.run_forecast(
             settings, run_id, as_of=as_of, horizon=horizon, draws=draws, seed=seed, progress=progress
         )
-        record.rows = sum(summary["rows"].values())
-    out.print(f"[green]forecast written[/green]: run {run_id}, as of {summary['as_of_date']}")
-    if summary["draws"] < summary["draws_requested"]:
+        record.rows = sum(summary.rows.values())
+    out.print(f"[green]forecast written[/green]: run {run_id}, as of {summary.as_of_date}")
+    if summary.draws < summary.draws_requested:
         console.print(
-            f"[yellow]note[/yellow]: {summary['draws']:,} of {summary['draws_requested']:,} draws were simulated to "
+            f"[yellow]note[/yellow]: {summary.draws:,} of {summary.draws_requested:,} draws were simulated to "
             "stay within memory (recorded in forecast.runs.parameters); intervals are a little noisier",
             soft_wrap=True,
         )

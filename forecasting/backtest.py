@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -19,16 +21,51 @@ import polars as pl
 from forecasting import baselines, engine, store
 from forecasting.calendar import add_months, month_end, month_start
 from forecasting.frames import ordered
-from forecasting.inputs import as_of_view
+from forecasting.inputs import RawData, as_of_view
 from forecasting.run import Progress, _tick, model_versions, persist, read_raw
 from wipcast.errors import InputError
+from wipcast.settings import Settings
 from wipcast.warehouse import work_connection
 
 HORIZONS = (1, 3, 6, 12)
 METHODS = ("wipcast", "baseline_scheduled", "baseline_seasonal_naive", "baseline_ets")
 
+Month = dt.date | str  # a date (its month counts) or text starting YYYY-MM
+# One forecast point of an origin: method, level key (None = firm), month, horizon, point, p10, p90.
+Record = tuple[str, str | None, dt.date, int, float, float | None, float | None]
 
-def _parse_month(value) -> dt.date:
+
+@dataclass(frozen=True)
+class BacktestHeadline:
+    """The figures the backtest's targets are stated in (firm level; None where nothing was scored):
+    WAPE over horizons 1-3 of wipcast and of each baseline, wipcast's ratio to the best baseline
+    (target <= 0.75), the share of actuals inside the 80% interval over all horizons (target 75-85%),
+    and the Brier score of the calibrated win probability next to the CRM's own."""
+
+    wape_h1_3: float | None
+    baselines_wape_h1_3: dict[str, float | None]
+    best_baseline_wape_h1_3: float | None
+    ratio_to_best_baseline: float | None
+    coverage80_all: float | None
+    brier_calibrated: float | None
+    brier_crm: float | None
+
+
+@dataclass(frozen=True)
+class BacktestSummary:
+    """What `run_backtest` stored: its run id, the month-end origins forecast, the metric rows
+    written to forecast.backtest_metrics, the path of the Markdown report, the headline figures
+    and the wall time."""
+
+    run_id: str
+    origins: list[dt.date]
+    metrics_rows: int
+    report: str
+    headline: BacktestHeadline
+    seconds: float
+
+
+def _parse_month(value: Month) -> dt.date:
     if isinstance(value, dt.date):
         return value.replace(day=1)
     try:
@@ -37,18 +74,19 @@ def _parse_month(value) -> dt.date:
         raise InputError(f"month {value!r} is not a month", "use YYYY-MM") from None
 
 
-def origins_between(start_month, end_month) -> list[dt.date]:
+def origins_between(start_month: Month, end_month: Month) -> list[dt.date]:
     a, b = _parse_month(start_month), _parse_month(end_month)
     if b < a:
         raise InputError(f"backtest range {a:%Y-%m}..{b:%Y-%m} is empty", "--from must not be after --to")
-    out, m = [], a
+    out: list[dt.date] = []
+    m = a
     while m <= b:
         out.append(month_end(m))
         m = add_months(m, 1)
     return out
 
 
-def truth_by_practice(raw, latest: dt.date) -> tuple[pl.DataFrame, dt.date]:
+def truth_by_practice(raw: RawData, latest: dt.date) -> tuple[pl.DataFrame, dt.date]:
     """Revenue earned per practice and complete month, as known now (the backtests' target)."""
     inputs = as_of_view(raw, latest)
     hist = engine.history_base(inputs)["history"]
@@ -66,7 +104,7 @@ def truth_by_practice(raw, latest: dt.date) -> tuple[pl.DataFrame, dt.date]:
 def _records_for_origin(
     origin: dt.date, prep: engine.Prepared, result: engine.ForecastResult, horizon: int
 ) -> pl.DataFrame:
-    rows = []
+    rows: list[Record] = []
     months = result.months
     for by in ([], ["practice"]):
         keys, d = result.summed_draws(by)
@@ -109,8 +147,8 @@ def _mase_scales(truth: pl.DataFrame, first_origin: dt.date) -> dict[str | None,
     """In-sample MAE of the seasonal naive (m = 12; lag 1 with less than 13 months) per series, on
     the months up to the first origin."""
     t = truth.filter(pl.col("month") <= month_start(first_origin))
-    out = {}
-    series = {
+    out: dict[str | None, float] = {}
+    series: dict[str | None, np.ndarray] = {
         None: t.pipe(ordered)
         .group_by("month", maintain_order=True)
         .agg(pl.col("actual").sum())
@@ -125,7 +163,7 @@ def _mase_scales(truth: pl.DataFrame, first_origin: dt.date) -> dict[str | None,
     return out
 
 
-def compute_metrics(records: pl.DataFrame, truth: pl.DataFrame, scales: dict) -> pl.DataFrame:
+def compute_metrics(records: pl.DataFrame, truth: pl.DataFrame, scales: dict[str | None, float]) -> pl.DataFrame:
     firm = (
         truth.pipe(ordered)
         .group_by("month", maintain_order=True)
@@ -135,9 +173,9 @@ def compute_metrics(records: pl.DataFrame, truth: pl.DataFrame, scales: dict) ->
     prac = truth.rename({"practice": "level_key"})
     t = pl.concat([firm.select("level_key", "month", "actual"), prac.select("level_key", "month", "actual")])
     j = records.join(t, on=["level_key", "month"], how="inner", nulls_equal=True)
-    out = []
+    out: list[dict[str, object]] = []
 
-    def add(method, level, key, h, metric, value, n):
+    def add(method: str, level: str, key: str | None, h: int | None, metric: str, value: float, n: int) -> None:
         out.append(
             {
                 "method": method,
@@ -262,16 +300,16 @@ def calibration_bins(pairs: pl.DataFrame, bins: int = CALIBRATION_BINS) -> pl.Da
 
 
 def run_backtest(
-    settings,
+    settings: Settings,
     run_id: str,
-    start_month,
-    end_month,
+    start_month: Month,
+    end_month: Month,
     progress: Progress = None,
     *,
     horizon: int = 12,
     draws: int = 500,
     seed: int | None = 0,
-) -> dict:
+) -> BacktestSummary:
     started = time.perf_counter()
     origins = origins_between(start_month, end_month)
     raw = read_raw(settings)
@@ -287,7 +325,8 @@ def run_backtest(
     outcomes = final.filter(pl.col("status").is_in(["won", "lost"])).select(
         "opportunity_id", (pl.col("status") == "won").cast(pl.Int8).alias("won")
     )
-    records, briers = [], []
+    records: list[pl.DataFrame] = []
+    briers: list[pl.DataFrame] = []
     total = len(origins) + 1
     for i, origin in enumerate(origins):
         _tick(progress, f"backtest as of {origin}", i, total)
@@ -362,60 +401,62 @@ def run_backtest(
             raise
     report = write_report(settings, run_id, origins, metrics, settings.reporting_currency, latest)
     _tick(progress, "done", total, total)
-    return {
-        "run_id": run_id,
-        "origins": origins,
-        "metrics_rows": metrics.height,
-        "report": report,
-        "summary": summary(metrics),
-        "seconds": round(time.perf_counter() - started, 1),
-    }
+    return BacktestSummary(
+        run_id=run_id,
+        origins=origins,
+        metrics_rows=metrics.height,
+        report=report,
+        headline=summary(metrics),
+        seconds=round(time.perf_counter() - started, 1),
+    )
 
 
-def summary(metrics: pl.DataFrame) -> dict:
-    """The headline figures the issue's targets are about."""
+def summary(metrics: pl.DataFrame) -> BacktestHeadline:
+    """The headline figures of the backtest's targets (see BacktestHeadline)."""
 
-    def get(method, metric, level="firm", h=None):
+    def get(method: str, metric: str, level: str = "firm", h: int | None = None) -> float | None:
         f = metrics.filter((pl.col("method") == method) & (pl.col("metric") == metric) & (pl.col("level") == level))
         f = f.filter(pl.col("horizon").is_null()) if h is None else f.filter(pl.col("horizon") == h)
-        return f["value"][0] if f.height else None
+        return cast("float | None", f["value"][0]) if f.height else None
 
     base = {m: get(m, "wape_h1_3") for m in METHODS[1:]}
     best = min((v for v in base.values() if v is not None), default=None)
     ours = get("wipcast", "wape_h1_3")
-    return {
-        "wape_h1_3": ours,
-        "baselines_wape_h1_3": base,
-        "best_baseline_wape_h1_3": best,
-        "ratio_to_best_baseline": (ours / best) if ours is not None and best else None,
-        "coverage80_all": get("wipcast", "coverage80_all"),
-        "brier_calibrated": get("wipcast", "brier"),
-        "brier_crm": get("crm", "brier"),
-    }
+    return BacktestHeadline(
+        wape_h1_3=ours,
+        baselines_wape_h1_3=base,
+        best_baseline_wape_h1_3=best,
+        ratio_to_best_baseline=(ours / best) if ours is not None and best else None,
+        coverage80_all=get("wipcast", "coverage80_all"),
+        brier_calibrated=get("wipcast", "brier"),
+        brier_crm=get("crm", "brier"),
+    )
 
 
-def _fmt(v, pct=False):
+def _fmt(v: float | None, pct: bool = False) -> str:
     if v is None or (isinstance(v, float) and not np.isfinite(v)):
         return "–"
     return f"{v:.1%}" if pct else f"{v:.3f}"
 
 
 def write_report(
-    settings, run_id: str, origins: list[dt.date], metrics: pl.DataFrame, currency: str, latest: dt.date
+    settings: Settings, run_id: str, origins: list[dt.date], metrics: pl.DataFrame, currency: str, latest: dt.date
 ) -> str:
     s = summary(metrics)
     lines = [
         f"# Backtest {run_id}",
         "",
-        f"As-of origins: {origins[0]:%Y-%m} to {origins[-1]:%Y-%m} ({len(origins)} month ends); actuals known through {latest}; "
-        f"amounts in {currency}. Each origin's forecast used only data known at its month end.",
+        f"As-of origins: {origins[0]:%Y-%m} to {origins[-1]:%Y-%m} ({len(origins)} month ends); "
+        f"actuals known through {latest}; amounts in {currency}. "
+        "Each origin's forecast used only data known at its month end.",
         "",
         "## Targets",
         "",
-        f"- WAPE horizons 1-3 (firm): wipcast {_fmt(s['wape_h1_3'])} vs best baseline {_fmt(s['best_baseline_wape_h1_3'])} "
-        f"(ratio {_fmt(s['ratio_to_best_baseline'])}; target ≤ 0.75)",
-        f"- 80% interval coverage (firm, all horizons): {_fmt(s['coverage80_all'], True)} (target 75-85%)",
-        f"- Brier score of win probability: calibrated {_fmt(s['brier_calibrated'])} vs CRM {_fmt(s['brier_crm'])} (lower is better)",
+        f"- WAPE horizons 1-3 (firm): wipcast {_fmt(s.wape_h1_3)} vs best baseline {_fmt(s.best_baseline_wape_h1_3)} "
+        f"(ratio {_fmt(s.ratio_to_best_baseline)}; target ≤ 0.75)",
+        f"- 80% interval coverage (firm, all horizons): {_fmt(s.coverage80_all, True)} (target 75-85%)",
+        f"- Brier score of win probability: calibrated {_fmt(s.brier_calibrated)} vs CRM {_fmt(s.brier_crm)} "
+        "(lower is better)",
         "",
     ]
     for level in ("firm", "practice"):
@@ -444,8 +485,9 @@ def write_report(
             lines.append(f"| {method} | {key or 'firm'} | {metric} | " + " | ".join(cells) + " |")
         lines.append("")
     lines += [
-        "WAPE = Σ|actual − forecast| / Σ|actual|; bias = Σ(forecast − actual) / Σ actual; MASE scales the mean absolute error by the "
-        "in-sample seasonal-naive error before the first origin; coverage80 = share of actuals within the forecast's p10..p90.",
+        "WAPE = Σ|actual − forecast| / Σ|actual|; bias = Σ(forecast − actual) / Σ actual; "
+        "MASE scales the mean absolute error by the in-sample seasonal-naive error before the first origin; "
+        "coverage80 = share of actuals within the forecast's p10..p90.",
         "",
     ]
     path = settings.warehouse_dir / "reports" / f"backtest_{run_id}.md"

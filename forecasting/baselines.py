@@ -15,12 +15,13 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from forecasting.calendar import add_months, month_start
+from forecasting.calendar import add_months, first_date, month_start
+from forecasting.engine import Prepared
 from forecasting.frames import ordered
 from forecasting.unplanned import ets_fit, guarded_forecast, seasonal_naive
 
 
-def scheduled(prep) -> pl.DataFrame:
+def scheduled(prep: Prepared) -> pl.DataFrame:
     """(practice, month, value) of baseline (a)."""
     months = prep.months
     parts = []
@@ -62,7 +63,7 @@ def scheduled(prep) -> pl.DataFrame:
             ).select("practice", "month", "value")
         )
     opp = prep.opportunities
-    rows = []
+    rows: list[tuple[str | None, dt.date, float]] = []
     for practice, p, amount, start, weeks in opp.select(
         "practice", "probability", "amount_reporting", "expected_start_date", "expected_duration_weeks"
     ).iter_rows():
@@ -97,10 +98,11 @@ def monthly_series(
     h = history.join(
         projects.select("project_id", "practice"), on="project_id", how="left", maintain_order="left"
     ).filter(pl.col("month") < last_complete)
-    if not h.height:
+    first = first_date(h["month"])
+    if first is None:
         return {None: np.zeros(0)}
-    grid = pl.DataFrame({"month": pl.date_range(h["month"].min(), add_months(last_complete, -1), "1mo", eager=True)})
-    out = {
+    grid = pl.DataFrame({"month": pl.date_range(first, add_months(last_complete, -1), "1mo", eager=True)})
+    out: dict[str | None, np.ndarray] = {
         None: grid.join(
             h.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("revenue").sum()),
             on="month",

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import polars as pl
 
 NO_REGION = ""  # placeholders (no employee): weekdays only, no public holidays
+
+
+def first_date(dates: pl.Series) -> dt.date | None:
+    """The first date of a Date column (None when it has none)."""
+    return cast("dt.date | None", dates.min())
+
+
+def last_date(dates: pl.Series) -> dt.date | None:
+    """The last date of a Date column (None when it has none)."""
+    return cast("dt.date | None", dates.max())
 
 
 def month_start(d: dt.date) -> dt.date:
@@ -102,8 +113,8 @@ def planned_hours_by_month(
         pl.max_horizontal(pl.col("_a0"), pl.col("month")).alias("_a"),
         pl.min_horizontal(pl.col("_b0"), pl.col("month").dt.month_end()).alias("_b"),
     ).with_columns((pl.col("_a") - pl.duration(days=1)).alias("_a1"))
-    lo = r["_a1"].min()
-    hi = r["_b"].max()
+    lo, hi = first_date(r["_a1"]), last_date(r["_b"])
+    assert lo is not None and hi is not None  # r has rows, and the filter above dropped null dates
     cal = working_day_counter(holidays, r["region"].unique().to_list(), lo + dt.timedelta(days=1), hi)
     r = r.join(cal.rename({"date": "_b", "cum": "_cb"}), on=["region", "_b"], how="left", maintain_order="left").join(
         cal.rename({"date": "_a1", "cum": "_ca"}), on=["region", "_a1"], how="left", maintain_order="left"

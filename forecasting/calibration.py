@@ -17,17 +17,18 @@ import polars as pl
 from forecasting import delivery
 from forecasting.calendar import month_index
 from forecasting.frames import ordered
+from forecasting.inputs import Inputs
 from forecasting.rates import future_bill_rates
 
 SHRINK_SHARE = 0.05  # prior worth 5% of the bucket's modelled revenue, pulling toward 1
 
 
 def tm_realization(
-    inputs,
+    inputs: Inputs,
     plan_origins: pl.DataFrame,
     history: pl.DataFrame,
     rated: pl.DataFrame,
-    factors: dict,
+    factors: delivery.Factors,
     tm_share: pl.DataFrame,
     fx: pl.DataFrame,
     as_of: dt.date,
@@ -72,7 +73,7 @@ def tm_realization(
     )
     actual = history.select("project_id", "month", "revenue")
     j = model.join(actual, on=["project_id", "month"], how="left").with_columns(pl.col("revenue").fill_null(0.0))
-    out = {}
+    out: dict[str, float] = {}
     for bucket, m, a in (
         j.pipe(ordered)
         .group_by("bucket", maintain_order=True)

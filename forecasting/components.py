@@ -8,6 +8,7 @@ deterministic component has a draws axis of length 1 (broadcast when summed).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -202,9 +203,7 @@ def milestones(
     pidx = {p: i for i, p in enumerate(ids)}
     vals = np.zeros((len(ids), len(months), n_draws))
     month_idx0 = m0.year * 12 + m0.month - 1
-    for mid, pid, amount, due in open_ms.select(
-        "milestone_id", "project_id", "amount_reporting", "due_date"
-    ).iter_rows():
+    for pid, amount, due in open_ms.select("project_id", "amount_reporting", "due_date").iter_rows():
         overdue_by = (as_of - due).days  # > 0 means due date has passed
         eligible = (
             slips[slips >= overdue_by + 1] if overdue_by >= 0 else slips[due.toordinal() + slips > as_of.toordinal()]
@@ -244,7 +243,7 @@ def pipeline(
     n_draws: int,
     rng: np.random.Generator,
     slips: np.ndarray,
-    shares_for: callable,
+    shares_for: Callable[[int], np.ndarray],
 ) -> Component:
     """opps: (opportunity_id, customer_id, practice, region, win_prob, amount_reporting, expected_start_date,
     n_months). A win (Bernoulli(win_prob)) starts at the expected start plus a slip drawn from won deals
@@ -282,7 +281,7 @@ def pipeline(
 
 def unplanned(
     forecasts: dict[str, tuple[np.ndarray, float]],
-    uplift: dict[str, np.ndarray],
+    uplift: dict[str, tuple[np.ndarray, np.ndarray]],
     region_shares: pl.DataFrame,
     months: list[dt.date],
     n_draws: int,

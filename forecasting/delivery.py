@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import TypedDict
 
 import numpy as np
 import polars as pl
@@ -23,6 +24,17 @@ SHRINK_HOURS = 400.0
 # teaches it; contract-type effects are calibrated separately (T&M realization, fixed-fee overrun).
 BILLABLE_TYPES = ("time_and_materials", "fixed_fee", "milestone", "retainer")
 BUCKETS = ((1, 1, "h1"), (2, 2, "h2"), (3, 3, "h3"), (4, 6, "h4_6"), (7, 12, "h7_12"), (13, 999, "h13p"))
+
+
+class Factors(TypedDict):
+    """Learned delivery factors (`learn_factors`): (bucket, factor, ...) for the firm, (practice,
+    bucket, factor, ...) per practice, (practice, role, bucket, factor, ...) per cell, and the pooled
+    firm ratio buckets without data borrow."""
+
+    firm: pl.DataFrame
+    practice: pl.DataFrame
+    cell: pl.DataFrame
+    pooled: float
 
 
 def bucket_expr(h: pl.Expr) -> pl.Expr:
@@ -79,7 +91,7 @@ def _shrunk(df: pl.DataFrame, keys: list[str], parent: pl.DataFrame, parent_keys
     ).drop("_parent")
 
 
-def learn_factors(pw: pl.DataFrame) -> dict[str, pl.DataFrame]:
+def learn_factors(pw: pl.DataFrame) -> Factors:
     """Factors at three levels, each by horizon bucket: firm, practice, practice x role.
     With no history at all the firm factor is 1 (plans taken at face value)."""
     pw = pw.with_columns(bucket_expr(pl.col("h")).alias("bucket"))
@@ -90,7 +102,8 @@ def learn_factors(pw: pl.DataFrame) -> dict[str, pl.DataFrame]:
         .agg(pl.col("worked").sum().alias("W"), pl.col("planned").sum().alias("P"))
     )
     # Buckets with no data borrow the pooled firm ratio (or 1 without any data).
-    pooled = float(pw["worked"].sum() / pw["planned"].sum()) if pw.height and pw["planned"].sum() > 0 else 1.0
+    worked, planned = float(pw["worked"].sum()), float(pw["planned"].sum())
+    pooled = worked / planned if pw.height and planned > 0 else 1.0
     firm = all_buckets.join(firm, on="bucket", how="left", maintain_order="left").with_columns(
         ((pl.col("W").fill_null(0.0) + SHRINK_HOURS * pooled) / (pl.col("P").fill_null(0.0) + SHRINK_HOURS)).alias(
             "factor"
@@ -114,7 +127,7 @@ def raw_factors(pw: pl.DataFrame, keys: list[str], max_h: int = 1) -> pl.DataFra
     )
 
 
-def factor_for(rows: pl.DataFrame, factors: dict) -> pl.DataFrame:
+def factor_for(rows: pl.DataFrame, factors: Factors) -> pl.DataFrame:
     """Adds `factor` to rows with practice, role, bucket: the most specific level available."""
     r = rows.join(
         factors["cell"].select("practice", "role", "bucket", pl.col("factor").alias("_f3")),

@@ -2,21 +2,22 @@
 
 `prepare(inputs, horizon)` learns everything from the as-of view and returns a `Prepared`
 object of plain polars frames and numbers; `simulate(prepared, draws, seed)` turns it into
-draws. A scenario (issue 6) edits a `Prepared` (win probabilities, rates, start dates, ...)
-between the two calls, so it runs through exactly the same engine.
+draws. A what-if scenario (forecasting/scenarios) edits a `Prepared` (win probabilities, rates,
+start dates, ...) between the two calls, so it runs through exactly the same engine.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import polars as pl
 
 from forecasting import calibration, delivery, pipeline, unplanned
 from forecasting import components as C
-from forecasting.calendar import add_months, forecast_months, month_index, month_start
+from forecasting.calendar import add_months, first_date, forecast_months, month_index, month_start
 from forecasting.frames import ordered
 from forecasting.inputs import Inputs
 from forecasting.plans import month_end_origins, plan_by_origin
@@ -39,17 +40,17 @@ class Prepared:
     open_milestones: pl.DataFrame
     retainer_rows: pl.DataFrame
     opportunities: pl.DataFrame  # open at as_of, with win_prob and crm probability
-    unplanned_forecasts: dict
-    unplanned_uplift: dict
+    unplanned_forecasts: dict[str, tuple[np.ndarray, float]]  # practice -> (h=1 mean per month, residual sd)
+    unplanned_uplift: dict[str, tuple[np.ndarray, np.ndarray]]  # practice -> (extra mean per month, its sd)
     region_shares: pl.DataFrame
     milestone_slips: np.ndarray
     start_slips: np.ndarray
     profile: np.ndarray
     duration_ratio: float
-    dispersion: dict
+    dispersion: dict[str, float]
     overrun: float
     overrun_sd: float
-    factors: dict
+    factors: delivery.Factors
     diagnostics: dict[str, float] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
 
@@ -87,15 +88,13 @@ class ForecastResult:
         allkeys = pl.concat(keys_all, how="vertical_relaxed")
         groups = allkeys.unique(maintain_order=True).with_row_index("_g")
         out = np.zeros((groups.height, len(self.months), n_draws))
-        offset = 0
-        for c, keys in zip(blocks, keys_all):
+        for c, keys in zip(blocks, keys_all, strict=True):
             g = keys.join(groups, on=list(keys.columns), how="left", nulls_equal=True, maintain_order="left")[
                 "_g"
             ].to_numpy()
             # Sum series into their group one group at a time (np.add.at is slow on large arrays).
             for gid in np.unique(g):
                 out[gid] += c.values[g == gid].sum(axis=0)  # (months, draws or 1), broadcast over draws
-            offset += c.values.shape[0]
         return groups.drop("_g"), out
 
 
@@ -120,7 +119,7 @@ def _project_attributes(inputs: Inputs) -> pl.DataFrame:
     )
 
 
-def history_base(inputs: Inputs, months: list[dt.date] | None = None) -> dict:
+def history_base(inputs: Inputs, months: list[dt.date] | None = None) -> dict[str, pl.DataFrame]:
     """Rated time, plans by origin and earned revenue history, all as known at inputs.as_of."""
     as_of = inputs.as_of
     months = months or [month_start(as_of)]
@@ -133,9 +132,9 @@ def history_base(inputs: Inputs, months: list[dt.date] | None = None) -> dict:
     dates = [
         d
         for d in (
-            inputs.time_entries["work_date"].min(),
-            inputs.projects["start_date"].min(),
-            inputs.plan_versions["plan_date"].min(),
+            first_date(inputs.time_entries["work_date"]),
+            first_date(inputs.projects["start_date"]),
+            first_date(inputs.plan_versions["plan_date"]),
         )
         if d is not None
     ]
@@ -339,7 +338,7 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
         )
         diag["pipeline.open_count"] = float(open_opps.height)
         diag["pipeline.mean_win_prob"] = float(np.mean(p))
-        diag["pipeline.mean_crm_prob"] = float(open_opps["probability"].fill_null(0.5).mean())
+        diag["pipeline.mean_crm_prob"] = float(cast(float, open_opps["probability"].fill_null(0.5).mean()))
     else:
         open_opps = open_opps.with_columns(pl.lit(0.0).alias("win_prob"), pl.lit(1, pl.Int64).alias("n_months"))
 
@@ -348,7 +347,7 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
     uh = unplanned.unplanned_history(inputs, history, plan_origins, rated, horizon)
     last_complete = (as_of + dt.timedelta(days=1)).replace(day=1)
     series = unplanned.series_by_practice(uh, practices, last_complete)
-    fits = {}
+    fits: dict[str, tuple[np.ndarray, float]] = {}
     for pr, y in series.items():
         fc, sd, model, reason = unplanned.guarded_forecast(y, horizon)
         fits[pr] = (fc, sd)
@@ -362,16 +361,17 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
         .agg(pl.col("revenue").sum())
     )
     shares = unplanned.horizon_shares(uh, totals, practices, horizon)
-    ratios = {}
+    ratios: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for pr in practices:
-        y = totals.filter(pl.col("practice") == pr).sort("month")
+        revenue = totals.filter(pl.col("practice") == pr).sort("month")
+        first_month = first_date(revenue["month"])
         y = (
-            pl.DataFrame({"month": pl.date_range(y["month"].min(), add_months(last_complete, -1), "1mo", eager=True)})
-            .join(y, on="month", how="left")
+            pl.DataFrame({"month": pl.date_range(first_month, add_months(last_complete, -1), "1mo", eager=True)})
+            .join(revenue, on="month", how="left")
             .fill_null(0.0)
             .sort("month")["revenue"]
             .to_numpy()
-            if y.height
+            if first_month is not None
             else np.zeros(0)
         )
         fc_total, sd_total, model, reason = unplanned.guarded_forecast(y, horizon)

@@ -26,10 +26,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any, TypedDict
 
 import duckdb
 import polars as pl
 
+from forecasting.frames import from_arrow_table
 from wipcast.errors import InputError
 
 GRAINS: dict[str, list[str]] = {
@@ -45,7 +47,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 DETERMINISTIC_COMPONENTS = ("actual", "retainer", "scenario_capacity")
 
 
-def neutralise(value):
+def neutralise(value: object) -> object:
     """OWASP CSV-injection rule: prefix text that a spreadsheet could evaluate with an apostrophe."""
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
@@ -68,7 +70,15 @@ def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:
 # ---------------------------------------------------------------- what to export
 
 
-def _run_row(con, run_id: str) -> dict:
+class _Run(TypedDict):
+    run_id: str
+    as_of: dt.date
+    horizon: int
+    created_at: dt.datetime | None
+    parameters: dict[str, Any]
+
+
+def _run_row(con: duckdb.DuckDBPyConnection, run_id: str) -> _Run:
     row = next(
         iter(
             con.execute(
@@ -84,7 +94,7 @@ def _run_row(con, run_id: str) -> dict:
     return {"run_id": row[0], "as_of": row[1], "horizon": row[2], "created_at": row[3], "parameters": params}
 
 
-def _warehouse_last_load(con) -> str | None:
+def _warehouse_last_load(con: duckdb.DuckDBPyConnection) -> str | None:
     for sql in (
         "select max(loaded_at) from ops.load_log",
         "select max(finished_at) from ops.run_log where step = 'ingest' and status = 'success'",
@@ -98,9 +108,9 @@ def _warehouse_last_load(con) -> str | None:
     return None
 
 
-def _component_rows(con, run_id: str, scenario_id: str, keys: list[str]) -> pl.DataFrame:
+def _component_rows(con: duckdb.DuckDBPyConnection, run_id: str, scenario_id: str, keys: list[str]) -> pl.DataFrame:
     key_sql = "".join(f"{k}, " for k in keys)
-    return pl.from_arrow(
+    return from_arrow_table(
         con.sql(
             f"""
         select month, {key_sql}component, sum(mean) as mean, count(*) as n_series,
@@ -112,11 +122,11 @@ def _component_rows(con, run_id: str, scenario_id: str, keys: list[str]) -> pl.D
     )
 
 
-def _total_from_draws(con, run_id: str, scenario_id: str, keys: list[str]) -> pl.DataFrame:
+def _total_from_draws(con: duckdb.DuckDBPyConnection, run_id: str, scenario_id: str, keys: list[str]) -> pl.DataFrame:
     key_sql = "".join(f"{k}, " for k in keys)
     join = " and ".join(["a.month = d.month", *[f"a.{k} is not distinct from d.{k}" for k in keys]])
     keys_a = "".join(f"coalesce(d.{k}, a.{k}) as {k}, " for k in keys)
-    return pl.from_arrow(
+    return from_arrow_table(
         con.sql(
             f"""
         with d as (
@@ -187,7 +197,9 @@ def export_frame(con: duckdb.DuckDBPyConnection, run_id: str, grain: str, curren
     )
 
 
-def provenance(con, run_id: str, grain: str, currency: str, definition_yaml: str | None) -> dict[str, str]:
+def provenance(
+    con: duckdb.DuckDBPyConnection, run_id: str, grain: str, currency: str, definition_yaml: str | None
+) -> dict[str, str]:
     run = _run_row(con, run_id)
     p = run["parameters"]
     return {
@@ -201,7 +213,8 @@ def provenance(con, run_id: str, grain: str, currency: str, definition_yaml: str
         "seed": str(p.get("seed", "")),
         "grain": grain,
         "reporting_currency": currency,
-        "amounts": f"in {currency}, the reporting currency (columns mean_{currency.lower()}, p10_..., p50_..., p90_...)",
+        "amounts": f"in {currency}, the reporting currency "
+        f"(columns mean_{currency.lower()}, p10_..., p50_..., p90_...)",
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "warehouse_last_load": _warehouse_last_load(con) or "unknown",
         "quantile_basis": "draws: from summed draws; series: one series' own draws; deterministic: p10=p50=p90=mean; "
@@ -300,7 +313,7 @@ def export_bytes(frame: pl.DataFrame, meta: dict[str, str], fmt: str) -> bytes:
 
 def export_run(
     con: duckdb.DuckDBPyConnection, scenario_id: str, grain: str, currency: str, run_id: str | None = None
-) -> tuple[pl.DataFrame, dict]:
+) -> tuple[pl.DataFrame, dict[str, str]]:
     """Frame and provenance for the latest successful run of a scenario ('base' = latest base forecast)."""
     from forecasting.scenarios.compare import resolve_run
     from forecasting.scenarios.tables import definition_of

@@ -20,116 +20,50 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from wipcast.contract import RAW_SCHEMA
+from forecasting.calendar import first_date, last_date
+from forecasting.frames import from_arrow_table
+from wipcast import contract
+from wipcast.contract import RAW_SCHEMA, entity
 from wipcast.errors import WipcastError
 
-# Columns the engine uses, per canonical entity.
+# The canonical entities the engine reads, each with the contract columns it has no use for
+# (descriptive text and ERP bookkeeping: they would only widen the frames and collide in joins).
+# Every other column of wipcast.contract is read, in contract order and in the polars type of its
+# contract type, so a column added to the contract reaches the engine with no edit here.
+UNUSED_COLUMNS: dict[str, frozenset[str]] = {
+    "legal_entities": frozenset({"name", "country"}),
+    "customers": frozenset({"name", "industry", "country"}),
+    "employees": frozenset({"name", "email", "employment_type", "weekly_capacity_hours", "utilization_target"}),
+    "projects": frozenset({"name", "project_manager_id"}),
+    "rate_cards": frozenset(),
+    "time_entries": frozenset({"invoice_id", "erp_posted_at"}),
+    "assignments": frozenset(),
+    "assignment_snapshots": frozenset({"updated_at"}),
+    "milestones": frozenset({"name", "invoice_id"}),
+    "opportunities": frozenset({"account_name", "name"}),
+    "opportunity_history": frozenset(),
+    "fx_rates": frozenset(),
+    "holidays": frozenset({"name"}),
+}
 COLUMNS: dict[str, list[str]] = {
-    "legal_entities": ["entity_id", "currency"],
-    "customers": ["customer_id", "region"],
-    "employees": [
-        "employee_id",
-        "role",
-        "practice",
-        "region",
-        "entity_id",
-        "cost_rate",
-        "hire_date",
-        "termination_date",
-    ],
-    "projects": [
-        "project_id",
-        "customer_id",
-        "entity_id",
-        "practice",
-        "billing_type",
-        "currency",
-        "contract_value",
-        "budget_hours",
-        "start_date",
-        "end_date",
-        "status",
-        "opportunity_id",
-    ],
-    "rate_cards": ["rate_card_id", "project_id", "role", "bill_rate", "currency", "valid_from", "valid_to"],
-    "time_entries": [
-        "time_entry_id",
-        "employee_id",
-        "project_id",
-        "work_date",
-        "hours",
-        "billable",
-        "approval_status",
-        "approved_at",
-        "bill_rate",
-        "updated_at",
-    ],
-    "assignments": [
-        "assignment_id",
-        "project_id",
-        "employee_id",
-        "role",
-        "start_date",
-        "end_date",
-        "hours_per_week",
-        "updated_at",
-    ],
-    "assignment_snapshots": [
-        "snapshot_date",
-        "assignment_id",
-        "project_id",
-        "employee_id",
-        "role",
-        "start_date",
-        "end_date",
-        "hours_per_week",
-    ],
-    "milestones": ["milestone_id", "project_id", "amount", "due_date", "completed_date"],
-    "opportunities": [
-        "opportunity_id",
-        "customer_id",
-        "practice",
-        "region",
-        "currency",
-        "amount",
-        "stage",
-        "probability",
-        "created_date",
-        "close_date",
-        "expected_start_date",
-        "expected_duration_weeks",
-        "status",
-        "project_id",
-        "updated_at",
-    ],
-    "opportunity_history": [
-        "opportunity_id",
-        "changed_at",
-        "stage",
-        "probability",
-        "amount",
-        "close_date",
-        "expected_start_date",
-        "status",
-    ],
-    "fx_rates": ["rate_date", "currency", "rate_to_reporting"],
-    "holidays": ["holiday_date", "region"],
+    name: [c for c in entity(name).column_names if c not in unused] for name, unused in UNUSED_COLUMNS.items()
+}
+# Polars type of each logical type of the contract (money and numbers are floats in the engine).
+POLARS_TYPES: dict[str, pl.DataType] = {
+    contract.STRING: pl.String(),
+    contract.CURRENCY: pl.String(),
+    contract.DATE: pl.Date(),
+    contract.TIMESTAMP: pl.Datetime("us", "UTC"),
+    contract.MONEY: pl.Float64(),
+    contract.NUMBER: pl.Float64(),
+    contract.INTEGER: pl.Int64(),
+    contract.BOOLEAN: pl.Boolean(),
+}
+DTYPES: dict[str, dict[str, pl.DataType]] = {
+    name: {c: POLARS_TYPES[entity(name).column(c).type] for c in cols} for name, cols in COLUMNS.items()
 }
 
 REQUIRED = ("projects", "time_entries", "employees", "fx_rates")
-MONEY_COLUMNS = {
-    "cost_rate",
-    "contract_value",
-    "bill_rate",
-    "amount",
-    "budget_hours",
-    "hours",
-    "hours_per_week",
-    "probability",
-    "expected_duration_weeks",
-    "rate_to_reporting",
-}
-TIMESTAMP_COLUMNS = {"approved_at", "updated_at", "changed_at"}
 
 
 @dataclass(frozen=True)
@@ -162,7 +96,7 @@ class RawData:
     def latest_activity_date(self) -> dt.date:
         """Default as-of date: the latest work date in the data (the dbt as_of_date rule uses
         work, invoice and payment dates; time is the one the forecast depends on)."""
-        latest = self.time_entries["work_date"].max()
+        latest = last_date(self.time_entries["work_date"])
         if latest is None:
             raise WipcastError("there are no time entries to forecast from", "load data with `wipcast ingest` first")
         return latest
@@ -201,16 +135,7 @@ def _normalise(name: str, df: pl.DataFrame) -> pl.DataFrame:
     cols = COLUMNS[name]
     exprs = []
     for c in cols:
-        if c in TIMESTAMP_COLUMNS:
-            dtype: pl.DataType = pl.Datetime("us", "UTC")
-        elif c in MONEY_COLUMNS:
-            dtype = pl.Float64
-        elif c.endswith("_date") or c in ("valid_from", "valid_to"):
-            dtype = pl.Date
-        elif c == "billable":
-            dtype = pl.Boolean
-        else:
-            dtype = pl.String
+        dtype = DTYPES[name][c]
         if c in df.columns:
             e = pl.col(c)
             if dtype == pl.Datetime("us", "UTC"):
@@ -266,7 +191,7 @@ def from_frames(
         if df is None:
             df = pl.DataFrame()
         norm[name] = _normalise(name, df)
-    latest_work = norm["time_entries"]["work_date"].max()
+    latest_work = last_date(norm["time_entries"]["work_date"])
     if plan_versions is None:
         plan_versions = _plan_versions(norm["assignments"], norm["assignment_snapshots"], latest_work)
     return RawData(
@@ -325,11 +250,13 @@ def read_warehouse(con: duckdb.DuckDBPyConnection, reporting_currency: str) -> R
             ).fetchall()
         }
         wanted = [c for c in COLUMNS[name] if c in available]
-        frames[name] = pl.from_arrow(con.sql(f'select {", ".join(wanted)} from "{schema}"."{table}"').to_arrow_table())
+        frames[name] = from_arrow_table(
+            con.sql(f'select {", ".join(wanted)} from "{schema}"."{table}"').to_arrow_table()
+        )
     # The plan as known at each plan date, from dbt when it exists (snapshots + dbt snapshot history + current).
     versions = None
     if _table(con, "intermediate", "int_assignment_plan_versions"):
-        versions = pl.from_arrow(
+        versions = from_arrow_table(
             con.sql(
                 "select plan_date, assignment_id, project_id, employee_id, role, start_date, end_date, hours_per_week "
                 "from intermediate.int_assignment_plan_versions"
@@ -361,16 +288,17 @@ def read_mart_revenue(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
         if entity != "cast(null as varchar)"
         else ""
     )
-    return pl.from_arrow(
+    return from_arrow_table(
         con.sql(
-            "select m.project_id, cast(m.month_start as date) as month, cast(m.earned_revenue_reporting as double) as revenue, "
+            "select m.project_id, cast(m.month_start as date) as month, "
+            "cast(m.earned_revenue_reporting as double) as revenue, "
             "cast(m.as_of_date as date) as as_of_date, m.customer_id, m.practice, m.customer_region as region, "
             f"{entity} as entity_id from marts.mart_revenue_monthly m {join}"
         ).to_arrow_table()
     )
 
 
-def _table(con, schema, table) -> bool:
+def _table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     row = con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
     ).fetchall()
@@ -491,11 +419,11 @@ def as_of_view(raw: RawData, as_of: dt.date) -> Inputs:
             & ~pl.col("project_id").is_in(planned_after["project_id"].implode())
         ).alias("closed")
     )
-    # Recognition (issue 3, as the marts apply it) keys on the project's status: closed projects
+    # Recognition (as the marts apply it) keys on the project's status: closed projects
     # are complete and their later time is at risk. In the past that status holds once the end
     # date has passed; at the latest data or the marts' own as-of it holds as recorded. Without a
     # status the schedule-based `closed` stands in.
-    latest_work = raw.time_entries["work_date"].max()
+    latest_work = last_date(raw.time_entries["work_date"])
     is_current = as_of == raw.warehouse_as_of or latest_work is None or as_of >= latest_work
     projects = projects.with_columns(
         pl.when(pl.col("status").is_null())
@@ -540,11 +468,11 @@ def _opportunity_states(raw: RawData, as_of: dt.date) -> pl.DataFrame:
     opps = raw.opportunities.filter(pl.col("created_date") <= as_of)
     if not opps.height:
         return opps.with_columns(pl.lit(None, pl.Date).alias("state_date"))
-    first = opps["created_date"].min()
-    ends = pl.date_range(first.replace(day=1), as_of, "1mo", eager=True).dt.month_end()
-    ends = [d for d in ends.to_list() if d <= as_of]
+    first = first_date(opps["created_date"])
+    assert first is not None  # opps has rows, all created by as_of
+    month_ends = pl.date_range(first.replace(day=1), as_of, "1mo", eager=True).dt.month_end()
     frames = []
-    for d in ends:
+    for d in [d for d in month_ends.to_list() if d <= as_of]:
         s = opportunity_state_as_of(opps, raw.opportunity_history, d)
         if s.height:
             frames.append(s.with_columns(pl.lit(d).alias("state_date")))

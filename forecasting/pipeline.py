@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 from forecasting.frames import ordered
+from forecasting.inputs import Inputs
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import Pipeline
 
 MIN_TRAIN_ROWS = 40
 MIN_CLASS_ROWS = 8
@@ -55,7 +62,7 @@ def features(states: pl.DataFrame, fx_latest: pl.DataFrame, state_date_col: str 
     )
 
 
-def training_rows(inputs, fx_latest: pl.DataFrame) -> pl.DataFrame:
+def training_rows(inputs: Inputs, fx_latest: pl.DataFrame) -> pl.DataFrame:
     """Open states at past month ends of opportunities that closed (won or lost) by the as-of date."""
     outcome = inputs.opportunities.filter(pl.col("status").is_in(["won", "lost"])).select(
         "opportunity_id", (pl.col("status") == "won").cast(pl.Int8).alias("won")
@@ -64,7 +71,7 @@ def training_rows(inputs, fx_latest: pl.DataFrame) -> pl.DataFrame:
     return features(st, fx_latest).sort("opportunity_id", "state_date")
 
 
-def _model():
+def _model() -> Pipeline:
     from sklearn.compose import ColumnTransformer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -79,23 +86,25 @@ def _model():
     return make_pipeline(pre, LogisticRegression(C=1.0, solver="liblinear", max_iter=500, random_state=0))
 
 
-def _weights(X) -> np.ndarray:
+def _weights(X: pd.DataFrame) -> np.ndarray:
     """sqrt(amount) sample weights: revenue matters more than deal count for a revenue forecast, but
     full amount weighting would let a few large deals dominate the probability calibration."""
     w = np.sqrt(np.exp(X["log_amount"].to_numpy()))
-    return w / w.mean()
+    weights: np.ndarray = w / w.mean()
+    return weights
 
 
-def _calibrated(X, y, groups):
+def _calibrated(X: pd.DataFrame, y: np.ndarray, groups: np.ndarray) -> CalibratedClassifierCV:
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.model_selection import GroupKFold
 
     n_groups = len(np.unique(groups))
-    splits = list(GroupKFold(n_splits=min(3, n_groups)).split(X, y, groups))
+    folds: list[tuple[np.ndarray, np.ndarray]] = list(GroupKFold(n_splits=min(3, n_groups)).split(X, y, groups))
     # Folds where the training part has one class only cannot be fitted; fall back to 3-fold plain CV.
-    if any(len(np.unique(y[tr])) < 2 for tr, _ in splits):
-        splits = 3
-    model = CalibratedClassifierCV(_model(), method="sigmoid", cv=splits)
+    cv: list[tuple[np.ndarray, np.ndarray]] | int = folds
+    if any(len(np.unique(y[tr])) < 2 for tr, _ in folds):
+        cv = 3
+    model = CalibratedClassifierCV(_model(), method="sigmoid", cv=cv)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X, y, sample_weight=_weights(X))
@@ -105,9 +114,9 @@ def _calibrated(X, y, groups):
 class WinModel:
     """Calibrated win probability; `.method` says whether it is learned or the CRM fallback."""
 
-    def __init__(self, train: pl.DataFrame, diagnose: bool = True):
+    def __init__(self, train: pl.DataFrame, diagnose: bool = True) -> None:
         self.method = "crm_fallback"
-        self.model = None
+        self.model: CalibratedClassifierCV | None = None
         self.diagnostics: dict[str, float] = {"win_model.training_rows": float(train.height)}
         self.oof: np.ndarray | None = None  # out-of-fold calibrated probabilities of the training rows (diagnose=True)
         if train.height < MIN_TRAIN_ROWS:
@@ -128,7 +137,9 @@ class WinModel:
                 self._cross_validated_brier(X, y, groups, train["probability"].fill_null(0.5).to_numpy())
             )
 
-    def _cross_validated_brier(self, X, y, groups, crm) -> dict[str, float]:
+    def _cross_validated_brier(
+        self, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray, crm: np.ndarray
+    ) -> dict[str, float]:
         from sklearn.model_selection import GroupKFold
 
         oof = np.full(len(y), np.nan)
@@ -154,10 +165,11 @@ class WinModel:
         crm = rows["probability"].fill_null(0.5).to_numpy().astype(float)
         if self.model is None or not rows.height:
             return crm
-        return self.model.predict_proba(rows.select(CATEGORICAL + NUMERIC).to_pandas())[:, 1]
+        p: np.ndarray = self.model.predict_proba(rows.select(CATEGORICAL + NUMERIC).to_pandas())[:, 1]
+        return p
 
 
-def start_slips(inputs, first_work: pl.DataFrame) -> np.ndarray:
+def start_slips(inputs: Inputs, first_work: pl.DataFrame) -> np.ndarray:
     """Days from the expected start an open deal showed at a month end to the day its project first
     logged time, over every open month-end state of deals later won whose project has started. Taken
     from the open states (not the final record) because expected dates drift later while a deal is
@@ -172,7 +184,8 @@ def start_slips(inputs, first_work: pl.DataFrame) -> np.ndarray:
     if not w.height:  # no history of states: the final record's expected start
         w = inputs.opportunities.filter(pl.col("status") == "won").join(first_work, on="project_id", how="inner")
     slips = (w["first_work"] - w["expected_start_date"]).dt.total_days().drop_nulls().to_numpy()
-    return np.clip(slips, -90, 540).astype(float)
+    days: np.ndarray = np.clip(slips, -90, 540).astype(float)
+    return days
 
 
 def revenue_profile(history: pl.DataFrame, projects: pl.DataFrame, bins: int = 10) -> np.ndarray:
@@ -190,10 +203,11 @@ def revenue_profile(history: pl.DataFrame, projects: pl.DataFrame, bins: int = 1
         cum = np.concatenate([[0], np.cumsum(v)]) / v.sum()
         shares += np.diff(np.interp(edges, np.arange(len(v) + 1), cum))
         n += 1
-    return shares / n if n else np.full(bins, 1.0 / bins)
+    profile: np.ndarray = shares / n if n else np.full(bins, 1.0 / bins)
+    return profile
 
 
-def realization(history: pl.DataFrame, inputs) -> tuple[float, float]:
+def realization(history: pl.DataFrame, inputs: Inputs) -> tuple[float, float]:
     """(revenue / won amount, actual months / expected months) over closed projects won from deals."""
     won = inputs.opportunities.filter(pl.col("status") == "won").select(
         "opportunity_id", "project_id", "amount", "currency", "expected_duration_weeks"
@@ -213,8 +227,8 @@ def realization(history: pl.DataFrame, inputs) -> tuple[float, float]:
     )
     if j.height < 5:
         return 1.0, 1.0
-    real = float(j["revenue_pc"].sum() / max(j["amount"].sum(), 1e-9))
-    dur = float(j["months"].sum() / max((j["expected_duration_weeks"] / 4.345).sum(), 1e-9))
+    real = float(j["revenue_pc"].sum()) / max(float(j["amount"].sum()), 1e-9)
+    dur = float(j["months"].sum()) / max(float((j["expected_duration_weeks"] / 4.345).sum()), 1e-9)
     return float(np.clip(real, 0.3, 2.0)), float(np.clip(dur, 0.5, 2.5))
 
 
@@ -225,7 +239,7 @@ def profile_shares(profile: np.ndarray, n_months: int) -> np.ndarray:
     return np.diff(np.interp(np.linspace(0, 1, n_months + 1), x, cum))
 
 
-def duration_months(weeks: float, duration_ratio: float) -> int:
+def duration_months(weeks: float | None, duration_ratio: float) -> int:
     if weeks is None or not math.isfinite(weeks):
         weeks = 26.0
     return max(1, int(round(weeks / 4.345 * duration_ratio)))

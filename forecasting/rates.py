@@ -1,4 +1,7 @@
-"""Currency conversion and bill/cost rate resolution (the rules of issue 3, in polars)."""
+"""Currency conversion and bill/cost rate resolution in polars, by the rules the marts apply: a
+month's fx rate is the average of the rates dated in it (carried forward to months without one); a
+bill rate is the time entry's own rate, else the project's rate card for the role valid on the date,
+else the firm-wide card; cost is the employee's cost rate, in the currency of its legal entity."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import polars as pl
 
 from forecasting.calendar import month_start
 from forecasting.frames import ordered
+from forecasting.inputs import Inputs
 
 FAR_FUTURE = dt.date(9999, 12, 31)
 
@@ -109,7 +113,7 @@ def resolve_bill_rates(rows: pl.DataFrame, rate_cards: pl.DataFrame, date_col: s
     ).drop("_own")
 
 
-def rated_time(inputs, fx: pl.DataFrame, entries: pl.DataFrame | None = None) -> pl.DataFrame:
+def rated_time(inputs: Inputs, fx: pl.DataFrame, entries: pl.DataFrame | None = None) -> pl.DataFrame:
     """Approved time entries (or `entries`) with role, practice, region, resolved bill rate, bill value
     (project ccy and reporting) and cost (project ccy and reporting). Values in the project currency
     are rounded to 4 decimals entry by entry, as int_time_entries_rated stores them."""
@@ -175,7 +179,7 @@ def rated_time(inputs, fx: pl.DataFrame, entries: pl.DataFrame | None = None) ->
     )
 
 
-def role_cost_rates(inputs, fx: pl.DataFrame, as_of: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+def role_cost_rates(inputs: Inputs, fx: pl.DataFrame, as_of: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Hourly cost in the reporting currency at the as-of month: per employee, and per role (average,
     used for unnamed placeholders)."""
     m = month_start(as_of)
@@ -199,7 +203,9 @@ def role_cost_rates(inputs, fx: pl.DataFrame, as_of: dt.date) -> tuple[pl.DataFr
     return per_emp, per_role
 
 
-def future_bill_rates(keys: pl.DataFrame, inputs, fx_future: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
+def future_bill_rates(
+    keys: pl.DataFrame, inputs: Inputs, fx_future: pl.DataFrame, history: pl.DataFrame
+) -> pl.DataFrame:
     """Bill rate in the reporting currency for (project_id, role, month) rows: the card valid mid-month,
     else the average rate billed on the project for the role, else on the project. Adds `rate`."""
     k = keys.unique().with_columns((pl.col("month") + pl.duration(days=14)).alias("_d"))

@@ -1,4 +1,8 @@
-"""Earned revenue per project and month as known at the as-of date (issue 3's rules, in polars).
+"""Earned revenue per project and month as known at the as-of date, by the marts' recognition rules
+in polars: time and materials earns approved billable hours x rate in the month worked, capped
+cumulatively by the contract value; a fixed fee earns by cost-to-cost percent complete with cumulative
+catch-up; a milestone project earns a milestone's amount when it is completed; a retainer earns its
+contract value evenly over the days it runs.
 
 The forecast needs history computed from the as-of view (so a backtest never sees later
 approvals or estimates); the marts compute the same rules in SQL for the latest data.
@@ -10,8 +14,9 @@ import datetime as dt
 
 import polars as pl
 
-from forecasting.calendar import month_start, planned_hours_by_month
+from forecasting.calendar import first_date, month_start, planned_hours_by_month
 from forecasting.frames import ordered
+from forecasting.inputs import Inputs
 from forecasting.rates import FAR_FUTURE
 
 OUT_SCHEMA = {"project_id": pl.String, "month": pl.Date, "revenue_pc": pl.Float64}
@@ -237,7 +242,7 @@ def _cost_rates_pc(
     )
 
 
-def fixed_fee_etc(inputs, costs: pl.DataFrame, fx: pl.DataFrame, months: list[dt.date]) -> pl.DataFrame:
+def fixed_fee_etc(inputs: Inputs, costs: pl.DataFrame, fx: pl.DataFrame, months: list[dt.date]) -> pl.DataFrame:
     """Estimate to complete at each month's period end (the month end, or the as-of date in its month),
     in the project currency, as int_finance_project_estimates computes it:
     - the plan version: the project's latest plan version dated on or before the period end, else its
@@ -354,7 +359,7 @@ def cost_entries(rated: pl.DataFrame, pending: pl.DataFrame | None) -> pl.DataFr
 
 
 def earned_history(
-    inputs, rated: pl.DataFrame, fx: pl.DataFrame, pending: pl.DataFrame | None = None
+    inputs: Inputs, rated: pl.DataFrame, fx: pl.DataFrame, pending: pl.DataFrame | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Returns (monthly, ff_state):
     monthly: (project_id, month, revenue_pc, revenue, cost) for months through the as-of month, reporting
@@ -362,8 +367,8 @@ def earned_history(
     ff_state: fixed-fee progress per project and month (see fixed_fee_progress).
     `pending`: rated draft/submitted time, cost only (inputs.pending_time)."""
     as_of = inputs.as_of
-    first = rated["month"].min() if rated.height else month_start(as_of)
-    first = min(first, inputs.projects["start_date"].min() or first)
+    first = first_date(rated["month"]) or month_start(as_of)
+    first = min(first, first_date(inputs.projects["start_date"]) or first)
     months = pl.date_range(month_start(first), month_start(as_of), "1mo", eager=True).to_list()
     costs = cost_entries(rated, pending)
     tm = _tm(rated, inputs.projects)

@@ -6,16 +6,39 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from typing import Any, cast
 
+import duckdb
 import numpy as np
 import polars as pl
 
 from forecasting import engine, store
+from forecasting.components import Component
 from forecasting.inputs import Inputs, RawData, as_of_view, read_mart_revenue, read_warehouse
 from wipcast.errors import InputError
+from wipcast.settings import Settings
 from wipcast.warehouse import work_connection
 
 Progress = Callable[[str, float, float], None] | None
+
+
+@dataclass(frozen=True)
+class ForecastSummary:
+    """What `run_forecast` stored: the run, its as-of date and horizon, the draws simulated (fewer
+    than requested when a large firm would not fit in memory), rows written per `forecast` table,
+    the firm's mean forecast per month, the wall time and the models chosen."""
+
+    run_id: str
+    as_of_date: dt.date
+    horizon: int
+    draws: int
+    draws_requested: int
+    months: list[dt.date]
+    rows: dict[str, int]
+    firm_mean_by_month: dict[dt.date, float]
+    seconds: float
+    models: dict[str, str]
 
 
 def _tick(progress: Progress, text: str, done: float, total: float) -> None:
@@ -36,7 +59,7 @@ def model_versions() -> dict[str, str]:
     }
 
 
-def read_raw(settings) -> RawData:
+def read_raw(settings: Settings) -> RawData:
     with work_connection(settings) as con:
         return read_warehouse(con, settings.reporting_currency)
 
@@ -69,11 +92,8 @@ def align_actuals_with_marts(result: engine.ForecastResult, mart: pl.DataFrame |
         how="full",
         coalesce=True,
     )
-    max_cell = (
-        float((cells["_ours"].fill_null(0.0) - cells["_theirs"].fill_null(0.0)).abs().max() or 0.0)
-        if cells.height
-        else 0.0
-    )
+    gaps = (cells["_ours"].fill_null(0.0) - cells["_theirs"].fill_null(0.0)).abs()
+    max_cell = float(cast("float | None", gaps.max()) or 0.0) if cells.height else 0.0
     result.actual = theirs_rows.select(ACTUAL_COLS)
     return {
         "actual.source_is_mart": 1.0,
@@ -84,7 +104,7 @@ def align_actuals_with_marts(result: engine.ForecastResult, mart: pl.DataFrame |
     }
 
 
-def mart_check(settings, result: engine.ForecastResult) -> dict[str, float]:
+def mart_check(settings: Settings, result: engine.ForecastResult) -> dict[str, float]:
     """Reads marts.mart_revenue_monthly and applies `align_actuals_with_marts` (edits result.actual)."""
     with work_connection(settings) as con:
         mart = read_mart_revenue(con)
@@ -92,12 +112,12 @@ def mart_check(settings, result: engine.ForecastResult) -> dict[str, float]:
 
 
 def persist(
-    con,
+    con: duckdb.DuckDBPyConnection,
     run_id: str,
     result: engine.ForecastResult,
     horizon: int,
-    parameters: dict,
-    row_counts: dict,
+    parameters: dict[str, Any],
+    row_counts: dict[str, int],
     scenario_id: str = store.SCENARIO_BASE,
     draws_to_store: int | None = None,
 ) -> dict[str, int]:
@@ -110,7 +130,7 @@ def persist(
     for level, by in (("practice", ["practice"]), ("region", ["region"]), ("practice_region", ["practice", "region"])):
         k, d = result.summed_draws(by)
         q.append(store.quantiles_from_draws(k, d, result.months, level))
-    counts = {}
+    counts: dict[str, int] = {}
     con.execute("begin transaction")
     try:
         store.assert_new_run(con, run_id)
@@ -128,7 +148,7 @@ def persist(
     return counts
 
 
-def resolve_as_of(settings, raw: RawData, as_of: dt.date | None) -> dt.date:
+def resolve_as_of(settings: Settings, raw: RawData, as_of: dt.date | None) -> dt.date:
     # The flag, then the setting, then the as-of date the marts were built for, then the latest work date.
     chosen = as_of or getattr(settings, "as_of", None) or raw.warehouse_as_of or raw.latest_activity_date()
     if isinstance(chosen, str):
@@ -139,11 +159,12 @@ def resolve_as_of(settings, raw: RawData, as_of: dt.date | None) -> dt.date:
     return chosen
 
 
-Adjust = Callable[[engine.Prepared, Inputs], tuple[engine.Prepared, list]]
+Adjust = Callable[[engine.Prepared, Inputs], tuple[engine.Prepared, list[Component]]]
+Recording = Callable[[duckdb.DuckDBPyConnection], AbstractContextManager[None]]
 
 
 def run_forecast(
-    settings,
+    settings: Settings,
     run_id: str,
     as_of: dt.date | None = None,
     horizon: int = 12,
@@ -154,9 +175,9 @@ def run_forecast(
     scenario_id: str = store.SCENARIO_BASE,
     adjust: Adjust | None = None,
     raw: RawData | None = None,
-    parameters: dict | None = None,
-    recording: Callable[..., AbstractContextManager] | None = None,
-) -> dict:
+    parameters: dict[str, Any] | None = None,
+    recording: Recording | None = None,
+) -> ForecastSummary:
     """Forecast revenue from the working warehouse as known at `as_of` and append the run to the
     `forecast` schema. Hooks for scenarios (forecasting/scenarios/runner.py): `adjust(prep, inputs)`
     returns edited prepared inputs and extra components appended after simulation (so the base
@@ -174,7 +195,7 @@ def run_forecast(
     _tick(progress, "learning from history", 1, 4)
     inputs = as_of_view(raw, as_of)
     prep = engine.prepare(inputs, horizon)
-    extra: list = []
+    extra: list[Component] = []
     if adjust is not None:
         prep, extra = adjust(prep, inputs)  # may raise on bad scenario names: nothing written yet
     _tick(progress, "simulating", 2, 4)
@@ -202,16 +223,15 @@ def run_forecast(
     _tick(progress, "done", 4, 4)
     _, firm = result.summed_draws([])
     firm_mean = firm[0].mean(axis=1) if firm.shape[0] else np.zeros(len(result.months))
-    return {
-        "run_id": run_id,
-        "as_of": as_of,
-        "as_of_date": as_of,
-        "horizon": horizon,
-        "draws": draws,
-        "draws_requested": requested,
-        "months": result.months,
-        "rows": counts,
-        "firm_mean_by_month": dict(zip(result.months, map(float, firm_mean))),
-        "seconds": round(time.perf_counter() - started, 2),
-        "models": result.notes,
-    }
+    return ForecastSummary(
+        run_id=run_id,
+        as_of_date=as_of,
+        horizon=horizon,
+        draws=draws,
+        draws_requested=requested,
+        months=result.months,
+        rows=counts,
+        firm_mean_by_month=dict(zip(result.months, map(float, firm_mean), strict=True)),
+        seconds=round(time.perf_counter() - started, 2),
+        models=result.notes,
+    )

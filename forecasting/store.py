@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -35,7 +36,8 @@ create table if not exists forecast.runs (
     horizon integer not null,
     created_at timestamp with time zone not null,
     model_versions varchar not null,     -- JSON: engine and library versions
-    parameters varchar not null,         -- JSON: draws, seed, kind (forecast/backtest), parent run, currency, models chosen
+    parameters varchar not null,         -- JSON: draws, seed, kind (forecast/backtest/...), parent run,
+                                         -- reporting currency, models chosen
     input_row_counts varchar not null    -- JSON: rows per input entity (before the as-of filter)
 );
 create table if not exists forecast.revenue_forecast (
@@ -127,7 +129,13 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
 
 
 def write_run(
-    con, run_id: str, as_of: dt.date, horizon: int, model_versions: dict, parameters: dict, row_counts: dict
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    as_of: dt.date,
+    horizon: int,
+    model_versions: dict[str, str],
+    parameters: dict[str, Any],
+    row_counts: dict[str, int],
 ) -> None:
     _insert(
         con,
@@ -146,7 +154,9 @@ def write_run(
     )
 
 
-def write_forecast_rows(con, run_id: str, rows: pl.DataFrame, scenario_id: str = SCENARIO_BASE) -> int:
+def write_forecast_rows(
+    con: duckdb.DuckDBPyConnection, run_id: str, rows: pl.DataFrame, scenario_id: str = SCENARIO_BASE
+) -> int:
     f = rows.with_columns(pl.lit(run_id).alias("run_id"), pl.lit(scenario_id).alias("scenario_id"))
     return _insert(
         con,
@@ -171,7 +181,12 @@ def write_forecast_rows(con, run_id: str, rows: pl.DataFrame, scenario_id: str =
 
 
 def write_draws(
-    con, run_id: str, keys: pl.DataFrame, draws: np.ndarray, months: list[dt.date], scenario_id: str = SCENARIO_BASE
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    keys: pl.DataFrame,
+    draws: np.ndarray,
+    months: list[dt.date],
+    scenario_id: str = SCENARIO_BASE,
 ) -> int:
     """keys: (practice, region, entity_id) per cell; draws: (cells, months, draws)."""
     n_cells, T, D = draws.shape
@@ -226,7 +241,9 @@ def quantiles_from_draws(keys: pl.DataFrame, draws: np.ndarray, months: list[dt.
     )
 
 
-def write_quantiles(con, run_id: str, rows: pl.DataFrame, scenario_id: str = SCENARIO_BASE) -> int:
+def write_quantiles(
+    con: duckdb.DuckDBPyConnection, run_id: str, rows: pl.DataFrame, scenario_id: str = SCENARIO_BASE
+) -> int:
     f = rows.with_columns(pl.lit(run_id).alias("run_id"), pl.lit(scenario_id).alias("scenario_id"))
     return _insert(
         con,
@@ -235,7 +252,7 @@ def write_quantiles(con, run_id: str, rows: pl.DataFrame, scenario_id: str = SCE
     )
 
 
-def write_diagnostics(con, run_id: str, diagnostics: dict[str, float]) -> int:
+def write_diagnostics(con: duckdb.DuckDBPyConnection, run_id: str, diagnostics: dict[str, float]) -> int:
     f = pl.DataFrame(
         {
             "run_id": [run_id] * len(diagnostics),
@@ -247,7 +264,7 @@ def write_diagnostics(con, run_id: str, diagnostics: dict[str, float]) -> int:
     return _insert(con, "model_diagnostics", f)
 
 
-def write_metrics(con, run_id: str, metrics: pl.DataFrame) -> int:
+def write_metrics(con: duckdb.DuckDBPyConnection, run_id: str, metrics: pl.DataFrame) -> int:
     return _insert(
         con,
         "backtest_metrics",
@@ -257,7 +274,7 @@ def write_metrics(con, run_id: str, metrics: pl.DataFrame) -> int:
     )
 
 
-def write_calibration(con, run_id: str, bins: pl.DataFrame) -> int:
+def write_calibration(con: duckdb.DuckDBPyConnection, run_id: str, bins: pl.DataFrame) -> int:
     return _insert(
         con,
         "win_probability_calibration",

@@ -18,10 +18,14 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
+from forecasting.calendar import first_date
 from forecasting.frames import ordered
+from forecasting.inputs import Inputs
+
+Fitter = Callable[[np.ndarray, int], tuple[np.ndarray, float]]  # (history, horizon) -> (forecast, residual sd)
 
 
-def project_known_dates(inputs, rated: pl.DataFrame) -> pl.DataFrame:
+def project_known_dates(inputs: Inputs, rated: pl.DataFrame) -> pl.DataFrame:
     """First date each project was visible: a plan version, time worked, or the deal's win
     (projects without a deal: their start date)."""
     parts = [
@@ -49,7 +53,7 @@ def project_known_dates(inputs, rated: pl.DataFrame) -> pl.DataFrame:
 
 
 def unplanned_history(
-    inputs, history: pl.DataFrame, plan_origins: pl.DataFrame, rated: pl.DataFrame, max_h: int
+    inputs: Inputs, history: pl.DataFrame, plan_origins: pl.DataFrame, rated: pl.DataFrame, max_h: int
 ) -> pl.DataFrame:
     """(practice, month, h, unplanned) for complete months, h = 1..max_h."""
     last_complete = (inputs.as_of + dt.timedelta(days=1)).replace(day=1)
@@ -112,7 +116,6 @@ def horizon_shares(uh: pl.DataFrame, totals: pl.DataFrame, practices: list[str],
                 .group_by("month", maintain_order=True)
                 .agg(pl.col("unplanned").sum())
             )
-            j = t.join(x, on="month", how="inner")
             # months where the horizon-h origin existed: those present in x (zero-unplanned months included via t)
             months_h = u.filter(pl.col("h") == h)["month"].unique()
             jj = (
@@ -121,9 +124,9 @@ def horizon_shares(uh: pl.DataFrame, totals: pl.DataFrame, practices: list[str],
                 .fill_null(0.0)
                 .pipe(ordered)
             )
-            if jj.height >= 3 and jj["revenue"].sum() > 0:
-                out[h - 1] = float(np.clip(jj["unplanned"].sum() / jj["revenue"].sum(), 0.0, 1.0))
-            _ = j
+            revenue = float(jj["revenue"].sum())
+            if jj.height >= 3 and revenue > 0:
+                out[h - 1] = float(np.clip(float(jj["unplanned"].sum()) / revenue, 0.0, 1.0))
         return out
 
     firm_t = totals.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("revenue").sum())
@@ -174,7 +177,7 @@ def ets_fit(y: np.ndarray, horizon: int) -> tuple[np.ndarray, float]:
         return fc, float(np.std(np.asarray(fit.resid, dtype=float)))
 
 
-def guarded_forecast(y: np.ndarray, horizon: int, fitter: Callable = ets_fit) -> tuple[np.ndarray, float, str, str]:
+def guarded_forecast(y: np.ndarray, horizon: int, fitter: Fitter = ets_fit) -> tuple[np.ndarray, float, str, str]:
     """(forecast, residual sd, model, reason): the ETS fit unless it fails or its output is implausible
     (non-finite, above three times the history's maximum, or clearly negative), then seasonal naive."""
     if len(y) < 8:
@@ -196,13 +199,13 @@ def guarded_forecast(y: np.ndarray, horizon: int, fitter: Callable = ets_fit) ->
 def series_by_practice(uh: pl.DataFrame, practices: list[str], last_complete: dt.date) -> dict[str, np.ndarray]:
     """The h = 1 unplanned series per practice, zero-filled over a continuous month range."""
     u1 = uh.filter(pl.col("h") == 1)
-    if not u1.height:
+    first = first_date(u1["month"])
+    if first is None:
         return {p: np.zeros(0) for p in practices}
-    first = u1["month"].min()
-    months = pl.date_range(first, last_complete, "1mo", eager=True)
-    months = months.filter(months < last_complete)
-    grid = pl.DataFrame({"month": months})
-    out = {}
+    grid = pl.DataFrame({"month": pl.date_range(first, last_complete, "1mo", eager=True)}).filter(
+        pl.col("month") < last_complete
+    )
+    out: dict[str, np.ndarray] = {}
     for p in practices:
         s = (
             grid.join(u1.filter(pl.col("practice") == p).select("month", "unplanned"), on="month", how="left")

@@ -11,12 +11,14 @@ The result is returned, not printed: the CLI prints the summary.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingest import oplogs, pipeline, readers
@@ -36,6 +38,7 @@ class FileCounts:
     rows_read: int
     rows_loaded: int
     rows_quarantined: int
+    rows_deleted: int | None = None  # snapshot ingests: rows absent from the file, marked deleted
 
 
 @dataclass
@@ -69,6 +72,9 @@ class IngestResult:
             lines.append(f"  {entity}: {count:,} × {reason}")
         if self.quarantined:
             lines.append(f"  see: select * from ops.quarantine where run_id = '{self.run_id}'")
+        for f in self.files.values():
+            if f.rows_deleted is not None:
+                lines.append(f"  {f.entity}: snapshot, {f.rows_deleted:,} row(s) absent from the file marked deleted")
         for name in self.absent_optional:
             lines.append(f"  {name}: optional file absent; the table is kept (empty if never loaded)")
         return lines
@@ -89,8 +95,44 @@ def _parents() -> set[str]:
     return {col.references.split(".")[0] for ent in c.ENTITIES for col in ent.columns if col.references}
 
 
-def ingest_files(settings: Settings, folder: Path | str, run_id: str, progress: Progress | None = None) -> IngestResult:
-    """Validate and load a folder; see the module docstring. Raises InputError before any write."""
+SNAPSHOT_ALL = "all"
+
+
+def snapshot_entities(requested: Collection[str], sources: Collection[str]) -> set[str]:
+    """The entities a snapshot ingest treats as complete exports: all files present, or those named.
+
+    Naming an entity whose file is absent is an error: an absent file would otherwise mean every
+    row of it was deleted."""
+    if not requested:
+        return set()
+    if set(requested) == {SNAPSHOT_ALL}:
+        return set(sources)
+    unknown = sorted(set(requested) - set(c.ENTITIES_BY_NAME))
+    if unknown:
+        raise InputError(
+            f"--snapshot names unknown entit{'y' if len(unknown) == 1 else 'ies'}: {', '.join(unknown)}",
+            f"use entity names from docs/canonical-contract.md, e.g. {', '.join(list(c.ENTITIES_BY_NAME)[:3])}",
+        )
+    absent = sorted(set(requested) - set(sources))
+    if absent:
+        raise InputError(
+            f"--snapshot names {', '.join(absent)} but the folder has no file for it",
+            "add the file, or leave the entity out of --snapshot (an absent file never deletes rows)",
+        )
+    return set(requested)
+
+
+def ingest_files(
+    settings: Settings,
+    folder: Path | str,
+    run_id: str,
+    progress: Progress | None = None,
+    snapshot: Collection[str] = (),
+) -> IngestResult:
+    """Validate and load a folder; see the module docstring. Raises InputError before any write.
+
+    `snapshot`: entities whose file is a complete export (["all"] for every file present): rows
+    loaded earlier whose key the file lacks are marked deleted (kept in raw with deleted_at)."""
     started = time.monotonic()
     folder = Path(folder)
     report = progress or (lambda description, completed, total: None)
@@ -102,6 +144,9 @@ def ingest_files(settings: Settings, folder: Path | str, run_id: str, progress: 
 
     problems: list[str] = []
     sources = readers.discover(folder, problems)
+    snapshotted = snapshot_entities(snapshot, sources) if not problems else set()
+    deleted_at = dt.datetime.now(dt.UTC)
+    deleted: dict[str, pa.Table] = {}
     con = new_connection()
     try:
         validator = Validator(con)
@@ -121,13 +166,19 @@ def ingest_files(settings: Settings, folder: Path | str, run_id: str, progress: 
         checked = {}
         for name in c.LOAD_ORDER:
             report(f"checking {name}", step, total)
-            checked[name] = validator.check(c.entity(name), referenced=name in parents)
+            checked[name] = validator.check(c.entity(name), referenced=name in parents, snapshot=name in snapshotted)
+            if name in snapshotted:
+                deleted[name] = validator.vanished(c.entity(name), settings.work_db, deleted_at)
             step += 1
     finally:
         con.close()
 
     report("loading raw_canonical", step, total)
-    pipeline.load_tables(settings, {name: chk.valid for name, chk in checked.items()})
+    tables = {
+        name: pa.concat_tables([chk.valid, deleted[name]]) if name in deleted else chk.valid
+        for name, chk in checked.items()
+    }
+    load_id = pipeline.load_tables(settings, tables, run_id)
     step += 1
 
     report("writing ops.load_log and ops.quarantine", step, total)
@@ -135,8 +186,9 @@ def ingest_files(settings: Settings, folder: Path | str, run_id: str, progress: 
     quarantined: Counter[tuple[str, str]] = Counter()
     for name, chk in checked.items():
         src = sources.get(name)
+        gone = deleted[name].num_rows if name in deleted else None
         files[name] = FileCounts(
-            name, src.path.name if src else None, chk.rows_read, chk.valid.num_rows, chk.quarantined.num_rows
+            name, src.path.name if src else None, chk.rows_read, chk.valid.num_rows, chk.quarantined.num_rows, gone
         )
         for item in pc.value_counts(chk.quarantined.column("reason")).to_pylist():
             quarantined[(name, item["values"])] += item["counts"]
@@ -146,15 +198,16 @@ def ingest_files(settings: Settings, folder: Path | str, run_id: str, progress: 
             wcon,
             run_id,
             [
-                (f.entity, f.source_file, f.rows_read, f.rows_loaded, f.rows_quarantined)
+                (f.entity, f.source_file, f.rows_read, f.rows_loaded, f.rows_quarantined, f.rows_deleted)
                 for f in files.values()
-                if f.source_file
+                if f.source_file is not None
             ],
             [
-                (name, files[name].source_file, chk.quarantined)
+                (name, source_file, chk.quarantined)
                 for name, chk in checked.items()
-                if files[name].source_file
+                if (source_file := files[name].source_file) is not None
             ],
+            load_id,
         )
     report("ingest finished", total, total)
     return IngestResult(

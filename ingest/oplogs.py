@@ -23,6 +23,10 @@ create table if not exists ops.load_log (
     rows_quarantined bigint not null, -- sent to ops.quarantine
     loaded_at timestamp with time zone not null
 );
+-- the dlt load that merged these rows (raw tables carry it as _dlt_load_id): ties every raw row to its log row
+alter table ops.load_log add column if not exists dlt_load_id varchar;
+-- snapshot ingests: rows loaded earlier that the file no longer holds, marked deleted (null: not a snapshot)
+alter table ops.load_log add column if not exists rows_deleted bigint;
 create table if not exists ops.quarantine (
     run_id varchar not null,
     entity varchar not null,
@@ -43,22 +47,24 @@ def ensure_ops_tables(con: duckdb.DuckDBPyConnection) -> None:
 def write_run(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
-    files: Iterable[tuple[str, str, int, int, int]],
+    files: Iterable[tuple[str, str, int, int, int, int | None]],
     quarantined: Iterable[tuple[str, str, pa.Table]],
+    dlt_load_id: str | None = None,
 ) -> None:
     """Record one run in a single transaction.
 
-    `files`: (entity, source_file, rows_read, rows_loaded, rows_quarantined).
+    `files`: (entity, source_file, rows_read, rows_loaded, rows_quarantined, rows_deleted).
     `quarantined`: (entity, source_file, table with row_number, column_name, reason, raw_row).
     """
     now = dt.datetime.now(dt.UTC)
     ensure_ops_tables(con)
     con.execute("begin transaction")
     try:
-        for entity, source_file, read, loaded, bad in files:
+        for entity, source_file, read, loaded, bad, gone in files:
             con.execute(
-                "insert into ops.load_log values (?, ?, ?, ?, ?, ?, ?)",
-                [run_id, entity, source_file, read, loaded, bad, now],
+                "insert into ops.load_log (run_id, entity, source_file, rows_read, rows_loaded, rows_quarantined, "
+                "loaded_at, dlt_load_id, rows_deleted) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, entity, source_file, read, loaded, bad, now, dlt_load_id, gone],
             )
         for entity, source_file, table in quarantined:
             if table.num_rows == 0:

@@ -6,16 +6,19 @@
   typed table (absent optional files).
 - Items are Arrow tables, so dlt writes them to Parquet and DuckDB copies them in without
   the row-by-row JSON normaliser.
-- dlt is kept quiet and local: no telemetry, its working folders inside the warehouse
-  folder (never ~/.dlt), warnings only.
+- dlt is kept quiet and local: no telemetry, warnings only, and each run gets its own working
+  folder inside the warehouse folder (never ~/.dlt), removed when the load ends: no run can see,
+  resume or abort another run's load packages. Its state and schemas live in the destination.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -44,24 +47,27 @@ DLT_ENV = {
 }
 
 
-def dlt_dir(settings: Settings) -> Path:
-    return settings.warehouse_dir / ".dlt"
+def run_dlt_dir(settings: Settings, run_id: str) -> Path:
+    return settings.dlt_runs_dir / run_id
 
 
 @contextlib.contextmanager
-def _dlt_environment(settings: Settings) -> Iterator[None]:
-    """Set dlt's configuration for the duration of the load, then restore the environment."""
-    values = {**DLT_ENV, "DLT_DATA_DIR": str(dlt_dir(settings))}
+def dlt_environment(settings: Settings, run_id: str) -> Iterator[Path]:
+    """Set dlt's configuration for the duration of the load, then restore the environment and
+    remove the run's working folder (whatever happened: a failed load is re-extracted by its rerun)."""
+    folder = run_dlt_dir(settings, run_id)
+    values = {**DLT_ENV, "DLT_DATA_DIR": str(folder)}
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:
-        yield
+        yield folder
     finally:
         for key, old in saved.items():
             if old is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = old
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _describe(exc: BaseException) -> str:
@@ -82,7 +88,12 @@ def _describe(exc: BaseException) -> str:
     return f"dlt step {step}: {first}" if step else first
 
 
-def _resources(tables: Mapping[str, pa.Table]) -> list:
+# keys are unique already (validate quarantines all but the last duplicate), so dlt's staging
+# de-duplication (a window over every row) is skipped
+MERGE_DEDUPLICATED: Any = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
+
+
+def _resources(tables: Mapping[str, pa.Table]) -> list[Any]:
     import dlt
 
     resources = []
@@ -93,9 +104,7 @@ def _resources(tables: Mapping[str, pa.Table]) -> list:
                 [table],
                 name=name,
                 table_name=name,
-                # keys are unique already (validate quarantines all but the last duplicate), so
-                # dlt's staging de-duplication (a window over every row) is skipped
-                write_disposition={"disposition": "merge", "strategy": "delete-insert", "deduplicated": True},
+                write_disposition=MERGE_DEDUPLICATED,
                 primary_key=list(ent.primary_key),
                 columns=dlt_column_hints(ent),
             )
@@ -103,13 +112,13 @@ def _resources(tables: Mapping[str, pa.Table]) -> list:
     return resources
 
 
-def load_tables(settings: Settings, tables: Mapping[str, pa.Table]) -> None:
-    """Merge every table into raw_canonical.<entity> of the working database.
+def load_tables(settings: Settings, tables: Mapping[str, pa.Table], run_id: str) -> str | None:
+    """Merge every table into raw_canonical.<entity> of the working database; return dlt's load id.
 
     Raises WipcastError if dlt fails; the published warehouse is never touched by ingest.
     """
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
-    with _dlt_environment(settings):
+    with dlt_environment(settings, run_id) as folder:
         # imported lazily: importing dlt takes about a second, which CLI commands that never
         # ingest should not pay
         import dlt
@@ -125,21 +134,14 @@ def load_tables(settings: Settings, tables: Mapping[str, pa.Table]) -> None:
                 )
             ),
             dataset_name=c.RAW_SCHEMA,
-            pipelines_dir=str(dlt_dir(settings) / "pipelines"),
+            pipelines_dir=str(folder / "pipelines"),
         )
         try:
-            # A package left by a crashed run would be loaded instead of this folder's data
-            # (dlt finishes pending packages first). This run re-extracts everything, so drop it.
-            if pipeline.has_pending_data:
-                pipeline.abort_packages()
-            pipeline.run(_resources(tables), loader_file_format="parquet")
+            info = pipeline.run(_resources(tables), loader_file_format="parquet")
         except Exception as exc:
-            # leave no pending package behind: the next run starts clean and re-extracts
-            with contextlib.suppress(Exception):
-                pipeline.abort_packages()
             detail = _describe(exc)
             raise WipcastError(
                 f"loading raw_canonical into {settings.work_db} failed ({detail})",
-                "the published warehouse was not touched; fix the cause (is another wipcast step "
-                "running?) and rerun the ingest, which is safe to repeat",
+                "the published warehouse was not touched; fix the cause and rerun the ingest, which is safe to repeat",
             ) from exc
+        return str(info.loads_ids[-1]) if info.loads_ids else None

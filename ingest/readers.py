@@ -87,7 +87,32 @@ def _csv_header(path: Path) -> list[str]:
             raise ValueError("the file is empty (no header row)") from None
 
 
+def first_invalid_utf8_line(path: Path) -> int | None:
+    """1-based line of the first byte sequence that is not UTF-8 (None if the file is valid)."""
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
+
+
 def _read_csv(path: Path) -> pa.Table:
+    try:
+        return _read_csv_utf8(path)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        if "UTF8" not in str(exc) and not isinstance(exc, UnicodeDecodeError):
+            raise
+        line = first_invalid_utf8_line(path)
+        where = f" at line {line} of the file" if line else ""
+        raise ValueError(
+            f"the file is not UTF-8 text: bytes{where} are in another encoding; "
+            "save it as UTF-8 (CSV UTF-8 in Excel) and run again"
+        ) from None
+
+
+def _read_csv_utf8(path: Path) -> pa.Table:
     header = _csv_header(path)
     if len(set(header)) != len(header):
         dupes = sorted({h for h in header if header.count(h) > 1})
@@ -121,6 +146,54 @@ def _read_parquet(path: Path) -> pa.Table:
     return table
 
 
+def _close_column(name: str, names: list[str]) -> list[str]:
+    """The contract column a misspelt one most likely meant; case and surrounding spaces first."""
+    folded = {n.lower(): n for n in names}
+    if name.strip().lower() in folded:
+        return [folded[name.strip().lower()]]
+    return difflib.get_close_matches(name, names, n=1)
+
+
+def _is_text(t: pa.DataType) -> bool:
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
+
+
+def _whole_decimal(t: pa.DataType) -> bool:
+    return bool(pa.types.is_decimal(t) and t.scale == 0)
+
+
+# Physical Parquet types each contract type accepts without losing or inventing information.
+# Text is always accepted: it is parsed row by row like CSV, so a bad value is quarantined with its row.
+# Everything else must be the type itself or a lossless widening (int32 -> int64, int -> decimal,
+# date -> timestamp); a boolean `hours` or an integer `billable` is a structural error, never a cast.
+_ACCEPTS = {
+    c.STRING: _is_text,
+    c.CURRENCY: _is_text,
+    c.NUMBER: lambda t: pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t),
+    c.MONEY: lambda t: pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t),
+    c.INTEGER: lambda t: pa.types.is_integer(t) or _whole_decimal(t),
+    c.BOOLEAN: pa.types.is_boolean,
+    c.DATE: pa.types.is_date,
+    c.TIMESTAMP: lambda t: pa.types.is_timestamp(t) or pa.types.is_date(t),
+}
+
+
+def type_problems(source: SourceFile, entity: c.Entity, schema: pa.Schema) -> list[str]:
+    """Parquet columns whose physical type cannot hold the contract type losslessly."""
+    found = []
+    for col in entity.columns:
+        if col.name not in schema.names:
+            continue
+        physical = schema.field(col.name).type
+        if _is_text(physical) or pa.types.is_null(physical) or _ACCEPTS[col.type](physical):
+            continue
+        found.append(
+            f"{source.path.name}: column {col.name} is {physical} in the file but the contract type is {col.type}; "
+            f"write it as {col.type} (or as text) in the export"
+        )
+    return found
+
+
 def read(source: SourceFile, problems: list[str]) -> RawTable | None:
     """Read one file and check its columns against the contract. None when it cannot be used."""
     try:
@@ -136,7 +209,7 @@ def read(source: SourceFile, problems: list[str]) -> RawTable | None:
     ok = True
     for name in present:
         if name not in known:
-            close = difflib.get_close_matches(name, entity.column_names, n=1)
+            close = _close_column(name, entity.column_names)
             hint = f" (did you mean {close[0]}?)" if close else ""
             problems.append(
                 f"{source.path.name}: column {name!r} is not in the contract for {entity.name}{hint}; "
@@ -147,6 +220,10 @@ def read(source: SourceFile, problems: list[str]) -> RawTable | None:
         if col.name not in present and not col.optional:
             problems.append(f"{source.path.name}: required column {col.name} is missing")
             ok = False
+    if source.fmt == "parquet":
+        mismatched = type_problems(source, entity, table.schema)
+        problems.extend(mismatched)
+        ok = ok and not mismatched
     if not ok:
         return None
     rows = pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64))

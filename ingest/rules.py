@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.schema import TYPE_WORDS
+import duckdb
+
+from ingest.schema import DELETED_AT, TYPE_WORDS
 from wipcast import contract as c
 
 
@@ -105,7 +107,19 @@ def _key_rules(entity: c.Entity, parsed: set[str]) -> list[Rule]:
     for key in entity.primary_key:
         # an unparseable key is reported as unparseable (next rule), not as empty
         condition = f"{q(key)} IS NULL" + (f" AND NOT {q(parse_flag(key))}" if key in parsed else "")
+        if entity.column(key).type == c.STRING:
+            condition = f"({condition} OR trim({q(key)}) = '')"
         rules.append(Rule(condition, key, f"{key} is empty (primary key)"))
+    for key in entity.primary_key:
+        if entity.column(key).type == c.STRING:
+            # `CUS00004"` from a stray quote, or ` CUS00004` from a spreadsheet, would load as a new member
+            rules.append(
+                Rule(
+                    f"regexp_matches({q(key)}, '^\\s|\\s$|[\"'']')",
+                    key,
+                    f"{key} has surrounding spaces or quote characters (primary key)",
+                )
+            )
     return rules
 
 
@@ -172,3 +186,71 @@ def problem_case(rules: list[tuple[str, str, str]]) -> str:
         return "CAST(NULL AS VARCHAR)"
     whens = " ".join(f"WHEN {cond} THEN {lit(column + chr(31) + reason)}" for cond, column, reason in rules)
     return f"CASE {whens} END"
+
+
+# ---- rules across rows ----------------------------------------------------------------------
+
+MAX_HOURS_PER_DAY = 24
+DAY_OVER_24_REASON = (
+    f"employee_id's hours on work_date add up to over {MAX_HOURS_PER_DAY} "
+    "(with the entries already loaded); every entry of that person and day in the file is set aside"
+)
+
+# A person's entries already in the warehouse, which the file's entries add to (those the file
+# replaces are left out when the total is taken).
+EXISTING_DAY_HOURS_DDL = (
+    "CREATE OR REPLACE TEMP TABLE existing_day_hours "
+    "(time_entry_id VARCHAR, employee_id VARCHAR, work_date DATE, hours DOUBLE)"
+)
+
+
+def raw_table_exists(con: duckdb.DuckDBPyConnection, database: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = ?",
+            [database, c.RAW_SCHEMA, table],
+        ).fetchall()[0][0]
+    )
+
+
+def not_deleted(database: str, table: str, con: duckdb.DuckDBPyConnection, alias: str = "") -> str:
+    """SQL condition excluding rows a snapshot ingest marked deleted (raw tables gain the column then)."""
+    has_column = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
+        "AND table_name = ? AND column_name = ?",
+        [database, c.RAW_SCHEMA, table, DELETED_AT],
+    ).fetchall()[0][0]
+    return f"{alias}{q(DELETED_AT)} IS NULL" if has_column else "TRUE"
+
+
+def existing_day_hours_sql(database: str, con: duckdb.DuckDBPyConnection) -> str:
+    return (
+        "INSERT INTO existing_day_hours SELECT time_entry_id, employee_id, work_date, hours "
+        f"FROM {database}.{c.RAW_SCHEMA}.time_entries WHERE {not_deleted(database, 'time_entries', con)}"
+    )
+
+
+def cross_row_rules(entity_name: str, snapshot: bool) -> list[str]:
+    """Statements over checked_<entity> that set __problem on rows that are bad only together.
+
+    In a snapshot ingest the file is the whole truth: entries already loaded but absent from it are
+    about to be marked deleted, so they do not count towards a day's total."""
+    if entity_name != "time_entries":
+        return []
+    existing = "AND FALSE" if snapshot else ""
+    problem = lit("hours" + chr(31) + DAY_OVER_24_REASON)
+    return [
+        f"""
+        UPDATE checked_time_entries t SET __problem = {problem}
+        FROM (
+            SELECT employee_id, work_date FROM (
+                SELECT employee_id, work_date, hours FROM checked_time_entries WHERE __problem IS NULL
+                UNION ALL
+                SELECT e.employee_id, e.work_date, e.hours FROM existing_day_hours e
+                WHERE e.time_entry_id NOT IN (SELECT time_entry_id FROM checked_time_entries) {existing}
+            )
+            GROUP BY ALL HAVING sum(hours) > {MAX_HOURS_PER_DAY}
+        ) over_day
+        WHERE t.__problem IS NULL AND t.employee_id = over_day.employee_id AND t.work_date = over_day.work_date
+        """
+    ]

@@ -7,6 +7,8 @@ the contract's warehouse types (DECIMAL(18,4), DATE, TIMESTAMP WITH TIME ZONE, .
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 
 from wipcast import contract as c
@@ -26,7 +28,7 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     c.BOOLEAN: pa.bool_(),
 }
 
-DLT_TYPES: dict[str, dict] = {
+DLT_TYPES: dict[str, dict[str, Any]] = {
     c.STRING: {"data_type": "text"},
     c.CURRENCY: {"data_type": "text"},
     c.DATE: {"data_type": "date"},
@@ -53,21 +55,24 @@ TYPE_WORDS: dict[str, str] = {
 # dlt's row id column. Ingest fills it itself, vectorised in DuckDB (a random UUID without dashes),
 # because dlt's own generator loops in Python per row (about a second per million rows).
 ROW_ID = "_dlt_id"
+# Set by a snapshot ingest on rows the export no longer holds: kept in raw for audit, left out from staging on.
+DELETED_AT = "deleted_at"
 ROW_ID_SQL = "replace(CAST(gen_random_uuid() AS VARCHAR), '-', '')"
 
 
 def arrow_schema(entity: c.Entity) -> pa.Schema:
-    """Arrow schema of an entity's validated rows: every contract column (keys not null), then _dlt_id."""
+    """Arrow schema of an entity's validated rows: every contract column (keys not null), then _dlt_id
+    and deleted_at (null unless a snapshot ingest found the row gone from the export)."""
     return pa.schema(
         [
             pa.field(col.name, ARROW_TYPES[col.type], nullable=col.name not in entity.primary_key)
             for col in entity.columns
         ]
-        + [pa.field(ROW_ID, pa.string(), nullable=False)]
+        + [pa.field(ROW_ID, pa.string(), nullable=False), pa.field(DELETED_AT, pa.timestamp("us", tz="UTC"))]
     )
 
 
-def dlt_column_hints(entity: c.Entity) -> dict[str, dict]:
+def dlt_column_hints(entity: c.Entity) -> dict[str, Any]:
     """dlt column hints: contract types; only key columns are NOT NULL.
 
     Other columns stay nullable in the warehouse even when the contract requires a value:
@@ -80,4 +85,5 @@ def dlt_column_hints(entity: c.Entity) -> dict[str, dict]:
     }
     # the same hints dlt gives the row id it generates itself
     hints[ROW_ID] = {"name": ROW_ID, "data_type": "text", "nullable": False, "unique": True, "row_key": True}
+    hints[DELETED_AT] = {"name": DELETED_AT, "data_type": "timestamp", "nullable": True}
     return hints

@@ -14,6 +14,7 @@ Python touches only quarantined rows; valid rows stay in DuckDB/Arrow throughout
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,9 +25,10 @@ import pyarrow.compute as pc
 from ingest import rules
 from ingest.readers import ROW_COLUMN, RawTable
 from ingest.rules import q
-from ingest.schema import ROW_ID, ROW_ID_SQL, TYPE_WORDS, arrow_schema
+from ingest.schema import DELETED_AT, ROW_ID, ROW_ID_SQL, TYPE_WORDS, arrow_schema
 from wipcast import contract as c
 from wipcast.errors import WipcastError
+from wipcast.warehouse import open_failure_hint
 
 QUARANTINE_SCHEMA = pa.schema(
     [
@@ -90,7 +92,9 @@ class Validator:
         self._parsed[name] = flags
         self._report_unparseable_columns(entity, raw, flags, problems)
 
-    def _report_unparseable_columns(self, entity, raw: RawTable, flags: set[str], problems: list[str]) -> None:
+    def _report_unparseable_columns(
+        self, entity: c.Entity, raw: RawTable, flags: set[str], problems: list[str]
+    ) -> None:
         if not flags:
             return
         ordered = [col for col in entity.column_names if col in flags]
@@ -118,15 +122,13 @@ class Validator:
         """Keys already in raw_canonical count as valid parents (the warehouse keeps them)."""
         for parent in parents:
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE keys_{parent} (k VARCHAR)")
+        self.con.execute(rules.EXISTING_DAY_HOURS_DDL)
         if not work_db.exists():
             return
         try:
             self.con.execute(f"ATTACH {rules.lit(str(work_db))} AS wh (READ_ONLY)")
         except duckdb.Error as exc:
-            raise WipcastError(
-                f"cannot open the working warehouse {work_db} ({str(exc).splitlines()[0]})",
-                "another wipcast step is probably running; wait for it to finish and rerun the ingest",
-            ) from None
+            raise WipcastError(f"cannot open the working warehouse {work_db}", open_failure_hint(str(exc))) from None
         try:
             for parent in parents:
                 pkey = c.entity(parent).primary_key[0]
@@ -138,11 +140,42 @@ class Validator:
                 if exists:
                     self.con.execute(
                         f"INSERT INTO keys_{parent} SELECT DISTINCT {q(pkey)} FROM wh.{c.RAW_SCHEMA}.{q(parent)}"
+                        f" WHERE {rules.not_deleted('wh', parent, self.con)}"
                     )
+            if rules.raw_table_exists(self.con, "wh", "time_entries"):
+                self.con.execute(rules.existing_day_hours_sql("wh", self.con))
         finally:
             self.con.execute("DETACH wh")
 
-    def check(self, entity: c.Entity, referenced: bool) -> Checked:
+    def load_existing_keys_from(self, catalog: str, schemas: list[str], parents: set[str]) -> None:
+        """Keys in the given schemas of an already attached `catalog` count as valid parents.
+
+        For rows that do not come from files (ingest.connectors): their parents may be in
+        raw_canonical or in another source's conformed_<vendor> schema. No day totals are carried
+        over: a connector re-conforms its whole source, so its own rows are all in the batch.
+        """
+        for parent in parents:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE keys_{parent} (k VARCHAR)")
+        self.con.execute(rules.EXISTING_DAY_HOURS_DDL)
+        for schema in schemas:
+            for parent in parents:
+                columns = {
+                    r[0]
+                    for r in self.con.execute(
+                        "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
+                        "AND table_name = ?",
+                        [catalog, schema, parent],
+                    ).fetchall()
+                }
+                if columns:
+                    pkey = c.entity(parent).primary_key[0]
+                    live = f" WHERE {q(DELETED_AT)} IS NULL" if DELETED_AT in columns else ""
+                    self.con.execute(
+                        f"INSERT INTO keys_{parent} SELECT DISTINCT {q(pkey)} "
+                        f"FROM {q(catalog)}.{q(schema)}.{q(parent)}{live}"
+                    )
+
+    def check(self, entity: c.Entity, referenced: bool, snapshot: bool = False) -> Checked:
         """Apply row rules; return valid rows and quarantined rows. Frees the staged tables."""
         name = entity.name
         if name not in self._raw:  # absent optional file: an empty, typed table
@@ -186,10 +219,13 @@ class Validator:
             f"SELECT t.*, {rules.problem_case(conds)} AS __problem FROM typed_{name} t {join}"
         )
         self.con.execute(f"DROP TABLE typed_{name}")  # free memory early: big files are held three times
+        for statement in rules.cross_row_rules(name, snapshot):
+            self.con.execute(statement)
 
         columns = ", ".join(q(col) for col in entity.column_names)
         valid = self.con.sql(
-            f"SELECT {columns}, {ROW_ID_SQL} AS {ROW_ID} FROM checked_{name} WHERE __problem IS NULL"
+            f"SELECT {columns}, {ROW_ID_SQL} AS {ROW_ID}, CAST(NULL AS TIMESTAMPTZ) AS {DELETED_AT} "
+            f"FROM checked_{name} WHERE __problem IS NULL"
         ).to_arrow_table()
         valid = valid.cast(arrow_schema(entity))
 
@@ -199,6 +235,9 @@ class Validator:
         ).to_arrow_table()
         quarantined = self._quarantine_rows(raw, bad) if bad.num_rows else QUARANTINE_SCHEMA.empty_table()
 
+        if snapshot:  # every key the file holds, good rows and bad: only keys it lacks are deletions
+            key_list = ", ".join(q(k) for k in keys)
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE filekeys_{name} AS SELECT {key_list} FROM checked_{name}")
         if referenced:
             pkey = keys[0]
             self.con.execute(f"INSERT INTO keys_{name} SELECT {q(pkey)} FROM checked_{name} WHERE __problem IS NULL")
@@ -230,3 +269,42 @@ class Validator:
         finally:
             self.con.unregister("bad_problems")
             self.con.unregister("bad_raw")
+
+    # ---- snapshot deletes ---------------------------------------------------------------
+    def vanished(self, entity: c.Entity, work_db: Path, deleted_at: dt.datetime) -> pa.Table:
+        """Rows in raw (not yet deleted) whose key the snapshot file lacks, stamped deleted_at.
+
+        Loaded by the same dlt merge as the file's rows, so the deletion is one more version of
+        the row: kept in raw for audit, left out from staging on. Needs check(..., snapshot=True)."""
+        name = entity.name
+        empty = arrow_schema(entity).empty_table()
+        if not work_db.exists():
+            return empty
+        self.con.execute(f"ATTACH {rules.lit(str(work_db))} AS wh (READ_ONLY)")
+        try:
+            if not rules.raw_table_exists(self.con, "wh", name):
+                return empty
+            present = {
+                r[0]
+                for r in self.con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE database_name = 'wh' "
+                    "AND schema_name = ? AND table_name = ?",
+                    [c.RAW_SCHEMA, name],
+                ).fetchall()
+            }
+            columns = ", ".join(
+                f"r.{q(col.name)}" if col.name in present else f"NULL AS {q(col.name)}" for col in entity.columns
+            )
+            match = " AND ".join(f"f.{q(k)} = r.{q(k)}" for k in entity.primary_key)
+            stamp = rules.lit(deleted_at.isoformat())
+            table = self.con.sql(
+                f"SELECT {columns}, r.{ROW_ID}, CAST({stamp} AS TIMESTAMPTZ) AS {DELETED_AT} "
+                f"FROM wh.{c.RAW_SCHEMA}.{q(name)} r "
+                f"WHERE {rules.not_deleted('wh', name, self.con, alias='r.')} "
+                f"AND NOT EXISTS (SELECT 1 FROM filekeys_{name} f WHERE {match})"
+            ).to_arrow_table()
+        finally:
+            self.con.execute("DETACH wh")
+            self.con.execute(f"DROP TABLE IF EXISTS filekeys_{name}")
+        assert table is not None
+        return table.cast(arrow_schema(entity))

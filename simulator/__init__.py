@@ -2,11 +2,11 @@
 input contract (one file per entity) plus `_truth.json`, deterministic for a seed.
 
     from simulator import generate
-    summary = generate("data/demo", employees=150, months=30)
+    summary = generate("data/demo", employees=150, months=30)  # a GenerateSummary: rows, seconds, ...
 """
 
 from __future__ import annotations
 
-from .generate import generate
+from .generate import GenerateSummary, generate
 
-__all__ = ["generate"]
+__all__ = ["GenerateSummary", "generate"]

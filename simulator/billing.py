@@ -15,11 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from . import params as P
 from .calendar import month_index, month_start_day
 from .plans import DAY_US
-from .projects import FF, RT, Milestones, Projects
+from .projects import FF, RT, Customers, Milestones, Projects
 from .timesheets import billing_run_day, tm_invoice_label
 
 HOUR_US = 3_600_000_000
@@ -27,32 +28,40 @@ HOUR_US = 3_600_000_000
 
 @dataclass
 class Billing:
-    inv_id: list
+    inv_id: list[str]
     inv_customer: np.ndarray
     inv_project: np.ndarray  # -1 when the invoice spans projects
     inv_region: np.ndarray
     inv_date: np.ndarray
     inv_due: np.ndarray
     inv_amount: np.ndarray
-    inv_status: list
+    inv_status: list[str]
     inv_updated: np.ndarray
     line_invoice: np.ndarray  # index into invoices
     line_project: np.ndarray
-    line_type: list
+    line_type: list[str]
     line_hours: np.ndarray
     line_amount: np.ndarray
     pay_invoice: np.ndarray
     pay_date: np.ndarray
     pay_amount: np.ndarray
-    milestone_invoice: list  # per milestone: invoice id or None
+    milestone_invoice: list[str | None]  # per milestone: invoice id or None
     days_to_pay: np.ndarray  # of fully paid invoices
 
 
-def _month_end(months):
-    return month_start_day(np.asarray(months) + 1) - 1
+def _month_end(months: npt.ArrayLike) -> np.ndarray:
+    ends: np.ndarray = month_start_day(np.asarray(months) + 1) - 1
+    return ends
 
 
-def build_billing(rng, projects: Projects, customers, milestones: Milestones, tm_lines: list, as_of: int) -> Billing:
+def build_billing(
+    rng: np.random.Generator,
+    projects: Projects,
+    customers: Customers,
+    milestones: Milestones,
+    tm_lines: list[dict[str, np.ndarray]],
+    as_of: int,
+) -> Billing:
     visible = projects.win_day <= as_of
     # ---- lines from every source: (invoice key string, project, type, hours, amount, date)
     L_inv, L_proj, L_type, L_hours, L_amount, L_date = [], [], [], [], [], []
@@ -100,7 +109,7 @@ def build_billing(rng, projects: Projects, customers, milestones: Milestones, tm
         p, months, each, date = p[ok], months[ok], each[ok], date[ok]
         L_inv += [
             f"INV-{tag}{np.datetime64(int(mo), 'M').astype(str).replace('-', '')}-P{q:06d}"
-            for mo, q in zip(months.tolist(), p.tolist())
+            for mo, q in zip(months.tolist(), p.tolist(), strict=True)
         ]
         L_proj.append(p)
         L_type += [ltype] * len(p)

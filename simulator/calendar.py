@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from . import params as P
 
@@ -131,10 +132,11 @@ class Calendar:
     cum_working: np.ndarray  # int [region, day - first_day + 1]: working days before the day
     holidays: list[tuple[int, int, str]]  # (day, region index, name)
 
-    def idx(self, days) -> np.ndarray:
-        return np.clip(np.asarray(days) - self.first_day, 0, self.last_day - self.first_day)
+    def idx(self, days: npt.ArrayLike) -> np.ndarray:
+        positions: np.ndarray = np.clip(np.asarray(days) - self.first_day, 0, self.last_day - self.first_day)
+        return positions
 
-    def working_days_between(self, region, start, end) -> np.ndarray:
+    def working_days_between(self, region: np.ndarray | int, start: npt.ArrayLike, end: npt.ArrayLike) -> np.ndarray:
         """Working days in [start, end] inclusive (0 when end < start), vectorised."""
         start = np.asarray(start)
         end = np.asarray(end)

@@ -11,22 +11,26 @@ project was booked.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
 from . import params as P
 from .plans import DAY_US
+from .projects import Customers, Projects
 
 N_STAGES = len(P.STAGES)
 
 
-def _advance_probs(win_from_stage) -> np.ndarray:
+def _advance_probs(win_from_stage: Sequence[float]) -> np.ndarray:
     w = np.append(np.asarray(win_from_stage, dtype=float), 1.0)
-    return w[:-1] / w[1:]
+    probs: np.ndarray = w[:-1] / w[1:]
+    return probs
 
 
-def _simulate_paths(rng, n, new: bool):
+def _simulate_paths(rng: np.random.Generator, n: int, new: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Entry stage, exit stage (last stage reached) and outcome of n opportunities."""
     entry_p = (0.7, 0.3, 0, 0, 0, 0) if new else (0.3, 0.5, 0.2, 0, 0, 0)
     entry = rng.choice(N_STAGES, n, p=np.array(entry_p))
@@ -35,16 +39,18 @@ def _simulate_paths(rng, n, new: bool):
     passed = (u < adv[None, :]) | (np.arange(N_STAGES)[None, :] < entry[:, None])
     # exit = first stage >= entry not passed; won if all passed.
     fail = ~passed
-    won = ~fail.any(axis=1)
+    won = cast(np.ndarray, ~fail.any(axis=1))
     exit_ = np.where(won, N_STAGES - 1, fail.argmax(axis=1))
     return entry, exit_, won
 
 
-def _candidates(rng, n_winners: int, new: bool):
+def _candidates(rng: np.random.Generator, n_winners: int, new: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Simulate opportunities until n_winners have been won; keep every loser drawn before
     the last needed winner, so the won/lost mix is the true one."""
     rate = P.STAGE_TRUE_WIN_NEW[0] if new else P.STAGE_TRUE_WIN_EXISTING[0]
-    entries, exits, wons = [], [], []
+    entries: list[np.ndarray] = []
+    exits: list[np.ndarray] = []
+    wons: list[np.ndarray] = []
     got = 0
     while got < n_winners or not entries:
         m = int((n_winners - got) / rate * 1.2) + 20
@@ -54,10 +60,7 @@ def _candidates(rng, n_winners: int, new: bool):
         wons.append(w)
         got += int(w.sum())
     entry, exit_, won = (np.concatenate(a) for a in (entries, exits, wons))
-    if n_winners == 0:
-        cut = int(len(won) * 0.3)
-    else:
-        cut = int(np.flatnonzero(won)[n_winners - 1]) + 1
+    cut = int(len(won) * 0.3) if n_winners == 0 else int(np.flatnonzero(won)[n_winners - 1]) + 1
     return entry[:cut], exit_[:cut], won[:cut]
 
 
@@ -66,7 +69,7 @@ class Opportunities:
     # one row per opportunity (all drawn, including those created after as_of)
     project: np.ndarray  # project index for winners, -1 for losers
     customer: np.ndarray  # customer index or -1 (new customer)
-    account: list
+    account: list[str]
     practice: np.ndarray
     region: np.ndarray
     amount_final: np.ndarray
@@ -83,26 +86,28 @@ class Opportunities:
     # history events
     ev_opp: np.ndarray
     ev_ts: np.ndarray  # µs
-    ev_stage: list
+    ev_stage: np.ndarray  # stage names
     ev_prob: np.ndarray
     ev_amount: np.ndarray
     ev_close: np.ndarray
     ev_start: np.ndarray
-    ev_status: list
+    ev_status: np.ndarray  # open, won, lost
 
 
-def build_opportunities(rng, projects, customers, window_start: int, as_of: int) -> Opportunities:
+def build_opportunities(
+    rng: np.random.Generator, projects: Projects, customers: Customers, window_start: int, as_of: int
+) -> Opportunities:
     win_idx = np.flatnonzero(projects.opp_backed)
     new_mask = projects.new_customer[win_idx]
     parts = []
-    for is_new in (True, False):
-        proj = win_idx[new_mask == is_new]
+    for new in (True, False):
+        proj = win_idx[new_mask == new]
         proj = proj[rng.permutation(len(proj))]
-        entry, exit_, won = _candidates(rng, len(proj), is_new)
+        entry, exit_, won = _candidates(rng, len(proj), new)
         project = np.full(len(won), -1)
         project[won] = proj
-        parts.append((entry, exit_, won, project, np.full(len(won), is_new)))
-    entry, exit_, won, project, is_new = (np.concatenate(a) for a in zip(*parts))
+        parts.append((entry, exit_, won, project, np.full(len(won), new)))
+    entry, exit_, won, project, is_new = (np.concatenate(a) for a in zip(*parts, strict=True))
     n = len(won)
 
     dwell = np.maximum(
@@ -209,9 +214,10 @@ def build_opportunities(rng, projects, customers, window_start: int, as_of: int)
     pu_close = first_close[pu_opp] + (pj + 1) * step[pu_opp]
 
     # close date in effect at a stage entry
-    def close_at(opp, day):
+    def close_at(opp: np.ndarray, day: np.ndarray) -> np.ndarray:
         k = np.where(day > first_close[opp], -(-(day - first_close[opp] - 1) // step[opp]), 0)
-        return first_close[opp] + k * step[opp]
+        close: np.ndarray = first_close[opp] + k * step[opp]
+        return close
 
     ev_opp = np.concatenate([st_opp, pu_opp, np.arange(n)])
     ev_day = np.concatenate([st_day, pu_day, resolved])

@@ -120,9 +120,9 @@ class People:
     summer_end: np.ndarray  # [person, year] last day
     year_end_off: np.ndarray  # [person, year] bool: off from 24 Dec to 1 Jan
     first_year: int
-    ids: list
-    names: list
-    emails: list
+    ids: list[str]
+    names: list[str]
+    emails: list[str]
 
     def __len__(self) -> int:
         return len(self.role)
@@ -136,7 +136,9 @@ def role_names() -> list[str]:
     return list(P.ROLES) + [P.SPECIALIST_ROLE]
 
 
-def _draw_people(rng, n, junior_bias: bool):
+def _draw_people(
+    rng: np.random.Generator, n: int, junior_bias: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Role, practice, region and contractor flag of n people. New hires are more often
     contractors than the standing firm because contractors turn over much faster; that keeps
     their share of the active headcount near CONTRACTOR_SHARE."""
@@ -155,13 +157,14 @@ def _draw_people(rng, n, junior_bias: bool):
     return role, practice, region, contractor
 
 
-def _termination_after(rng, start, contractor):
+def _termination_after(rng: np.random.Generator, start: np.ndarray, contractor: np.ndarray) -> np.ndarray:
     annual = np.where(contractor, P.ANNUAL_CONTRACTOR_TURNOVER, P.ANNUAL_ATTRITION)
     hazard_per_day = -np.log(1 - annual) / 365.25
-    return start + np.ceil(rng.exponential(1.0 / hazard_per_day)).astype(np.int64)
+    days: np.ndarray = start + np.ceil(rng.exponential(1.0 / hazard_per_day)).astype(np.int64)
+    return days
 
 
-def build_people(rng, n_target: int, window_start: int, as_of: int, plan_end: int) -> People:
+def build_people(rng: np.random.Generator, n_target: int, window_start: int, as_of: int, plan_end: int) -> People:
     first_m = int(month_index(np.array([window_start]))[0])
     last_m = int(month_index(np.array([as_of]))[0])
     months = np.arange(first_m, last_m + 1)
@@ -196,7 +199,7 @@ def build_people(rng, n_target: int, window_start: int, as_of: int, plan_end: in
         hires_all = np.concatenate([hires_all, h])
         terms_all = np.concatenate([terms_all, t])
 
-    role, practice, region, contractor, hire, term = (np.concatenate(x) for x in zip(*parts))
+    role, practice, region, contractor, hire, term = (np.concatenate(x) for x in zip(*parts, strict=True))
     n = len(role)
     # Sort by hire day so ids read chronologically.
     order = np.lexsort((rng.random(n), hire))
@@ -235,7 +238,6 @@ def build_people(rng, n_target: int, window_start: int, as_of: int, plan_end: in
     y1 = int(np.datetime64(int(plan_end), "D").astype("datetime64[Y]").astype(int) + 1970) + 1
     years = np.arange(y0, y1 + 1)
     jun15 = np.array([(np.datetime64(f"{y}-06-15") - np.datetime64("1970-01-01")).astype(int) for y in years])
-    dec24 = np.array([(np.datetime64(f"{y}-12-24") - np.datetime64("1970-01-01")).astype(int) for y in years])
     summer_len = (np.array(P.REGION_SUMMER_DAYS)[region] * 7 // 5)[:, None] + rng.integers(-2, 3, (n, len(years)))
     summer_start = jun15[None, :] + rng.integers(0, 70, (n, len(years)))
     summer_end = summer_start + np.maximum(summer_len, 3) - 1
@@ -246,10 +248,10 @@ def build_people(rng, n_target: int, window_start: int, as_of: int, plan_end: in
     ids = [f"EMP{i + 1:06d}" for i in range(n)]
     fi = rng.integers(0, len(FIRST_NAMES), n)
     li = rng.integers(0, len(LAST_NAMES), n)
-    names = [f"{FIRST_NAMES[a]} {LAST_NAMES[b]}" for a, b in zip(fi, li)]
+    names = [f"{FIRST_NAMES[a]} {LAST_NAMES[b]}" for a, b in zip(fi, li, strict=True)]
     emails = [
         f"{FIRST_NAMES[a].lower()}.{LAST_NAMES[b].lower()}.{i + 1}@demo-firm.example"
-        for i, (a, b) in enumerate(zip(fi, li))
+        for i, (a, b) in enumerate(zip(fi, li, strict=True))
     ]
     return People(
         role,
@@ -288,4 +290,5 @@ def on_leave(people: People, emp: np.ndarray, days: np.ndarray, dec24_by_year: n
     jan1 = (days - dec24_by_year[prev]) == 8
     off_dec = people.year_end_off[emp][:, years] & in_dec_block[None, :]
     off_jan = people.year_end_off[emp][:, prev] & jan1[None, :]
-    return leave | off_dec | off_jan
+    off: np.ndarray = leave | off_dec | off_jan
+    return off

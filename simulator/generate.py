@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -14,14 +17,33 @@ from wipcast.contract import ENTITIES
 from wipcast.errors import InputError
 
 from . import params as P
-from .billing import build_billing
-from .calendar import FX_BACKFILL_DAYS, build_calendar, day_number, fx_backfill, fx_rates, month_index, month_start_day
-from .crm import build_opportunities
-from .firm import NO_DATE, build_people, role_names
-from .plans import DAY_US, build_plan, build_stints, monday_on_or_before, plan_as_of, snapshot_rows
-from .projects import BILLING_ORDER, FF, RateBook, build_customers, build_milestones, build_projects, year_of
+from .billing import Billing, build_billing
+from .calendar import (
+    FX_BACKFILL_DAYS,
+    Calendar,
+    build_calendar,
+    day_number,
+    fx_backfill,
+    fx_rates,
+    month_index,
+    month_start_day,
+)
+from .crm import Opportunities, build_opportunities
+from .firm import NO_DATE, People, build_people, role_names
+from .plans import DAY_US, Plan, build_plan, build_stints, monday_on_or_before, plan_as_of, snapshot_rows
+from .projects import (
+    BILLING_ORDER,
+    FF,
+    Milestones,
+    Projects,
+    RateBook,
+    build_customers,
+    build_milestones,
+    build_projects,
+    year_of,
+)
 from .targets import revenue_targets
-from .timesheets import TimeEntryGenerator, build_segments
+from .timesheets import TimeAccumulators, TimeEntryGenerator, build_segments
 from .truth import (
     DELIVERY_DEFINITION,
     HORIZONS_WEEKS,
@@ -37,8 +59,29 @@ FORMATS = ("parquet", "csv")
 MAX_EMPLOYEES = 100_000
 MAX_MONTHS = 120
 
+Progress = Callable[[str, float, float], None]  # (step, done, total)
 
-def _validate(out_dir, employees, months, as_of, seed, fmt) -> tuple[Path, dt.date]:
+
+@dataclass(frozen=True)
+class GenerateSummary:
+    """What `generate` wrote: the folder and file format, rows per entity and in all, the wall time
+    in seconds, the first day of the history, the as-of date and the seed."""
+
+    out_dir: Path
+    fmt: str
+    rows: dict[str, int]
+    total_rows: int
+    seconds: float
+    window_start: dt.date
+    as_of: dt.date
+    seed: int
+
+
+def _validate(
+    out_dir: str | Path, employees: object, months: object, as_of: object, seed: object, fmt: str
+) -> tuple[Path, dt.date]:
+    """The output folder (created) and the as-of date, after checking every argument (callers may pass
+    anything: values from the command line, a notebook or a test)."""
     if isinstance(employees, bool) or not isinstance(employees, (int, np.integer)):
         raise InputError(f"employees must be a whole number, got {employees!r}", "pass e.g. --employees 150")
     if not 5 <= employees <= MAX_EMPLOYEES:
@@ -87,24 +130,35 @@ def _ids(prefix: str, n: int, width: int) -> list[str]:
 
 
 def generate(
-    out_dir,
+    out_dir: str | Path,
     employees: int = 150,
     months: int = 30,
-    as_of: dt.date = dt.date(2026, 10, 31),
+    as_of: dt.date | str = dt.date(2026, 10, 31),
     seed: int = 7,
     fmt: str = "parquet",
-    progress=None,
-) -> dict:
-    """Write the demo firm into out_dir; return a summary (rows per entity, elapsed seconds)."""
+    progress: Progress | None = None,
+    replace: bool = False,
+) -> GenerateSummary:
+    """Write the demo firm into out_dir; return a summary (rows per entity, elapsed seconds).
+
+    Files of the other format already in the folder are a user's data as far as we know: they are
+    replaced only with `replace=True`, else nothing is written and the error names them."""
     out, as_of_date = _validate(out_dir, employees, months, as_of, seed, fmt)
+    other = sorted(p.name for e in ENTITIES for f in FORMATS if f != fmt and (p := out / f"{e.name}.{f}").exists())
+    if other and not replace:
+        shown = ", ".join(other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
+        raise InputError(
+            f"{out} already holds contract files in another format ({shown}); nothing was written",
+            "pass --replace to replace them, or choose another --out folder",
+        )
     t0 = time.perf_counter()
     steps = 10.0
 
-    def tick(desc, done):
+    def tick(desc: str, done: float) -> None:
         if progress is not None:
             progress(desc, float(done), steps)
 
-    # Remove files of an earlier run in another format so the folder holds one consistent set.
+    # The folder must hold one consistent set: the other format's files go (allowed above).
     for e in ENTITIES:
         for f in FORMATS:
             p = out / f"{e.name}.{f}"
@@ -112,30 +166,29 @@ def generate(
                 p.unlink()
 
     rng = np.random.default_rng(seed)
-    as_of = day_number(as_of_date)
-    last_m = int(month_index(np.array([as_of]))[0])
+    as_of_day = day_number(as_of_date)
+    last_m = int(month_index(np.array([as_of_day]))[0])
     window_start = int(month_start_day(np.array([last_m - months + 1]))[0])
-    plan_end = as_of + P.PLAN_HORIZON_DAYS
-    y_start, y_asof, y_end = int(year_of(window_start)), int(year_of(as_of)), int(year_of(plan_end))
+    plan_end = as_of_day + P.PLAN_HORIZON_DAYS
+    y_start, y_asof, y_end = int(year_of(window_start)), int(year_of(as_of_day)), int(year_of(plan_end))
     cal = build_calendar(window_start - 500, plan_end + 200, range(y_start - 1, max(y_asof + 3, y_end + 1) + 1))
     rows: dict[str, int] = {}
-    as_of_end_us = (as_of + 1) * DAY_US - 1
+    as_of_end_us = (as_of_day + 1) * DAY_US - 1
 
     tick("firm", 0)
-    people = build_people(rng, int(employees), window_start, as_of, plan_end)
+    people = build_people(rng, int(employees), window_start, as_of_day, plan_end)
     customers = build_customers(rng, len(people))
     rates = RateBook(y_start - 2, y_end + 1, y_asof)
     stints = build_stints(rng, people, window_start, plan_end)
-    projects, project_of_group = build_projects(rng, people, customers, stints, rates, window_start, as_of)
+    projects, project_of_group = build_projects(rng, people, customers, stints, rates, window_start, as_of_day)
     tick("pipeline", 1)
-    opps = build_opportunities(rng, projects, customers, window_start, as_of)
+    opps = build_opportunities(rng, projects, customers, window_start, as_of_day)
     won_p = opps.project[opps.won]
     projects.win_day[won_p] = opps.resolved[opps.won]
     plan = build_plan(rng, people, stints, project_of_group, projects.win_day, projects.start, projects.end)
-    milestones = build_milestones(rng, projects, as_of)
-    visible = projects.win_day <= as_of
+    milestones = build_milestones(rng, projects, as_of_day)
+    visible = projects.win_day <= as_of_day
     proj_ids = np.array(projects.ids, dtype=object)
-    emp_ids = np.array(people.ids, dtype=object)
 
     # ---- reference entities
     rows["legal_entities"] = write_entity(
@@ -162,7 +215,7 @@ def generate(
         },
     )
     names = role_names()
-    term_visible = people.visible_termination(as_of)
+    term_visible = people.visible_termination(as_of_day)
     rows["employees"] = write_entity(
         out,
         "employees",
@@ -195,8 +248,8 @@ def generate(
         },
     )
     fx_first = window_start - 31
-    fx = fx_backfill(seed, fx_rates(rng, fx_first, as_of))
-    fx_days = np.arange(fx_first - FX_BACKFILL_DAYS, as_of + 1)
+    fx = fx_backfill(seed, fx_rates(rng, fx_first, as_of_day))
+    fx_days = np.arange(fx_first - FX_BACKFILL_DAYS, as_of_day + 1)
     curs = list(fx)
     rows["fx_rates"] = write_entity(
         out,
@@ -208,7 +261,7 @@ def generate(
             "rate_to_reporting": np.stack([fx[c] for c in curs], axis=1).ravel(),
         },
     )
-    tg = revenue_targets(people, rates, window_start, as_of)
+    tg = revenue_targets(people, rates, window_start, as_of_day)
     rows["revenue_targets"] = write_entity(out, "revenue_targets", fmt, tg)
 
     # ---- projects, rate cards, milestones
@@ -219,7 +272,7 @@ def generate(
     opp_rank[opp_order] = np.arange(len(opps.won))
     opp_ids = np.array(_ids("OPP", len(opps.won), 6), dtype=object)[opp_rank]
     opp_of_project = np.full(len(projects), None, dtype=object)
-    won_visible = opps.won & (opps.resolved <= as_of) & (opps.created <= as_of)
+    won_visible = opps.won & (opps.resolved <= as_of_day) & (opps.created <= as_of_day)
     opp_of_project[opps.project[won_visible]] = opp_ids[won_visible]
     big = np.iinfo(np.int64).max // 8
     rows["projects"] = write_entity(
@@ -244,15 +297,20 @@ def generate(
         },
     )
 
-    rc_proj, rc_role, rc_rate, rc_cur, rc_from, rc_to = [], [], [], [], [], []
+    rc_proj: list[str | None] = []
+    rc_role: list[str] = []
+    rc_rate: list[float] = []
+    rc_cur: list[str] = []
+    rc_from: list[int] = []
+    rc_to: list[int] = []
     # One firm-wide card, in the reporting currency; other currencies price through project cards.
-    for c, cur in enumerate(P.REGION_CURRENCY[:1]):
+    for c, currency in enumerate(P.REGION_CURRENCY[:1]):
         for r, role in enumerate(P.ROLES):
             for yi, y in enumerate(range(rates.first_year, rates.last_year + 1)):
                 rc_proj.append(None)
                 rc_role.append(role)
                 rc_rate.append(rates.firm[c, r, yi])
-                rc_cur.append(cur)
+                rc_cur.append(currency)
                 rc_from.append(day_number(dt.date(y, 1, 1)))
                 rc_to.append(day_number(dt.date(y, 12, 31)) if y < rates.last_year else -1)
     carded = vis[~np.isnan(projects.card_discount[vis])]
@@ -282,7 +340,7 @@ def generate(
 
     # ---- opportunities and history
     tick("opportunities", 3)
-    ev_keep = (opps.ev_ts <= as_of_end_us) & (opps.created[opps.ev_opp] <= as_of)
+    ev_keep = (opps.ev_ts <= as_of_end_us) & (opps.created[opps.ev_opp] <= as_of_day)
     eo = opps.ev_opp[ev_keep]
     h_order = np.lexsort((opps.ev_ts[ev_keep], opp_rank[eo]))
     hidx = np.flatnonzero(ev_keep)[h_order]
@@ -340,14 +398,14 @@ def generate(
     a_rank = np.empty(len(a_order), dtype=np.int64)
     a_rank[a_order] = np.arange(len(a_order))
     asg_ids = pa.array(_ids("ASG", len(a_order), 7), pa.string())
-    cur = np.flatnonzero((plan.created <= as_of) & (plan.cancelled > as_of))
+    cur = np.flatnonzero((plan.created <= as_of_day) & (plan.cancelled > as_of_day))
     cur = cur[np.argsort(a_rank[cur])]
-    c_emp, c_end, c_hours, c_upd = plan_as_of(plan, cur, np.full(len(cur), as_of))
+    c_emp, c_end, c_hours, c_upd = plan_as_of(plan, cur, np.full(len(cur), as_of_day))
     emp_arr = pa.array(people.ids, pa.string())
     proj_arr = pa.array(projects.ids, pa.string())
 
-    def emp_col(e):
-        return emp_arr.take(pa.array(np.maximum(e, 0), mask=e < 0))
+    def emp_col(emp: np.ndarray) -> pa.Array:
+        return emp_arr.take(pa.array(np.maximum(emp, 0), mask=emp < 0))
 
     rows["assignments"] = write_entity(
         out,
@@ -364,32 +422,32 @@ def generate(
             "updated_at": c_upd,
         },
     )
-    last_snap = int(monday_on_or_before(np.array([as_of]))[0])
+    last_snap = int(monday_on_or_before(np.array([as_of_day]))[0])
     snap_r, snap_d = snapshot_rows(plan, window_start, last_snap)
     so = np.lexsort((a_rank[snap_r], snap_d))
     snap_r, snap_d = snap_r[so], snap_d[so]
     stream = EntityStream(out, "assignment_snapshots", fmt)
     for i in range(0, len(snap_r), 1_000_000):
-        r, d = snap_r[i : i + 1_000_000], snap_d[i : i + 1_000_000]
-        e, en, h, u = plan_as_of(plan, r, d)
+        s_rows, s_days = snap_r[i : i + 1_000_000], snap_d[i : i + 1_000_000]
+        s_emp, s_end, s_hours, s_upd = plan_as_of(plan, s_rows, s_days)
         stream.write(
             {
-                "snapshot_date": d,
-                "assignment_id": asg_ids.take(pa.array(a_rank[r])),
-                "project_id": proj_arr.take(pa.array(plan.project[r])),
-                "employee_id": emp_col(e),
-                "role": pa.array(names, pa.string()).take(pa.array(plan.role[r])),
-                "start_date": plan.start[r],
-                "end_date": en,
-                "hours_per_week": h,
-                "updated_at": u,
+                "snapshot_date": s_days,
+                "assignment_id": asg_ids.take(pa.array(a_rank[s_rows])),
+                "project_id": proj_arr.take(pa.array(plan.project[s_rows])),
+                "employee_id": emp_col(s_emp),
+                "role": pa.array(names, pa.string()).take(pa.array(plan.role[s_rows])),
+                "start_date": plan.start[s_rows],
+                "end_date": s_end,
+                "hours_per_week": s_hours,
+                "updated_at": s_upd,
             }
         )
     rows["assignment_snapshots"] = stream.close()
 
     # ---- time entries, one month per chunk
-    segments = build_segments(rng, people, projects, plan, window_start, as_of)
-    gen = TimeEntryGenerator(rng, seed, people, projects, segments, cal, rates, customers, window_start, as_of)
+    segments = build_segments(rng, people, projects, plan, window_start, as_of_day)
+    gen = TimeEntryGenerator(rng, seed, people, projects, segments, cal, rates, customers, window_start, as_of_day)
     stream = EntityStream(out, "time_entries", fmt)
     months_list = gen.months()
     for i, m in enumerate(months_list):
@@ -403,7 +461,7 @@ def generate(
 
     # ---- billing
     tick("billing", 8)
-    bill = build_billing(rng, projects, customers, milestones, acc.tm_lines, as_of)
+    bill = build_billing(rng, projects, customers, milestones, acc.tm_lines, as_of_day)
     rows["milestones"] = write_entity(
         out,
         "milestones",
@@ -482,7 +540,7 @@ def generate(
         worked_hours,
         fx,
         window_start,
-        as_of,
+        as_of_day,
         seed,
         employees,
         months,
@@ -493,40 +551,40 @@ def generate(
 
     elapsed = time.perf_counter() - t0
     tick("done", steps)
-    return {
-        "out_dir": str(out),
-        "format": fmt,
-        "rows": rows,
-        "total_rows": int(sum(rows.values())),
-        "elapsed_seconds": round(elapsed, 2),
-        "window_start": str(dt.date(1970, 1, 1) + dt.timedelta(days=window_start)),
-        "as_of": as_of_date.isoformat(),
-        "seed": seed,
-    }
+    return GenerateSummary(
+        out_dir=out,
+        fmt=fmt,
+        rows=rows,
+        total_rows=int(sum(rows.values())),
+        seconds=round(elapsed, 2),
+        window_start=dt.date(1970, 1, 1) + dt.timedelta(days=window_start),
+        as_of=as_of_date,
+        seed=seed,
+    )
 
 
 def _truth(
-    people,
-    projects,
-    plan,
-    cal,
-    opps,
-    milestones,
-    bill,
-    acc,
-    snap_r,
-    snap_d,
-    worked_keys,
-    worked_hours,
-    fx,
-    window_start,
-    as_of,
-    seed,
-    employees,
-    months,
-    vis,
-    won_visible,
-) -> dict:
+    people: People,
+    projects: Projects,
+    plan: Plan,
+    cal: Calendar,
+    opps: Opportunities,
+    milestones: Milestones,
+    bill: Billing,
+    acc: TimeAccumulators,
+    snap_r: np.ndarray,
+    snap_d: np.ndarray,
+    worked_keys: np.ndarray,
+    worked_hours: np.ndarray,
+    fx: dict[str, np.ndarray],
+    window_start: int,
+    as_of: int,
+    seed: int,
+    employees: int,
+    months: int,
+    vis: np.ndarray,
+    won_visible: np.ndarray,
+) -> dict[str, Any]:
     names = role_names()
     df = delivery_factors(people, projects, plan, cal, snap_r, snap_d, worked_keys, worked_hours, window_start, as_of)
     design_role = {n: (P.ROLE_DELIVERY[i] if i < len(P.ROLES) else P.SPECIALIST_DELIVERY) for i, n in enumerate(names)}
@@ -564,7 +622,7 @@ def _truth(
                 "Hours in a snapshot made L weeks before an assignment starts are the final "
                 "hours × (1 + u × min(L, 12) / 12), u ~ Uniform(0, 2 × plan_inflation_mean).",
                 "by_role": design_role,
-                "practice_multiplier": dict(zip(P.PRACTICES, P.PRACTICE_DELIVERY_MULT)),
+                "practice_multiplier": dict(zip(P.PRACTICES, P.PRACTICE_DELIVERY_MULT, strict=True)),
                 "plan_inflation_mean": P.PLAN_INFLATION_MEAN,
                 "cancelled_assignment_share": P.CANCELLED_ASSIGNMENT_SHARE,
                 "end_date_revision": f"until 14-63 days before its real end, an assignment's planned end is "
@@ -578,9 +636,9 @@ def _truth(
             "the as-of date whose history reached stage s; realized_overall = share won among all "
             "opportunities closed by the as-of date.",
             **wr,
-            "crm_probability_by_stage": dict(zip(P.STAGES, P.STAGE_CRM_PROBABILITY)),
-            "design_win_rate_from_stage_new_customer": dict(zip(P.STAGES, P.STAGE_TRUE_WIN_NEW)),
-            "design_win_rate_from_stage_existing_customer": dict(zip(P.STAGES, P.STAGE_TRUE_WIN_EXISTING)),
+            "crm_probability_by_stage": dict(zip(P.STAGES, P.STAGE_CRM_PROBABILITY, strict=True)),
+            "design_win_rate_from_stage_new_customer": dict(zip(P.STAGES, P.STAGE_TRUE_WIN_NEW, strict=True)),
+            "design_win_rate_from_stage_existing_customer": dict(zip(P.STAGES, P.STAGE_TRUE_WIN_EXISTING, strict=True)),
             "rep_probability_bias": "70% of reps enter the stage default, 20% add 0.05, 10% add 0.10 (capped at 0.99)",
             "closed_stage_names": {"won": P.CLOSED_WON, "lost": P.CLOSED_LOST},
         },
@@ -621,14 +679,16 @@ def _truth(
             },
         },
         "fixed_fee_overrun_factor": {
-            "definition": "For closed fixed_fee projects that started within the history: hours logged (not rejected) / projects.budget_hours.",
+            "definition": "For closed fixed_fee projects that started within the history: hours logged "
+            "(not rejected) / projects.budget_hours.",
             "realized": _dist(ff_ratio),
             "design_mean": P.FIXED_FEE_OVERRUN_MEAN,
         },
         "milestone_slip_days": {
             "definition": "For completed milestones: completed_date minus due_date.",
             "realized": _dist((milestones.completed - milestones.due)[done]),
-            "design": "55% within +/-5 days, 45% late by lognormal(median 20 days, sigma 0.6); never before project start",
+            "design": "55% within +/-5 days, 45% late by lognormal(median 20 days, sigma 0.6); "
+            "never before project start",
         },
         "utilization": {
             "definition": "billable hours (not rejected) / capacity hours, capacity = weekly_capacity_hours × working "

@@ -21,8 +21,9 @@ from .firm import People
 DAY_US = 86_400_000_000
 
 
-def monday_on_or_before(days):
-    return days - weekday(days)
+def monday_on_or_before(days: np.ndarray) -> np.ndarray:
+    mondays: np.ndarray = days - weekday(days)
+    return mondays
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Stints:
     group: np.ndarray  # client project index (0-based, client projects only)
 
 
-def build_stints(rng, people: People, window_start: int, plan_end: int) -> Stints:
+def build_stints(rng: np.random.Generator, people: People, window_start: int, plan_end: int) -> Stints:
     n = len(people)
     initial = people.hire < window_start
     cursor = np.where(initial, window_start - rng.integers(0, 140, n), people.hire + rng.integers(3, 25, n))
@@ -110,7 +111,7 @@ NO = np.iinfo(np.int64).max // 4
 
 
 def build_plan(
-    rng,
+    rng: np.random.Generator,
     people: People,
     stints: Stints,
     project_of_group: np.ndarray,
@@ -167,7 +168,7 @@ def build_plan(
     )
 
 
-def plan_as_of(plan: Plan, rows: np.ndarray, when: np.ndarray):
+def plan_as_of(plan: Plan, rows: np.ndarray, when: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """State of assignment rows on day(s) `when`: (employee or -1, end, hours, updated_at µs)."""
     start, end = plan.start[rows], plan.end[rows]
     lead_weeks = np.clip((start - when) / 7.0, 0, 12)
@@ -191,7 +192,7 @@ def plan_as_of(plan: Plan, rows: np.ndarray, when: np.ndarray):
     return emp, end_s, hours, updated
 
 
-def snapshot_rows(plan: Plan, first_snap: int, last_snap: int):
+def snapshot_rows(plan: Plan, first_snap: int, last_snap: int) -> tuple[np.ndarray, np.ndarray]:
     """(row index into plan, snapshot day) for every Monday on which the assignment was in
     the plan and had not yet ended."""
     first_snap = int(monday_on_or_before(np.array([first_snap + 6]))[0])  # first Monday in the history

@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from . import params as P
 from .calendar import month_index
 from .firm import People
+from .plans import Stints
 
 CUSTOMER_PREFIX = (
     "Northwind",
@@ -66,26 +68,28 @@ REGION_SUFFIX = (("Inc.", "Corp.", "LLC"), ("GmbH", "AG", "SA", "BV"), ("Ltd", "
 CURRENCIES = tuple(P.REGION_CURRENCY)  # region index == currency index == entity index
 
 
-def year_of(days) -> np.ndarray:
-    return np.asarray(days).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+def year_of(days: npt.ArrayLike) -> np.ndarray:
+    years: np.ndarray = np.asarray(days).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    return years
 
 
 @dataclass
 class Customers:
     region: np.ndarray
-    country: list
-    industry: list
-    names: list
-    ids: list
+    country: list[str]
+    industry: list[str]
+    names: list[str]
+    ids: list[str]
     consolidated: np.ndarray  # bool: time is invoiced on one invoice per month across projects
     pay_median: np.ndarray  # days to pay, customer habit
     terms: np.ndarray  # payment terms in days
 
 
-def build_customers(rng, n_people: int) -> Customers:
+def build_customers(rng: np.random.Generator, n_people: int) -> Customers:
     n = max(15, n_people // 4)
     region = rng.choice(len(P.REGIONS), n, p=np.array(P.REGION_WEIGHTS))
-    names, countries = [], []
+    names: list[str] = []
+    countries: list[str] = []
     for i in range(n):
         r = int(region[i])
         a = CUSTOMER_PREFIX[int(rng.integers(len(CUSTOMER_PREFIX)))]
@@ -114,7 +118,7 @@ class RateBook:
             np.round(level[:, None, None] * np.array(P.ROLE_BILL_USD)[None, :, None] * growth[None, None, :] / 5) * 5
         )
 
-    def firm_rate(self, currency, role, days) -> np.ndarray:
+    def firm_rate(self, currency: np.ndarray, role: np.ndarray, days: npt.ArrayLike) -> np.ndarray:
         """Firm card rate; nan for roles without a card (the Specialist)."""
         y = np.clip(year_of(days) - self.first_year, 0, self.last_year - self.first_year)
         r = np.minimum(role, len(P.ROLES) - 1)
@@ -126,15 +130,15 @@ class RateBook:
 class Projects:
     """All projects: internal ones first, then client projects ordered by start."""
 
-    ids: list
-    names: list
+    ids: list[str]
+    names: list[str]
     customer: np.ndarray  # customer index, -1 for internal
     region: np.ndarray  # == entity == currency index
     practice: np.ndarray
     billing: np.ndarray  # index into contract BILLING_TYPES order (4 = non_billable)
     start: np.ndarray
     end: np.ndarray
-    status: list
+    status: list[str]
     contract_value: np.ndarray  # nan when none
     budget_hours: np.ndarray
     manager: np.ndarray  # employee index, -1 when none
@@ -158,7 +162,13 @@ TM, FF, MS, RT, NB = range(5)
 
 
 def build_projects(
-    rng, people: People, customers: Customers, stints, rates: RateBook, window_start: int, as_of: int
+    rng: np.random.Generator,
+    people: People,
+    customers: Customers,
+    stints: Stints,
+    rates: RateBook,
+    window_start: int,
+    as_of: int,
 ) -> tuple[Projects, np.ndarray]:
     """Returns the projects and, for each stint group, its project index."""
     n_groups = int(stints.group.max()) + 1
@@ -260,7 +270,9 @@ def build_projects(
     card_discount = np.where(card, np.round(rng.uniform(0.05, 0.15, n), 3), np.nan)
 
     # Internal projects.
-    i_prac, i_reg, i_names, i_bill = [], [], [], []
+    i_prac: list[int] = []
+    i_reg: list[int] = []
+    i_names: list[str] = []
     for p in range(len(P.PRACTICES)):
         for r in range(len(P.REGIONS)):
             i_prac.append(p)
@@ -290,7 +302,8 @@ def build_projects(
     )
     kind = kinds[rng.integers(0, len(kinds), n)]
     c_names = [
-        f"{customers.names[c].split(' ')[0]} {P.PRACTICES[p]} {k}" for c, p, k in zip(customer, c_practice, kind)
+        f"{customers.names[c].split(' ')[0]} {P.PRACTICES[p]} {k}"
+        for c, p, k in zip(customer, c_practice, kind, strict=True)
     ]
     ids = [f"PRJ-INT-{i + 1:03d}" for i in range(n_int)] + [f"PRJ{i + 1:06d}" for i in range(n)]
 
@@ -322,23 +335,24 @@ def build_projects(
     return projects, project_of_group
 
 
-def project_card_rate(projects: Projects, rates: RateBook, project, role) -> np.ndarray:
+def project_card_rate(projects: Projects, rates: RateBook, project: np.ndarray, role: np.ndarray) -> np.ndarray:
     """Project card rate (list price in the project's start year less its discount); nan
     where the project has no card or the role has none."""
     base = rates.firm_rate(projects.region[project], role, projects.start[project])
-    return np.round(base * (1 - projects.card_discount[project]), 2)
+    card: np.ndarray = np.round(base * (1 - projects.card_discount[project]), 2)
+    return card
 
 
 @dataclass
 class Milestones:
     project: np.ndarray
-    name: list
+    name: list[str]
     amount: np.ndarray
     due: np.ndarray
     completed: np.ndarray  # day or -1
 
 
-def build_milestones(rng, projects: Projects, as_of: int) -> Milestones:
+def build_milestones(rng: np.random.Generator, projects: Projects, as_of: int) -> Milestones:
     ms_proj = np.flatnonzero((projects.billing == MS) & (projects.win_day <= as_of))
     k = rng.integers(2, 6, len(ms_proj))
     proj = np.repeat(ms_proj, k)

@@ -7,6 +7,8 @@ use the headcount on the as-of date grown at the planned rate.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from . import params as P
@@ -15,12 +17,18 @@ from .firm import People
 from .projects import RateBook
 
 
-def revenue_targets(people: People, rates: RateBook, window_start: int, as_of: int, months_ahead: int = 14):
+def revenue_targets(
+    people: People, rates: RateBook, window_start: int, as_of: int, months_ahead: int = 14
+) -> dict[str, Any]:
+    """The revenue_targets entity's columns (month, practice, region, amount)."""
     m0 = int(month_index(np.array([window_start]))[0])
     m_asof = int(month_index(np.array([as_of]))[0])
     months = np.arange(m0, m_asof + months_ahead + 1)
     n_cells = len(P.PRACTICES) * len(P.REGIONS)
-    out_m, out_p, out_r, out_a = [], [], [], []
+    out_m: list[int] = []
+    out_p: list[str] = []
+    out_r: list[str] = []
+    out_a: list[float] = []
     ladder = np.minimum(people.role, len(P.ROLES) - 1)
     for m in months:
         mid = int(month_start_day(np.array([m]))[0]) + 14
@@ -28,7 +36,7 @@ def revenue_targets(people: People, rates: RateBook, window_start: int, as_of: i
         active = (people.hire <= ref) & (people.termination >= ref)
         usd = rates.firm_rate(np.zeros(len(people), dtype=np.int64), ladder, np.full(len(people), mid))
         value = people.capacity * 52 / 12 * people.util_target * usd * 0.85
-        growth = (1 + P.ANNUAL_HEADCOUNT_GROWTH) ** (max(0, m - m_asof) / 12)
+        growth = (1 + P.ANNUAL_HEADCOUNT_GROWTH) ** (np.maximum(0, m - m_asof) / 12)
         cell = people.practice * len(P.REGIONS) + people.region
         amount = np.bincount(cell[active], value[active], n_cells) * growth
         month_of_year = int(m % 12) + 1

@@ -12,6 +12,7 @@ on time-and-materials projects, monthly invoicing in arrears.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -21,7 +22,7 @@ from . import params as P
 from .calendar import Calendar, month_index, month_start_day, weekday
 from .firm import People, on_leave
 from .plans import DAY_US, Plan, monday_on_or_before
-from .projects import NB, TM, Projects, RateBook, project_card_rate
+from .projects import NB, TM, Customers, Projects, RateBook, project_card_rate
 
 HOUR_US = 3_600_000_000
 
@@ -46,7 +47,7 @@ def billing_run_day(months: np.ndarray) -> np.ndarray:
     return d + np.where(wd == 5, 2, np.where(wd == 6, 1, 0))
 
 
-def tm_invoice_label(key: int):
+def tm_invoice_label(key: int) -> str | None:
     """Invoice id of a T&M billing key (run month * 1e10 + project, or 1e9 + customer for
     customers invoiced on one consolidated invoice)."""
     if key < 0:
@@ -65,11 +66,13 @@ class Segments:
     mean_hours: np.ndarray  # expected hours on an available day
 
 
-def build_segments(rng, people: People, projects: Projects, plan: Plan, window_start: int, as_of: int) -> Segments:
+def build_segments(
+    rng: np.random.Generator, people: People, projects: Projects, plan: Plan, window_start: int, as_of: int
+) -> Segments:
     stint = np.flatnonzero(plan.is_stint & (plan.start <= as_of))
     emp, proj = plan.emp[stint], plan.project[stint]
     s, e, h = plan.start[stint], plan.end[stint], plan.hours[stint]
-    parts = [(emp, proj, s, e, h / 5.0 * people.delivery[emp])]
+    parts: list[tuple[np.ndarray, ...]] = [(emp, proj, s, e, h / 5.0 * people.delivery[emp])]
 
     # Senior people spend the unplanned rest of their week on business development.
     rest = (~people.contractor[emp]) & (people.allocation[emp] < 1)
@@ -120,7 +123,7 @@ def build_segments(rng, people: People, projects: Projects, plan: Plan, window_s
         ps = np.lexsort((plan.end[stint], plan.project[stint]))
         pj = plan.project[stint][ps]
         last_of = np.r_[pj[1:] != pj[:-1], True]
-        who = dict(zip(pj[last_of].tolist(), plan.emp[stint][ps][last_of].tolist()))
+        who = dict(zip(pj[last_of].tolist(), plan.emp[stint][ps][last_of].tolist(), strict=True))
         cl = np.array([p for p in cl if p in who], dtype=np.int64)
         k = 4
         l_proj = np.repeat(cl, k)
@@ -129,7 +132,9 @@ def build_segments(rng, people: People, projects: Projects, plan: Plan, window_s
         keep = l_day <= as_of
         parts.append((l_emp[keep], l_proj[keep], l_day[keep], l_day[keep], rng.uniform(1.0, 4.0, int(keep.sum()))))
 
-    cat = lambda i: np.concatenate([p[i] for p in parts])  # noqa: E731
+    def cat(i: int) -> np.ndarray:
+        return np.concatenate([p[i] for p in parts])
+
     return Segments(cat(0).astype(np.int64), cat(1).astype(np.int64), cat(2), cat(3), cat(4))
 
 
@@ -137,11 +142,11 @@ def build_segments(rng, people: People, projects: Projects, plan: Plan, window_s
 class TimeAccumulators:
     """What later steps need from the entries, kept small (aggregates, not rows)."""
 
-    worked_keys: list = field(default_factory=list)  # (emp*n_proj + project)*10000 + week+100, non-rejected
-    worked_hours: list = field(default_factory=list)
-    billable_by_emp: np.ndarray | None = None
-    hours_by_project: np.ndarray | None = None  # all non-rejected hours
-    tm_lines: list = field(default_factory=list)  # dicts of arrays per chunk
+    worked_keys: list[np.ndarray] = field(default_factory=list)  # (emp*n_proj + project)*10000 + week+100
+    worked_hours: list[np.ndarray] = field(default_factory=list)  # of the worked_keys, non-rejected entries
+    billable_by_emp: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    hours_by_project: np.ndarray = field(default_factory=lambda: np.zeros(0))  # all non-rejected hours
+    tm_lines: list[dict[str, np.ndarray]] = field(default_factory=list)  # key, project, hours, amount per chunk
     approval_lag_hist: np.ndarray = field(default_factory=lambda: np.zeros(2000))  # entries by lag in days
     rejected: int = 0
     entries: int = 0
@@ -155,17 +160,17 @@ class TimeAccumulators:
 class TimeEntryGenerator:
     def __init__(
         self,
-        rng,
+        rng: np.random.Generator,
         seed: int,
         people: People,
         projects: Projects,
         segments: Segments,
         cal: Calendar,
         rates: RateBook,
-        customers,
+        customers: Customers,
         window_start: int,
         as_of: int,
-    ):
+    ) -> None:
         self.rng, self.seed = rng, seed
         self.people, self.projects, self.seg, self.cal, self.rates = people, projects, segments, cal, rates
         self.customers = customers
@@ -183,12 +188,12 @@ class TimeEntryGenerator:
         price = np.array([P.CURRENCY_PRICE_LEVEL[c] for c in P.REGION_CURRENCY])
         self.price_level = price
 
-    def months(self):
+    def months(self) -> np.ndarray:
         return np.arange(
             int(month_index(np.array([self.window_start]))[0]), int(month_index(np.array([self.as_of]))[0]) + 1
         )
 
-    def month(self, m: int) -> dict | None:
+    def month(self, m: int) -> dict[str, Any] | None:
         rng, pp, pr, seg = self.rng, self.people, self.projects, self.seg
         ms = int(month_start_day(np.array([m]))[0])
         me = int(month_start_day(np.array([m + 1]))[0]) - 1

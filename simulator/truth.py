@@ -7,11 +7,17 @@ given next to it, so a forecaster that follows the definition should land on `re
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from . import params as P
+from .calendar import Calendar
+from .crm import Opportunities
 from .firm import People, role_names
 from .plans import Plan, plan_as_of
+from .projects import Projects
 
 HORIZONS_WEEKS = (0, 1, 2, 4, 8, 12)
 
@@ -29,44 +35,46 @@ DELIVERY_DEFINITION = (
 )
 
 
-def _dist(x) -> dict:
-    x = np.asarray(x, dtype=float)
+def _dist(values: npt.ArrayLike) -> dict[str, float]:
+    x = np.asarray(values, dtype=float)
     if len(x) == 0:
         return {"n": 0}
     q = np.quantile(x, [0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99])
     return {
         "n": int(len(x)),
         "mean": round(float(x.mean()), 4),
-        **{k: round(float(v), 4) for k, v in zip(("p10", "p25", "p50", "p75", "p90", "p95", "p99"), q)},
+        **{k: round(float(v), 4) for k, v in zip(("p10", "p25", "p50", "p75", "p90", "p95", "p99"), q, strict=True)},
     }
 
 
-def dist_from_histogram(hist: np.ndarray) -> dict:
+def dist_from_histogram(hist: np.ndarray) -> dict[str, float]:
     """The same summary as _dist for integer values given as counts per value."""
     n = hist.sum()
     if n == 0:
         return {"n": 0}
     values = np.arange(len(hist))
     cdf = np.cumsum(hist) / n
-    out = {"n": int(n), "mean": round(float((values * hist).sum() / n), 4)}
-    for name, q in zip(("p10", "p25", "p50", "p75", "p90", "p95", "p99"), (0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)):
+    out: dict[str, float] = {"n": int(n), "mean": round(float((values * hist).sum() / n), 4)}
+    for name, q in zip(
+        ("p10", "p25", "p50", "p75", "p90", "p95", "p99"), (0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99), strict=True
+    ):
         out[name] = float(values[np.searchsorted(cdf, q)])
     return out
 
 
 def delivery_factors(
     people: People,
-    projects,
+    projects: Projects,
     plan: Plan,
-    cal,
-    snap_rows,
-    snap_days,
-    worked_keys,
-    worked_hours,
+    cal: Calendar,
+    snap_rows: np.ndarray,
+    snap_days: np.ndarray,
+    worked_keys: np.ndarray,
+    worked_hours: np.ndarray,
     window_start: int,
     as_of: int,
     chunk_rows: int = 400_000,
-) -> dict:
+) -> dict[str, dict[str, Any]]:
     """Realised delivery factors by horizon, per the definition above. Snapshot rows come
     sorted by snapshot date and are processed in slices cut at date boundaries (a triple
     never spans two slices), which keeps memory flat at any firm size."""
@@ -81,7 +89,7 @@ def delivery_factors(
         if nxt < len(snap_days):
             nxt = int(np.searchsorted(snap_days, snap_days[nxt], side="right"))
         cuts.append(nxt)
-    for a, b in zip(cuts[:-1], cuts[1:]):
+    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
         emp, end_s, hours, _ = plan_as_of(plan, snap_rows[a:b], snap_days[a:b])
         named = emp >= 0
         r, S, emp, end_s, hours = snap_rows[a:b][named], snap_days[a:b][named], emp[named], end_s[named], hours[named]
@@ -107,43 +115,45 @@ def delivery_factors(
             planned_sum[k] += np.bincount(cell, pl, n_cells)
             worked_sum[k] += np.bincount(cell, wk, n_cells)
 
-    def ratio(w, p):
+    def ratio(w: float, p: float) -> float | None:
         return round(float(w / p), 4) if p > 0 else None
 
-    out = {
+    out: dict[str, dict[str, Any]] = {
         "overall": {},
         "by_role": {n: {} for n in names},
         "by_practice": {p: {} for p in P.PRACTICES},
         "by_role_practice": {},
     }
     for k in HORIZONS_WEEKS:
-        pl = planned_sum[k].reshape(len(names), len(P.PRACTICES))
-        wk = worked_sum[k].reshape(len(names), len(P.PRACTICES))
-        out["overall"][str(k)] = ratio(wk.sum(), pl.sum())
+        planned_k = planned_sum[k].reshape(len(names), len(P.PRACTICES))
+        worked_k = worked_sum[k].reshape(len(names), len(P.PRACTICES))
+        out["overall"][str(k)] = ratio(worked_k.sum(), planned_k.sum())
         for i, n in enumerate(names):
-            out["by_role"][n][str(k)] = ratio(wk[i].sum(), pl[i].sum())
+            out["by_role"][n][str(k)] = ratio(worked_k[i].sum(), planned_k[i].sum())
         for j, n in enumerate(P.PRACTICES):
-            out["by_practice"][n][str(k)] = ratio(wk[:, j].sum(), pl[:, j].sum())
+            out["by_practice"][n][str(k)] = ratio(worked_k[:, j].sum(), planned_k[:, j].sum())
         for i, n in enumerate(names):
             for j, pn in enumerate(P.PRACTICES):
-                if pl[i, j] > 0:
+                if planned_k[i, j] > 0:
                     out["by_role_practice"].setdefault(f"{n}|{pn}", {})[str(k)] = {
-                        "factor": ratio(wk[i, j], pl[i, j]),
-                        "planned_hours": round(float(pl[i, j]), 1),
+                        "factor": ratio(worked_k[i, j], planned_k[i, j]),
+                        "planned_hours": round(float(planned_k[i, j]), 1),
                     }
     return out
 
 
-def capacity_hours(people: People, cal, window_start: int, as_of: int) -> np.ndarray:
+def capacity_hours(people: People, cal: Calendar, window_start: int, as_of: int) -> np.ndarray:
     """weekly_capacity_hours × working days within employment and the history / 5."""
     lo = np.maximum(people.hire, window_start)
     hi = np.minimum(people.termination, as_of)
-    return people.capacity * cal.working_days_between(people.region, lo, hi) / 5.0
+    hours: np.ndarray = people.capacity * cal.working_days_between(people.region, lo, hi) / 5.0
+    return hours
 
 
-def win_rates(opps, as_of: int) -> dict:
+def win_rates(opps: Opportunities, as_of: int) -> dict[str, Any]:
     closed = (opps.resolved <= as_of) & (opps.created <= as_of)
-    by_stage, counts = {}, {}
+    by_stage: dict[str, float | None] = {}
+    counts: dict[str, int] = {}
     for s, name in enumerate(P.STAGES):
         reached = closed & (opps.entry <= s) & (opps.exit >= s)
         n = int(reached.sum())

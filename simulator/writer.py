@@ -9,6 +9,7 @@ timestamps int microseconds since the epoch (null when negative), money and numb
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -31,12 +32,15 @@ ARROW_TYPES = {
 SECOND_US = 1_000_000
 
 
+Columns = dict[str, Any]  # column name -> array-like values (see the conventions above)
+
+
 def schema_of(entity_name: str) -> pa.Schema:
     ent = C.entity(entity_name)
     return pa.schema([pa.field(c.name, ARROW_TYPES[c.type], nullable=c.nullable) for c in ent.columns])
 
 
-def _convert(values, type_: str) -> pa.Array:
+def _convert(values: Any, type_: str) -> pa.Array:
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         return values.cast(ARROW_TYPES[type_]) if values.type != ARROW_TYPES[type_] else values
     if type_ in (C.STRING, C.CURRENCY):
@@ -66,7 +70,7 @@ def _convert(values, type_: str) -> pa.Array:
     raise ValueError(type_)
 
 
-def to_table(entity_name: str, columns: dict) -> pa.Table:
+def to_table(entity_name: str, columns: Columns) -> pa.Table:
     ent = C.entity(entity_name)
     missing = set(ent.column_names) - set(columns)
     extra = set(columns) - set(ent.column_names)
@@ -79,7 +83,7 @@ def to_table(entity_name: str, columns: dict) -> pa.Table:
 def _csv_ready(table: pa.Table) -> pa.Table:
     """ISO 8601 text for timestamps (pyarrow would write a space between date and time)."""
     cols = []
-    for field, col in zip(table.schema, table.columns):
+    for field, col in zip(table.schema, table.columns, strict=True):
         if pa.types.is_timestamp(field.type):
             col = pc.strftime(col.cast(pa.timestamp("s", tz="UTC")), format="%Y-%m-%dT%H:%M:%SZ")
         cols.append(col)
@@ -89,13 +93,13 @@ def _csv_ready(table: pa.Table) -> pa.Table:
 class EntityStream:
     """Append chunks of one entity to its file, in order."""
 
-    def __init__(self, out_dir: Path, entity_name: str, fmt: str):
+    def __init__(self, out_dir: Path, entity_name: str, fmt: str) -> None:
         self.entity_name, self.fmt = entity_name, fmt
         self.path = Path(out_dir) / f"{entity_name}.{fmt}"
         self.rows = 0
-        self._writer = None
+        self._writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
 
-    def write(self, columns_or_table) -> None:
+    def write(self, columns_or_table: Columns | pa.Table) -> None:
         table = (
             columns_or_table if isinstance(columns_or_table, pa.Table) else to_table(self.entity_name, columns_or_table)
         )
@@ -113,11 +117,12 @@ class EntityStream:
     def close(self) -> int:
         if self._writer is None:  # nothing written: still leave a valid empty file
             self.write(pa.Table.from_pylist([], schema=schema_of(self.entity_name)))
+        assert self._writer is not None  # opened by the first write
         self._writer.close()
         return self.rows
 
 
-def write_entity(out_dir: Path, entity_name: str, fmt: str, columns: dict) -> int:
+def write_entity(out_dir: Path, entity_name: str, fmt: str, columns: Columns) -> int:
     stream = EntityStream(out_dir, entity_name, fmt)
     stream.write(columns)
     return stream.close()

@@ -1,7 +1,9 @@
 """Publish: atomically replace the warehouse that the app and analysts read.
 
-The working database is checkpointed, copied to a temporary file in the same folder, stamped
-with the publish row of ops.run_log, checked, fsynced and renamed over wipcast.duckdb. A
+Only a complete, current build is published: the latest transform must have succeeded and no
+data may have been loaded since it started (wipcast.build_stamp). The working database is then
+checkpointed, copied to a temporary file in the same folder, stamped with the publish row of
+ops.run_log, checked, fsynced and renamed over wipcast.duckdb. A
 rename within one folder is atomic on POSIX: a reader sees the old file or the new one,
 never a half-written one, and readers that still hold the old file keep reading it.
 """
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from wipcast.build_stamp import unpublishable_reason
 from wipcast.errors import WipcastError
 from wipcast.runlog import ensure_run_log
 from wipcast.settings import Settings
@@ -38,6 +41,12 @@ def publish(settings: Settings, run_id: str, required: tuple[tuple[str, str], ..
     if not work.exists():
         raise WipcastError(f"nothing to publish: no working warehouse at {work}", "run `wipcast run` first")
     with work_connection(settings) as con:
+        reason = unpublishable_reason(con)
+        if reason is not None:
+            raise WipcastError(
+                f"not published: {reason}; the published warehouse was not changed",
+                "run `wipcast transform` (or `wipcast run`) and publish after it succeeds",
+            )
         con.execute("checkpoint")  # fold the WAL into the file so a plain file copy is complete
     if Path(str(work) + ".wal").exists():
         raise WipcastError(

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import duckdb
 
 from wipcast.errors import WipcastError
+from wipcast.lock import writer_lock
 from wipcast.settings import Settings
 from wipcast.warehouse import work_connection
 
@@ -20,7 +21,7 @@ create table if not exists ops.run_log (
     step varchar not null,
     started_at timestamp with time zone not null,
     finished_at timestamp with time zone,
-    status varchar not null,      -- running, success, failed
+    status varchar not null,      -- running, success, failed, abandoned (its process died mid-step)
     rows bigint,                  -- rows the step wrote (when it counts them)
     message varchar
 );
@@ -45,31 +46,45 @@ class StepRecord:
 
 @contextlib.contextmanager
 def logged_step(settings: Settings, run_id: str, step: str) -> Iterator[StepRecord]:
-    """Record a step as running, then success or failed. The connection is not held while the step runs.
+    """Hold the writer lock and record the step as running, then success or failed.
 
-    Closing the row is retried (another wipcast step may hold the file for a moment); if it still
-    cannot be written, a failed step raises its own error with a note, never the logging error.
+    The lock is taken first (see wipcast.lock), so a second writer fails before it writes
+    anything. The connection is not held while the step runs. Closing the row is retried; if it
+    still cannot be written, a failed step raises its own error with a note, never the logging error.
     """
-    started = _now()
-    with work_connection(settings) as con:
-        ensure_run_log(con)
-        con.execute("insert into ops.run_log values (?, ?, ?, null, 'running', null, null)", [run_id, step, started])
-    record = StepRecord()
-    try:
-        yield record
-    except BaseException as exc:
+    with writer_lock(settings, step, run_id):
+        started = _now()
+        with work_connection(settings) as con:
+            ensure_run_log(con)
+            con.execute(
+                "insert into ops.run_log values (?, ?, ?, null, 'running', null, null)", [run_id, step, started]
+            )
+        record = StepRecord()
         try:
-            _finish(settings, run_id, step, started, "failed", record.rows, str(exc)[:2000] or type(exc).__name__)
-        except Exception as log_exc:  # the step's own error is the one the user must see
-            exc.add_note(f"ops.run_log could not record step {step} of run {run_id} as failed: {log_exc}")
-        raise
-    _finish(settings, run_id, step, started, "success", record.rows, record.message)
+            yield record
+        except BaseException as exc:
+            message = scrub_paths(settings, str(exc)[:2000] or type(exc).__name__)
+            try:
+                _finish(settings, run_id, step, started, "failed", record.rows, message)
+            except Exception as log_exc:  # the step's own error is the one the user must see
+                exc.add_note(f"ops.run_log could not record step {step} of run {run_id} as failed: {log_exc}")
+            raise
+        _finish(settings, run_id, step, started, "success", record.rows, record.message)
+
+
+def scrub_paths(settings: Settings, text: str) -> str:
+    """Stored messages are published: they name the warehouse folder, never the server's absolute path."""
+    return text.replace(str(settings.warehouse_dir.resolve()), "<warehouse>").replace(
+        str(settings.warehouse_dir), "<warehouse>"
+    )
 
 
 FINISH_ATTEMPTS = 5
 
 
-def _finish(settings, run_id, step, started, status, rows, message) -> None:
+def _finish(
+    settings: Settings, run_id: str, step: str, started: dt.datetime, status: str, rows: int | None, message: str | None
+) -> None:
     for attempt in range(FINISH_ATTEMPTS):
         try:
             with work_connection(settings) as con:

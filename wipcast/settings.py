@@ -23,6 +23,12 @@ class Settings:
     input_dir: Path = Path("data/demo")  # folder `wipcast run` ingests
     dbt_threads: int = 1
     verbose: bool = False
+    lock_wait_seconds: float = 0.0  # how long a writer waits for another writer's lock before giving up
+
+    @property
+    def dlt_runs_dir(self) -> Path:
+        """Each run's own dlt working folder lives below this, so no run can touch another's packages."""
+        return self.warehouse_dir / ".dlt" / "runs"
 
     @property
     def work_db(self) -> Path:
@@ -48,6 +54,11 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
             if value < 1:
                 raise ValueError
             return value
+        if name == "lock_wait_seconds":
+            seconds = float(raw)
+            if not 0 <= seconds <= 86400:
+                raise ValueError
+            return seconds
         if name == "verbose":
             if isinstance(raw, bool):
                 return raw
@@ -65,6 +76,7 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
         expected = {
             "as_of": "a date YYYY-MM-DD",
             "dbt_threads": "a whole number of 1 or more",
+            "lock_wait_seconds": "seconds from 0 to 86400",
             "verbose": "true or false",
             "reporting_currency": "an ISO 4217 code such as USD",
         }.get(name, "a valid value")

@@ -1,19 +1,29 @@
 """Run the dbt project as a subprocess against the working database.
 
+dbt is started so that it dies with the step: it gets SIGKILL from the kernel when its parent
+ends (Linux PR_SET_PDEATHSIG), so a killed `wipcast transform` never leaves dbt writing the
+warehouse behind the next writer's lock.
+
 dbt runs in its own process (not dbtRunner in-process) so that no DuckDB handle of ours and
 none of dbt's can keep a lock on the file after the step ends.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import datetime as dt
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from wipcast.build_stamp import current_raw_loads, record_build
 from wipcast.errors import WipcastError
 from wipcast.settings import Settings
 
@@ -23,8 +33,8 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 _PROGRESS = re.compile(r"\b(\d+) of (\d+) (START|OK|PASS|ERROR|FAIL|WARN|SKIP)\b")
 
 
-def dbt_vars(settings: Settings) -> dict:
-    values: dict = {"reporting_currency": settings.reporting_currency}
+def dbt_vars(settings: Settings) -> dict[str, str]:
+    values: dict[str, str] = {"reporting_currency": settings.reporting_currency}
     if settings.as_of is not None:
         values["as_of"] = settings.as_of.isoformat()
     return values
@@ -45,11 +55,10 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run_dbt(
-    settings: Settings,
-    command: list[str],
-    progress: Callable[[str, float, float], None] | None = None,
-) -> str:
+Progress = Callable[[str, float, float], None]
+
+
+def run_dbt(settings: Settings, command: list[str], progress: Progress | None = None) -> str:
     """Run `dbt <command>` for our project; return its output or raise WipcastError naming what failed."""
     if not DBT_PROJECT_DIR.exists():
         raise WipcastError(f"dbt project not found at {DBT_PROJECT_DIR}", "reinstall wipcast from a full checkout")
@@ -65,7 +74,14 @@ def run_dbt(
         json.dumps(dbt_vars(settings)),
     ]
     lines: list[str] = []
-    proc = subprocess.Popen(args, env=dbt_env(settings), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        args,
+        env=dbt_env(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=die_with_parent,
+    )
     assert proc.stdout is not None
     for line in proc.stdout:
         lines.append(line.rstrip("\n"))
@@ -75,11 +91,92 @@ def run_dbt(
     proc.wait()
     output = "\n".join(lines)
     if proc.returncode != 0:
+        failures = failed_nodes(settings)
+        what = "; ".join(failures[:3]) if failures else _first_failure(lines)
+        if len(failures) > 3:
+            what += f"; and {len(failures) - 3} more"
         raise WipcastError(
-            f"dbt {command[0]} failed: {_first_failure(lines)}",
-            f"see {settings.warehouse_dir / 'dbt_logs'} for the full log",
+            f"dbt {command[0]} failed: {what}",
+            "fix the rows or the model named, then rerun; the full log is in <warehouse>/dbt_logs",
         )
     return output
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _load_prctl() -> Any:
+    # Resolved in the parent: after fork, only the C call itself runs (no imports, no dlopen).
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()
+
+
+def die_with_parent() -> None:
+    """In the child before exec: ask the kernel for SIGKILL when the parent dies (Linux only)."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+MAX_KEYS_SHOWN = 3
+
+
+def run_results(settings: Settings) -> dict[str, Any]:
+    path = settings.warehouse_dir / "dbt_target" / "run_results.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def failed_nodes(settings: Settings) -> list[str]:
+    """One phrase per failed model or test: `test X on model Y: 2 rows, first: (a, b), ...`.
+
+    A failing test's compiled query is rerun (limit 3) on the working database to show the first
+    offending rows, so the user can find them without reading dbt's log."""
+    phrases: list[str] = []
+    for result in run_results(settings).get("results", []):
+        if result.get("status") not in ("error", "fail"):
+            continue
+        unique_id = str(result.get("unique_id", "?"))
+        kind, _, rest = unique_id.partition(".")
+        name = re.sub(r"\.[0-9a-f]{10}$", "", rest.split(".", 1)[-1])  # generic tests end in a hash
+        if kind in ("test", "unit_test"):
+            phrase = f"{kind.replace('_', ' ')} {name}"
+            failures = result.get("failures")
+            if failures:
+                phrase += f": {failures} failing row(s)"
+            keys = _first_rows(settings, result.get("compiled_code")) if kind == "test" else []
+            if keys:
+                phrase += ", first: " + ", ".join(keys)
+        else:
+            message = str(result.get("message") or "").strip().splitlines()
+            phrase = f"{kind} {name}" + (f": {message[0][:200]}" if message else "")
+        phrases.append(phrase)
+    return phrases
+
+
+def _first_rows(settings: Settings, compiled: object) -> list[str]:
+    if not isinstance(compiled, str) or not compiled.strip():
+        return []
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(settings.work_db), read_only=True)
+    except duckdb.Error:
+        return []
+    try:
+        rows = con.execute(f"select * from ({compiled}) limit {MAX_KEYS_SHOWN}").fetchall()
+    except duckdb.Error:
+        return []
+    finally:
+        con.close()
+    return ["(" + ", ".join(str(v) for v in row) + ")" for row in rows]
 
 
 def _first_failure(lines: list[str]) -> str:
@@ -95,5 +192,20 @@ def _first_failure(lines: list[str]) -> str:
     return (lines[-1] if lines else "no output")[:300]
 
 
-def dbt_build(settings: Settings, progress=None) -> str:
-    return run_dbt(settings, ["build"], progress)
+def dbt_build(settings: Settings, run_id: str, progress: Progress | None = None) -> str:
+    """`dbt build`, then the build stamp that publish checks: which raw loads it read, and whether it passed."""
+    started = dt.datetime.now(dt.UTC)
+    loads = current_raw_loads(settings)
+    try:
+        output = run_dbt(settings, ["build"], progress)
+    except BaseException:
+        record_build(settings, run_id, started, "failed", loads, _invocation_id(settings))
+        raise
+    record_build(settings, run_id, started, "success", loads, _invocation_id(settings))
+    return output
+
+
+def _invocation_id(settings: Settings) -> str | None:
+    metadata = run_results(settings).get("metadata", {})
+    value = metadata.get("invocation_id") if isinstance(metadata, dict) else None
+    return str(value) if value else None

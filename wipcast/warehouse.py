@@ -31,14 +31,27 @@ def work_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         con = duckdb.connect(str(settings.work_db))
     except duckdb.IOException as exc:
-        raise WipcastError(
-            f"cannot open the working warehouse {settings.work_db} ({exc})",
-            "another wipcast step is probably running; wait for it to finish",
-        ) from None
+        hint = open_failure_hint(str(exc))
+        raise WipcastError(f"cannot open the working warehouse {settings.work_db}", hint) from None
     try:
         yield con
     finally:
         con.close()
+
+
+def open_failure_hint(error: str) -> str:
+    """What to do, from DuckDB's reason. wipcast's own writers take the writer lock first, so a file
+    lock here is held by something else: a DuckDB shell, a notebook or a BI tool on the working file."""
+    lowered = error.lower()
+    if "permission denied" in lowered or "read-only" in lowered:
+        return "the file or its folder is not writable by this user; fix the permissions"
+    if "lock" in lowered:
+        return (
+            "another program (a DuckDB shell, notebook or BI tool) has it open; close it, "
+            "and point readers at the published wipcast.duckdb instead"
+        )
+    first = error.strip().splitlines()[0] if error.strip() else "unknown reason"
+    return f"DuckDB says: {first[:200]}"
 
 
 def open_published(path: Path) -> duckdb.DuckDBPyConnection:

@@ -15,16 +15,17 @@ st.title("Forecast")
 if not filters.run_id:
     ui.empty_state("the warehouse has no forecast run yet. Run `wipcast forecast` (or `make build`) to make one")
     st.stop()
+run_id = filters.run_id
 
-run_as_of = data.run_as_of(filters.run_id)
+run_as_of = data.run_as_of(run_id)
 st.caption(
-    f"Forecast run **{filters.run_id}**, made with data as of **{run_as_of:%d %b %Y}**. "
+    f"Forecast run **{run_id}**, made with data as of **{run_as_of:%d %b %Y}**. "
     "Bars: expected revenue by component; band and line: p10-p90 and p50 of the simulated totals."
 )
 
 
 def headline() -> None:
-    components, ignored = data.forecast_by_component(filters, filters.run_id)
+    components, ignored = data.forecast_by_component(filters, run_id)
     future = components[components["component"] != "actual"]
     if future.empty:
         ui.empty_state("this run has no forecast months for the chosen filters")
@@ -37,7 +38,7 @@ def headline() -> None:
     columns = st.columns(4)
     with columns[0], st.container(border=True):
         try:
-            q = data.forecast_quantiles(filters, filters.run_id, start=first, end=last, per_month=False)
+            q = data.forecast_quantiles(filters, run_id, start=first, end=last, per_month=False)
             st.metric(
                 f"Revenue {pd.Timestamp(first):%b %Y}–{pd.Timestamp(last):%b %Y} (p50)",
                 money(q["p50"].iloc[0], currency),
@@ -61,13 +62,13 @@ def headline() -> None:
 
 def fan() -> None:
     st.subheader("Monthly revenue forecast")
-    components, _ = data.forecast_by_component(filters, filters.run_id)
+    components, _ = data.forecast_by_component(filters, run_id)
     if components.empty:
         ui.empty_state("this run has no rows for the chosen filters")
         return
     note = None
     try:
-        quantiles = data.forecast_quantiles(filters, filters.run_id)
+        quantiles = data.forecast_quantiles(filters, run_id)
     except data.DataUnavailable as exc:
         quantiles, note = None, f"No p10-p90 band: {exc}."
     figure = charts.fan_chart(components, quantiles, currency)
@@ -89,11 +90,11 @@ def by_group() -> None:
         "Group by",
         list(data.FORECAST_GROUPINGS),
         key="forecast_group",
-        format_func=data.FORECAST_GROUPINGS.get,
+        format_func=lambda g: data.FORECAST_GROUPINGS[g],
         default="practice",
     )
     group = group or "practice"
-    frame = data.forecast_by_group(filters, filters.run_id, group)
+    frame = data.forecast_by_group(filters, run_id, group)
     if frame.empty:
         ui.empty_state("this run has no rows for the chosen filters")
         return
@@ -122,7 +123,7 @@ def by_group() -> None:
     ui.chart_with_table(figure, table, f"forecast by {group}", config)
 
 
-def pick_delivery_factor(factors: pd.DataFrame, practice) -> tuple[str | None, float | None]:
+def pick_delivery_factor(factors: pd.DataFrame, practice: object) -> tuple[str | None, float | None]:
     """The factor closest to this project: its practice at the shortest horizon, else the firm's, else the mean."""
     if factors.empty:
         return None, None
@@ -136,7 +137,7 @@ def pick_delivery_factor(factors: pd.DataFrame, practice) -> tuple[str | None, f
 
 def drill() -> None:
     st.subheader("A project's forecast and its inputs")
-    projects = data.forecast_projects(filters, filters.run_id)
+    projects = data.forecast_projects(filters, run_id)
     if projects.empty:
         ui.empty_state("no project-level forecast rows for the chosen filters")
         return
@@ -149,7 +150,7 @@ def drill() -> None:
     )
     inputs = data.project_inputs(project_id)
     rate = data.project_bill_rate(project_id)
-    factors = data.model_factors(filters.run_id, "delivery") if data.has_table("diagnostics") else pd.DataFrame()
+    factors = data.model_factors(run_id, "delivery") if data.has_table("diagnostics") else pd.DataFrame()
     cols = st.columns(4)
     cols[0].metric("Remaining planned hours", hours(inputs.get("remaining_planned_hours")))
     cols[1].metric(
@@ -166,7 +167,7 @@ def drill() -> None:
         + ". All of the run's factors are listed below.",
     )
     cols[3].metric("Percent complete", percent(inputs.get("percent_complete")))
-    detail = data.project_forecast(filters.run_id, project_id)
+    detail = data.project_forecast(run_id, project_id)
     if detail.empty:
         ui.empty_state("the forecast has no rows for this project")
         return
@@ -185,7 +186,7 @@ def drill() -> None:
         st.caption(f"{inputs.get('project_name', project_id)}: " + " · ".join(facts))
     if not factors.empty:
         with st.expander("Learned delivery factors of this run"):
-            ui.table_with_download(factors, f"delivery factors {filters.run_id}")
+            ui.table_with_download(factors, f"delivery factors {run_id}")
 
 
 ui.guarded(headline)

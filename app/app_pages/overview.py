@@ -1,6 +1,7 @@
 """Overview: what a CFO reads in ten seconds. Four headline tiles, then the two charts and the risks behind them."""
 
 import datetime as dt
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -13,7 +14,7 @@ currency = ui.reporting_currency()
 st.title("Overview")
 
 
-def tile(label: str, render) -> None:
+def tile(label: str, render: Callable[[], None]) -> None:
     with st.container(border=True):
         try:
             render()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -19,6 +21,9 @@ import streamlit as st
 
 from app import charts, data, ui
 from app.formatting import money, money_column, percent_column
+
+if TYPE_CHECKING:
+    from forecasting.scenarios.definition import Scenario
 
 currency = ui.reporting_currency()
 FIRM = "(all practices)"
@@ -43,7 +48,7 @@ def scenario_runs() -> pd.DataFrame:
     )
 
 
-def base_run_for(as_of) -> str | None:
+def base_run_for(as_of: dt.date) -> str | None:
     if ("forecast", "runs") not in data.catalog():
         return None
     runs = data.query(
@@ -53,11 +58,11 @@ def base_run_for(as_of) -> str | None:
         "order by same_day desc, created_at desc limit 1",
         (as_of,),
     )
-    return None if runs.empty else runs["run_id"].iloc[0]
+    return None if runs.empty else str(runs["run_id"].iloc[0])
 
 
 @contextlib.contextmanager
-def published_connection():
+def published_connection() -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived read-only connection for the export writer, which runs several queries."""
     from app.warehouse_access import HARDENED_CONFIG
 
@@ -81,7 +86,7 @@ def known_roles() -> list[str]:
     ]
 
 
-def scenario_from_form():
+def scenario_from_form() -> Scenario:
     """The form's widgets as a scenario mapping (only the adjustments the user changed)."""
     from forecasting.scenarios.definition import from_mapping
 
@@ -92,7 +97,7 @@ def scenario_from_form():
     c1, c2 = st.columns(2)
     name = c1.text_input("Name", value="what-if", help="lowercase letters, digits, - and _")
     description = c2.text_input("Description", value="")
-    mapping: dict = {"name": name, "description": description}
+    mapping: dict[str, object] = {"name": name, "description": description}
     with st.expander("Pipeline", expanded=True):
         a, b, c = st.columns(3)
         multiplier = a.slider("Win probability × ", 0.0, 2.0, 1.0, 0.05, key="win_multiplier")
@@ -151,7 +156,7 @@ def scenario_from_form():
     return from_mapping(mapping, "the form")
 
 
-def chosen_scenario():
+def chosen_scenario() -> Scenario | None:
     """The scenario from the form, an uploaded file or pasted YAML; None (with the error shown) if invalid."""
     from forecasting.scenarios.definition import from_yaml_text
     from wipcast.errors import WipcastError
@@ -180,7 +185,7 @@ def chosen_scenario():
         return None
 
 
-def run(scenario) -> None:
+def run(scenario: Scenario) -> None:
     """Run in the working warehouse, then publish so this page (and everyone) can read the result."""
     from forecasting.scenarios import run_scenario
     from wipcast import publish as publishing
@@ -197,6 +202,10 @@ def run(scenario) -> None:
         return
     run_id = new_run_id()
     bar = st.progress(0.0, text="starting")
+
+    def show_progress(text: str, done: float, total: float) -> None:
+        bar.progress(min(done / (total or 1), 1.0), text=text)
+
     try:
         with st.status(f"Running scenario {scenario.name}", expanded=False) as status:
             with logged_step(settings, run_id, "scenario"):
@@ -204,19 +213,19 @@ def run(scenario) -> None:
                     settings,
                     scenario,
                     run_id,
-                    progress=lambda text, done, total: bar.progress(min(done / (total or 1), 1.0), text=text),
+                    progress=show_progress,
                 )
             bar.progress(1.0, text="publishing")
             with logged_step(settings, run_id, "publish"):
                 publishing.publish(settings, run_id)
             status.update(
-                label=f"Scenario {scenario.name}: run {run_id} as of {summary['as_of']} published", state="complete"
+                label=f"Scenario {scenario.name}: run {run_id} as of {summary.as_of_date} published", state="complete"
             )
     except WipcastError as exc:
         st.error(exc.one_line(), icon=":material/error:")
         return
     st.session_state[LAST_RUN_KEY] = scenario.name
-    st.success(f"Scenario **{scenario.name}** ran (run {run_id}, {summary['seconds']:.0f} s) and was published.")
+    st.success(f"Scenario **{scenario.name}** ran (run {run_id}, {summary.seconds:.0f} s) and was published.")
 
 
 st.subheader("1. Build or upload a scenario")
@@ -310,7 +319,7 @@ def downloads(scenario_id: str, run_id: str) -> None:
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "parquet": "application/vnd.apache.parquet",
     }
-    for column, fmt in zip(st.columns(len(FORMATS)), FORMATS):
+    for column, fmt in zip(st.columns(len(FORMATS)), FORMATS, strict=True):
         payload = export_bytes(frame, meta, fmt)
         column.download_button(
             f"Download {fmt.upper()}",

@@ -17,7 +17,7 @@ try:
 except data.DataUnavailable:
     pass
 
-MEASURE_CONFIG = {m: money_column(label, currency) for m, label in charts.EXPOSURE_LABELS.items()}
+MEASURE_CONFIG: ui.ColumnConfigs = {m: money_column(label, currency) for m, label in charts.EXPOSURE_LABELS.items()}
 MEASURE_CONFIG["total"] = money_column("Total", currency)
 
 
@@ -58,7 +58,7 @@ def by_group() -> None:
             "Group by",
             list(data.EXPOSURE_GROUPINGS),
             default="customer_id",
-            format_func=data.EXPOSURE_GROUPINGS.get,
+            format_func=lambda g: data.EXPOSURE_GROUPINGS[g],
             key="unbilled_group",
         )
         or "customer_id"
@@ -72,7 +72,11 @@ def by_group() -> None:
     figure = charts.stacked_bars(
         top, "label", charts.EXPOSURE_LABELS, charts.EXPOSURE_COLORS, currency, horizontal=True
     )
-    config = {"id": f"{data.EXPOSURE_GROUPINGS[group]} id", "label": data.EXPOSURE_GROUPINGS[group], **MEASURE_CONFIG}
+    config: ui.ColumnConfigs = {
+        "id": f"{data.EXPOSURE_GROUPINGS[group]} id",
+        "label": data.EXPOSURE_GROUPINGS[group],
+        **MEASURE_CONFIG,
+    }
     if group == "project_id":
         frame = frame.assign(link=[f"forecast?project={pid}" for pid in frame["id"]])
         config["link"] = st.column_config.LinkColumn("Project forecast", display_text="open")

@@ -33,7 +33,7 @@ st.caption(
 if filters.customers:
     st.caption("The customer filter does not apply on this page: utilization is measured per person.")
 
-CONFIG = {
+CONFIG: ui.ColumnConfigs = {
     "week": st.column_config.DateColumn("Week starting", format="DD MMM YYYY"),
     "practice": "Practice",
     "capacity": hours_column("Capacity"),

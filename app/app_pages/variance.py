@@ -119,7 +119,10 @@ def practice() -> None:
 def bridge() -> None:
     st.subheader("Bridge from forecast to actual")
     frame = result["by_component"]
-    steps = [(charts.COMPONENT_LABELS[row.component], row.variance) for row in frame.itertuples()]
+    steps = [
+        (charts.COMPONENT_LABELS[component], float(variance))
+        for component, variance in zip(frame["component"], frame["variance"], strict=True)
+    ]
     figure = charts.bridge("Forecast", forecast, steps, "Actual", actual, currency)
     table = frame.assign(component=frame["component"].map(charts.COMPONENT_LABELS))
     ui.chart_with_table(

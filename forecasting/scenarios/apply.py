@@ -10,9 +10,11 @@ a deal that can no longer win keeps its row with probability 0.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import replace
 
 import polars as pl
+from pydantic import BaseModel
 
 from forecasting.engine import Prepared
 from forecasting.scenarios.definition import (
@@ -52,7 +54,7 @@ def check_names(scenario: Scenario, prep: Prepared, roles: set[str] | None = Non
     """Every practice, stage, role and project a scenario names must exist (open projects only)."""
     known = known_names(prep, roles)
     problems = []
-    groups = {
+    groups: dict[str, Sequence[BaseModel]] = {
         "win_probability": scenario.win_probability,
         "pipeline_delay": scenario.pipeline_delay,
         "projects": scenario.projects,
@@ -272,10 +274,10 @@ def apply_direct(prep: Prepared, scenario: Scenario) -> Prepared:
     """The adjustments that edit prepared inputs directly, in a fixed order: projects, win
     probability, pipeline starts, bill rates. Capacity (hiring, attrition, utilization) comes last,
     in `capacity.apply_capacity`, because it needs the demand these leave."""
-    for change in scenario.projects:
-        prep = change_project(prep, change)
-    for change in scenario.win_probability:
-        prep = change_win_probability(prep, change)
+    for project in scenario.projects:
+        prep = change_project(prep, project)
+    for win in scenario.win_probability:
+        prep = change_win_probability(prep, win)
     for delay in scenario.pipeline_delay:
         prep = delay_pipeline(prep, delay)
     return change_bill_rates(prep, scenario.bill_rates)

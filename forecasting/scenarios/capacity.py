@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -93,9 +94,9 @@ def basis_from_inputs(inputs: Inputs, prep: Prepared | None = None) -> CapacityB
         a = max(first, hire or first)
         b = min(end, (term - dt.timedelta(days=1)) if term else end)
         available[practice] = available.get(practice, 0.0) + weekdays(a, b) * HOURS_PER_DAY
-    utilization = {}
+    utilization: dict[str, float] = {}
     for practice in headcount:
-        hours = billable.filter(pl.col("practice") == practice)["hours"].sum() if billable.height else 0.0
+        hours = float(billable.filter(pl.col("practice") == practice)["hours"].sum()) if billable.height else 0.0
         avail = available.get(practice, 0.0)
         utilization[practice] = float(min(1.0, hours / avail)) if avail > 0 and hours > 0 else DEFAULT_UTILIZATION
     per_hour: dict[str, float] = {}
@@ -107,7 +108,7 @@ def basis_from_inputs(inputs: Inputs, prep: Prepared | None = None) -> CapacityB
             .agg(pl.col("revenue").sum())
         )
         for practice, revenue in earned.iter_rows():
-            hours = billable.filter(pl.col("practice") == practice)["hours"].sum() if billable.height else 0.0
+            hours = float(billable.filter(pl.col("practice") == practice)["hours"].sum()) if billable.height else 0.0
             if hours and hours > 0 and revenue and revenue > 0:
                 per_hour[practice] = float(revenue / hours)
     return CapacityBasis(headcount, utilization, frozenset(emp["role"].drop_nulls().to_list()), per_hour)
@@ -116,17 +117,19 @@ def basis_from_inputs(inputs: Inputs, prep: Prepared | None = None) -> CapacityB
 # ---------------------------------------------------------------- demand and rates
 
 
-def _practice_rates(tm: pl.DataFrame) -> tuple[dict, dict, dict, float]:
+def _practice_rates(
+    tm: pl.DataFrame,
+) -> tuple[dict[tuple[str, str], float], dict[str, float], dict[str, float], float]:
     """Hours-weighted bill rates: by (practice, role), by role, by practice, and firm-wide."""
     t = tm.filter((pl.col("hours") > 0) & (pl.col("rate") > 0))
     if not t.height:
         return {}, {}, {}, 0.0
 
-    def weighted(by):
+    def weighted(by: list[str]) -> dict[Any, float]:
         g = t.group_by(by).agg(((pl.col("rate") * pl.col("hours")).sum() / pl.col("hours").sum()).alias("r"))
         return {(tuple(row[:-1]) if len(by) > 1 else row[0]): row[-1] for row in g.iter_rows()}
 
-    firm = float((t["rate"] * t["hours"]).sum() / t["hours"].sum())
+    firm = float((t["rate"] * t["hours"]).sum()) / float(t["hours"].sum())
     return weighted(["practice", "role"]), weighted(["role"]), weighted(["practice"]), firm
 
 

@@ -8,17 +8,19 @@ the adjustments in that simulated world, and its p10/p90 say how sure that effec
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import duckdb
 import polars as pl
 
+from forecasting.frames import from_arrow_table
 from forecasting.scenarios import tables
 from wipcast.errors import InputError
 
 FIRM = "(all practices)"
 
 
-def resolve_run(con: duckdb.DuckDBPyConnection, scenario_id: str, as_of: dt.date | None = None) -> dict:
+def resolve_run(con: duckdb.DuckDBPyConnection, scenario_id: str, as_of: dt.date | None = None) -> dict[str, Any]:
     """The run to use for a scenario name: its latest successful run ('base': the latest base forecast,
     for `as_of` when given and one exists)."""
     if scenario_id == "base":
@@ -55,8 +57,10 @@ def resolve_run(con: duckdb.DuckDBPyConnection, scenario_id: str, as_of: dt.date
 
 
 DELTA_SQL = """
-with b as (select month, practice, draw, sum(value) as v from forecast.revenue_forecast_draws where run_id = $1 group by all),
-     o as (select month, practice, draw, sum(value) as v from forecast.revenue_forecast_draws where run_id = $2 group by all),
+with b as (select month, practice, draw, sum(value) as v from forecast.revenue_forecast_draws
+           where run_id = $1 group by all),
+     o as (select month, practice, draw, sum(value) as v from forecast.revenue_forecast_draws
+           where run_id = $2 group by all),
      cells as (select distinct month, practice from b union select distinct month, practice from o),
      draws as (select distinct draw from b intersect select distinct draw from o),
      paired as (
@@ -74,11 +78,14 @@ from levels group by month, practice order by practice = $3 desc, practice, mont
 """
 
 
-def compare(con: duckdb.DuckDBPyConnection, base: str, other: str) -> tuple[pl.DataFrame, dict]:
-    """(month, practice, base_mean, scenario_mean, delta_mean, delta_pct, delta_p10, delta_p90, draws) and the runs used."""
+def compare(con: duckdb.DuckDBPyConnection, base: str, other: str) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """(month, practice, base_mean, scenario_mean, delta_mean, delta_pct, delta_p10, delta_p90, draws) and
+    the runs used."""
     other_run = resolve_run(con, other)
     base_run = resolve_run(con, base, other_run["as_of"])
-    frame = pl.from_arrow(con.sql(DELTA_SQL, params=[base_run["run_id"], other_run["run_id"], FIRM]).to_arrow_table())
+    frame = from_arrow_table(
+        con.sql(DELTA_SQL, params=[base_run["run_id"], other_run["run_id"], FIRM]).to_arrow_table()
+    )
     return with_delta_pct(frame), {
         "base": base_run,
         "other": other_run,

@@ -13,10 +13,12 @@ import datetime as dt
 import hashlib
 import json
 from pathlib import Path
-from typing import Literal, get_args, get_origin
+from typing import Literal, Self, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
 from wipcast.errors import InputError
 
@@ -36,7 +38,7 @@ class WinProbabilityChange(_Strict):
     practice: str | None = None
 
     @model_validator(mode="after")
-    def _one_change(self):
+    def _one_change(self) -> Self:
         if (self.multiplier is None) == (self.shift is None):
             raise ValueError("give exactly one of multiplier or shift")
         return self
@@ -58,7 +60,7 @@ class ProjectChange(_Strict):
     weeks: int = Field(0, ge=0, le=104)
 
     @model_validator(mode="after")
-    def _weeks_for_delay(self):
+    def _weeks_for_delay(self) -> Self:
         if self.action == "delay" and self.weeks <= 0:
             raise ValueError("a delay needs weeks between 1 and 104")
         return self
@@ -148,7 +150,10 @@ class Scenario(_Strict):
 # ---------------------------------------------------------------- error messages
 
 
-def _model_at(loc: tuple) -> type[BaseModel] | None:
+Loc = tuple[int | str, ...]  # where a validation error is: field names and list positions
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
     """The pydantic model that owns the field at `loc` (to list its allowed fields)."""
     model: type[BaseModel] = Scenario
     for part in loc[:-1]:
@@ -167,14 +172,14 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
     return model
 
 
-def _field_path(loc: tuple) -> str:
+def _field_path(loc: Loc) -> str:
     path = ""
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     return path or "(top level)"
 
 
-def _describe(error: dict) -> str:
+def _describe(error: ErrorDetails) -> str:
     loc = tuple(p for p in error["loc"] if p not in ("function-after",))
     path = _field_path(loc)
     kind = error["type"]
@@ -196,18 +201,18 @@ def _describe(error: dict) -> str:
     return f"{path}: {message}{got}" + (f"; allowed range: {limits}" if limits else "")
 
 
-def _field_info(loc: tuple):
+def _field_info(loc: Loc) -> FieldInfo | None:
     model = _model_at(loc)
     name = loc[-1] if loc else None
     return model.model_fields.get(name) if model is not None and isinstance(name, str) else None
 
 
-def _field_description(loc: tuple) -> str | None:
+def _field_description(loc: Loc) -> str | None:
     info = _field_info(loc)
     return info.description if info else None
 
 
-def _field_range(loc: tuple) -> str | None:
+def _field_range(loc: Loc) -> str | None:
     """'1 to 10000' from the field's ge/le constraints (None when it has none)."""
     info = _field_info(loc)
     if info is None:

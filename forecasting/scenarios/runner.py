@@ -12,23 +12,43 @@ the base run's seed reproduces it number for number.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from typing import Any
+
+import duckdb
 
 from forecasting import engine
-from forecasting.inputs import RawData, as_of_view
-from forecasting.run import read_raw, resolve_as_of, run_forecast
+from forecasting.components import Component
+from forecasting.inputs import Inputs, RawData, as_of_view
+from forecasting.run import ForecastSummary, Progress, read_raw, resolve_as_of, run_forecast
 from forecasting.scenarios import tables
 from forecasting.scenarios.apply import apply_direct, check_names
 from forecasting.scenarios.capacity import apply_capacity, basis_from_inputs
 from forecasting.scenarios.definition import Scenario
+from wipcast.settings import Settings
 from wipcast.warehouse import work_connection
 
-Progress = Callable[[str, float, float], None] | None
 DEFAULT_SEED = 0
 
 
-def adjust(prep: engine.Prepared, scenario: Scenario, inputs) -> tuple[engine.Prepared, list]:
+@dataclass(frozen=True)
+class ScenarioSummary(ForecastSummary):
+    """What `run_scenario` stored: the forecast run (every field of ForecastSummary), the scenario
+    it ran under, the seed it used and the base run it defaults from (None when there is none)."""
+
+    scenario_id: str
+    seed: int
+    base_run_id: str | None
+
+    @classmethod
+    def of(cls, forecast: ForecastSummary, scenario_id: str, seed: int, base_run_id: str | None) -> ScenarioSummary:
+        shared = {f.name: getattr(forecast, f.name) for f in fields(ForecastSummary)}
+        return cls(**shared, scenario_id=scenario_id, seed=seed, base_run_id=base_run_id)
+
+
+def adjust(prep: engine.Prepared, scenario: Scenario, inputs: Inputs) -> tuple[engine.Prepared, list[Component]]:
     """The scenario's edits to prepared inputs, and the extra components (capacity) to add."""
     basis = basis_from_inputs(inputs, prep)
     check_names(scenario, prep, set(basis.roles))
@@ -57,7 +77,7 @@ def simulate_scenario(
     return result
 
 
-def resolve_defaults(settings, scenario: Scenario, raw: RawData) -> dict:
+def resolve_defaults(settings: Settings, scenario: Scenario, raw: RawData) -> dict[str, Any]:
     # The newest base run at the scenario's as-of date (or at any date when it names none). When that
     # finds nothing, no base run exists at the date the scenario will use either: no second look.
     with work_connection(settings) as con:
@@ -73,14 +93,14 @@ def resolve_defaults(settings, scenario: Scenario, raw: RawData) -> dict:
     }
 
 
-def run_scenario(settings, scenario: Scenario, run_id: str, progress: Progress = None) -> dict:
+def run_scenario(settings: Settings, scenario: Scenario, run_id: str, progress: Progress = None) -> ScenarioSummary:
     """Forecast the scenario from the working warehouse and append it to the forecast tables."""
     raw = read_raw(settings)
     chosen = resolve_defaults(settings, scenario, raw)
     as_of, horizon, draws, seed = chosen["as_of"], chosen["horizon"], chosen["draws"], chosen["seed"]
 
     @contextmanager
-    def recording(con):
+    def recording(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         """Record the definition and the run's status next to the forecast rows."""
         tables.ensure_tables(con)
         tables.record_scenario(con, scenario)
@@ -110,4 +130,4 @@ def run_scenario(settings, scenario: Scenario, run_id: str, progress: Progress =
             "base_run_id": chosen["base_run_id"],
         },
     )
-    return {**summary, "scenario_id": scenario.name, "seed": seed, "base_run_id": chosen["base_run_id"]}
+    return ScenarioSummary.of(summary, scenario.name, seed, chosen["base_run_id"])

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any, cast
 
 import duckdb
 import polars as pl
 
+from forecasting.frames import from_arrow_table
 from forecasting.scenarios.definition import Scenario
 
 DDL = """
@@ -74,14 +76,22 @@ def record_scenario(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> str:
     return digest
 
 
-def start_run(con, scenario: Scenario, run_id: str, as_of: dt.date, horizon: int, draws: int, seed: int | None) -> None:
+def start_run(
+    con: duckdb.DuckDBPyConnection,
+    scenario: Scenario,
+    run_id: str,
+    as_of: dt.date,
+    horizon: int,
+    draws: int,
+    seed: int | None,
+) -> None:
     con.execute(
         "insert into forecast.scenario_runs values (?, ?, ?, ?, ?, ?, ?, ?, 'running', null)",
         [scenario.name, run_id, scenario.definition_hash(), as_of, horizon, draws, seed, _now()],
     )
 
 
-def finish_run(con, run_id: str, status: str, message: str | None = None) -> None:
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, message: str | None = None) -> None:
     con.execute("update forecast.scenario_runs set status = ?, message = ? where run_id = ?", [status, message, run_id])
 
 
@@ -98,7 +108,7 @@ def scenario_list(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                 "last_run_at": pl.Datetime(time_zone="UTC"),
             }
         )
-    return pl.from_arrow(
+    return from_arrow_table(
         con.sql("""
         with latest_def as (
             select scenario_id, description, definition_hash, created_at,
@@ -116,7 +126,7 @@ def scenario_list(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     )
 
 
-def definition_of(con, scenario_id: str, run_id: str | None = None) -> str | None:
+def definition_of(con: duckdb.DuckDBPyConnection, scenario_id: str, run_id: str | None = None) -> str | None:
     """The YAML of the definition a run used (or the latest definition of the scenario)."""
     if not (has_table(con, "scenarios") and has_table(con, "scenario_runs")):
         return None
@@ -132,7 +142,7 @@ def definition_of(con, scenario_id: str, run_id: str | None = None) -> str | Non
             None,
         )
         if row:
-            return row[0]
+            return cast(str, row[0])
     row = next(
         iter(
             con.execute(
@@ -142,17 +152,17 @@ def definition_of(con, scenario_id: str, run_id: str | None = None) -> str | Non
         ),
         None,
     )
-    return row[0] if row else None
+    return cast(str, row[0]) if row else None
 
 
-def latest_base_run(con, as_of: dt.date | None = None) -> dict | None:
+def latest_base_run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> dict[str, Any] | None:
     """The newest base forecast run (optionally for one as-of date): run_id, as_of, horizon, draws, seed."""
     if not has_table(con, "runs"):
         return None
     sql = """select run_id, as_of_date, horizon, parameters from forecast.runs
              where coalesce(json_extract_string(parameters, '$.kind'), 'forecast') = 'forecast'
                and coalesce(json_extract_string(parameters, '$.scenario_id'), 'base') = 'base'"""
-    params: list = []
+    params: list[object] = []
     if as_of is not None:
         sql += " and as_of_date = ?"
         params.append(as_of)

@@ -14,6 +14,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from wipcast.build_stamp import STAMP_DDL
+
 AS_OF = dt.date(2026, 10, 31)
 PRACTICES = ["Cloud", "Data", "Strategy"]
 REGIONS = ["EMEA", "NA"]
@@ -313,6 +315,9 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
         con.register("frame", frame)
         con.execute(f"create table {name} as select * from frame")
         con.unregister("frame")
+    # A fixture is a complete build of the (absent) raw data, so publish accepts it.
+    con.execute(STAMP_DDL)
+    con.execute("insert into ops.build_stamp values ('fixture', null, now(), now(), 'success', '')")
     con.execute("checkpoint")
     con.close()
     tmp.replace(path)

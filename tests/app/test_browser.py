@@ -86,7 +86,7 @@ def test_every_page_loads_with_title_key_figures_and_no_error(live_app, page):
         page.goto(f"{url}/{path}")
         wait_for_page(page, title, key_text)
         assert error_texts(page) == [], f"{title}: {error_texts(page)}"
-        if path != "scenarios":  # issue 6's page has figures only once a scenario has run
+        if path != "scenarios":  # the Scenarios page has key figures only once a scenario has run
             assert page.locator('[data-testid="stMetricValue"]').count() >= 1, f"{title} shows no key figure"
         page.screenshot(path=str(ARTIFACTS / f"page-{path or 'overview'}.png"), full_page=True)
 

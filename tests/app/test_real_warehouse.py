@@ -24,7 +24,7 @@ def real_warehouse(tmp_path_factory):
     from ingest.files import ingest_files
     from wipcast.publish import publish
     from wipcast.settings import load_settings
-    from wipcast.transform import run_dbt
+    from wipcast.transform import dbt_build
     from wipcast.warehouse import new_run_id
 
     root = tmp_path_factory.mktemp("real")
@@ -32,7 +32,7 @@ def real_warehouse(tmp_path_factory):
     demo.generate(root / "data", employees=20, months=14, as_of=AS_OF, seed=7)
     run_id = new_run_id()
     ingest_files(settings, root / "data", run_id)
-    run_dbt(settings, ["build"])
+    dbt_build(settings, run_id)
     forecasting.run_forecast(settings, run_id, draws=200, seed=1)
     forecasting.run_backtest(settings, new_run_id(), "2026-07", "2026-08")
     publish(settings, run_id)

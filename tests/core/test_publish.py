@@ -1,6 +1,9 @@
+import datetime as dt
+
 import duckdb
 import pytest
 
+from wipcast.build_stamp import current_raw_loads, record_build
 from wipcast.errors import WipcastError
 from wipcast.publish import publish
 from wipcast.runlog import logged_step
@@ -19,6 +22,7 @@ def _build(settings, value):
     con.execute("create schema if not exists marts")
     con.execute("create or replace table marts.dim_project as select ? as project_id", [value])
     con.close()
+    record_build(settings, f"build-{value}", dt.datetime.now(dt.UTC), "success", current_raw_loads(settings))
 
 
 def _published_value(settings):

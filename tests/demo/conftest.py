@@ -9,13 +9,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from contract_check import read_entity  # noqa: E402
 from demo_firm_args import FIRM_ARGS  # noqa: E402
 
-from simulator import generate  # noqa: E402
+from simulator import GenerateSummary, generate  # noqa: E402
 
 
 class Firm:
     """A generated folder with its tables loaded on demand as pandas frames (money as float)."""
 
-    def __init__(self, folder: Path, summary: dict):
+    def __init__(self, folder: Path, summary: GenerateSummary):
         self.folder, self.summary, self._cache = folder, summary, {}
 
     def __getitem__(self, name):

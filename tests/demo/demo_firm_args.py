@@ -1,4 +1,5 @@
-"""The small firm the simulator tests generate (a module of its own: `from conftest import` is ambiguous across test folders)."""
+"""The small firm the simulator tests generate (a module of its own: `from conftest import` is
+ambiguous across test folders)."""
 
 import datetime as dt
 import os

@@ -1,5 +1,7 @@
-"""The demo firm simulator: contract validity, determinism, arguments, and the realism
-properties of issue 2 as statistical assertions computed independently from the files."""
+"""The demo firm simulator: contract validity, determinism, arguments, and the realism properties
+the demo data must show (hiring and attrition, plans above hours worked, optimistic CRM probabilities,
+slipping dates, approval lags, billing and payments, seasonality) as statistical assertions computed
+independently from the files."""
 
 from __future__ import annotations
 
@@ -30,10 +32,10 @@ def days(series) -> np.ndarray:
 def test_writes_every_entity_and_the_truth_file(firm):
     for e in ENTITIES:
         assert (firm.folder / f"{e.name}.parquet").exists(), e.name
-        assert firm.summary["rows"][e.name] == len(firm[e.name]), e.name
+        assert firm.summary.rows[e.name] == len(firm[e.name]), e.name
         assert len(firm[e.name]) > 0, f"{e.name} is empty"
     assert (firm.folder / "_truth.json").exists()
-    assert firm.summary["elapsed_seconds"] > 0
+    assert firm.summary.seconds > 0
 
 
 def test_every_file_satisfies_the_contract(firm):
@@ -53,7 +55,7 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_differs(firm, tmp
 def test_csv_format_satisfies_the_contract_with_iso_text(tmp_path):
     out = tmp_path / "csv"
     summary = generate(out, employees=10, months=3, as_of=AS_OF, seed=1, fmt="csv")
-    assert summary["rows"]["time_entries"] > 0
+    assert summary.rows["time_entries"] > 0
     assert check_folder(out) == []
     header, first = (out / "time_entries.csv").read_text().splitlines()[:2]
     assert header.startswith('"time_entry_id","employee_id"')
@@ -206,7 +208,7 @@ def _capacity_hours(firm) -> pd.Series:
         term = days(g.termination_date.fillna(pd.Timestamp(AS_OF)))
         hi = np.minimum(term, np.datetime64(AS_OF)) + 1
         n = np.where(hi > lo, np.busday_count(lo, np.maximum(hi, lo), holidays=hd), 0)
-        cap.update(dict(zip(g.employee_id, g.weekly_capacity_hours.values * n / 5)))
+        cap.update(dict(zip(g.employee_id, g.weekly_capacity_hours.values * n / 5, strict=True)))
     return pd.Series(cap)
 
 
@@ -505,3 +507,16 @@ def test_truth_file_documents_every_parameter(firm):
         assert wr["design_win_rate_from_stage_new_customer"][stage] < crm
         assert wr["design_win_rate_from_stage_existing_customer"][stage] < crm
     assert truth["generator"]["as_of"] == AS_OF.isoformat()
+
+
+def test_generating_over_files_of_the_other_format_needs_replace(tmp_path):
+    from wipcast.errors import InputError
+
+    out = tmp_path / "firm"
+    generate(out, employees=5, months=3, seed=1, fmt="csv")
+    with pytest.raises(InputError, match=r"already holds contract files in another format \(assignment_snapshots.csv"):
+        generate(out, employees=5, months=3, seed=1, fmt="parquet")
+    assert not list(out.glob("*.parquet"))  # nothing was written
+    assert (out / "customers.csv").exists()
+    generate(out, employees=5, months=3, seed=1, fmt="parquet", replace=True)
+    assert not list(out.glob("*.csv")) and (out / "customers.parquet").exists()

@@ -48,7 +48,8 @@ def test_build_publishes_a_complete_warehouse(built):
     try:
         steps = dict(
             con.execute(
-                "select step, status from ops.run_log where run_id = (select max(run_id) from ops.run_log where step = 'ingest')"
+                "select step, status from ops.run_log "
+                "where run_id = (select max(run_id) from ops.run_log where step = 'ingest')"
             ).fetchall()
         )
         assert steps == {"ingest": "success", "transform": "success", "forecast": "success", "publish": "success"}

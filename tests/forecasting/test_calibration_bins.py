@@ -60,7 +60,8 @@ def test_backtest_stores_bins_for_both_sources_over_the_brier_population(synth_s
     try:
         types = dict(
             con.execute("""select column_name, data_type from information_schema.columns
-                                    where table_schema = 'forecast' and table_name = 'win_probability_calibration'""").fetchall()
+                           where table_schema = 'forecast'
+                             and table_name = 'win_probability_calibration'""").fetchall()
         )
         bins = con.execute("""select source, bin, predicted, observed, n from forecast.win_probability_calibration
                               where run_id = 'bt-cal' order by source, bin""").fetchall()

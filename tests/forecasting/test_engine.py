@@ -138,7 +138,7 @@ def test_failed_unplanned_fit_falls_back_and_is_recorded(synth_frames, monkeypat
 
 def test_run_forecast_writes_append_only_tables(synth_settings):
     out = run_forecast(synth_settings, "run-a", horizon=6, draws=200, seed=1)
-    assert out["as_of"] == AS_OF and out["rows"]["revenue_forecast"] > 0
+    assert out.as_of_date == AS_OF and out.rows["revenue_forecast"] > 0
     run_forecast(synth_settings, "run-b", horizon=6, draws=200, seed=2)
     with pytest.raises(WipcastError, match="already exists"):
         run_forecast(synth_settings, "run-a", horizon=6, draws=200, seed=1)
@@ -175,7 +175,8 @@ def test_run_forecast_writes_append_only_tables(synth_settings):
         # The stored firm p50 equals the quantile of the summed stored draws.
         sql_p50 = con.execute("""
             select month, quantile_cont(v, 0.5) from (
-              select month, draw, sum(value) v from forecast.revenue_forecast_draws where run_id = 'run-a' group by month, draw)
+              select month, draw, sum(value) v from forecast.revenue_forecast_draws
+              where run_id = 'run-a' group by month, draw)
             group by month order by month""").fetchall()
         stored = con.execute(
             "select month, p50 from forecast.revenue_quantiles where run_id = 'run-a' and level = 'firm' order by month"
@@ -203,7 +204,8 @@ def test_backtest_writes_metrics_history_and_report(synth_settings):
         assert {"wipcast", "baseline_scheduled", "baseline_seasonal_naive", "baseline_ets", "crm"} <= methods
     finally:
         con.close()
-    text = open(out["report"]).read()
+    with open(out.report) as report:
+        text = report.read()
     assert "WAPE" in text and "baseline_scheduled" in text
 
 
@@ -218,5 +220,5 @@ def test_default_as_of_is_the_marts_as_of_date(synth_settings):
     finally:
         con.close()
     out = run_forecast(settings, "default-as-of", horizon=3, draws=200, seed=1)
-    assert out["as_of"] == dt.date(2025, 11, 30)
-    assert out["months"][0] == dt.date(2025, 12, 1)
+    assert out.as_of_date == dt.date(2025, 11, 30)
+    assert out.months[0] == dt.date(2025, 12, 1)

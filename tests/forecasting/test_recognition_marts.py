@@ -1,6 +1,7 @@
-"""The engine's recomputed history follows issue 3's rules as the marts apply them (hand-computed
-examples), the dashboard's actuals come from the marts at their own as-of date, and prepare +
-simulate are bit-for-bit deterministic."""
+"""The engine's recomputed history follows the marts' revenue recognition rules (hand-computed
+examples: fixed fees by cost-to-cost with the estimate to complete from the plan, closed projects
+complete at their end date, retainers spread evenly over their days), the dashboard's actuals come
+from the marts at their own as-of date, and prepare + simulate are bit-for-bit deterministic."""
 
 from __future__ import annotations
 
@@ -214,6 +215,6 @@ def test_prepare_and_simulate_are_bit_identical(synth_frames):
             assert np.array_equal(a, b), f.name
     assert p1.diagnostics == p2.diagnostics
     assert [c.name for c in r1.components] == [c.name for c in r2.components]
-    for c1, c2 in zip(r1.components, r2.components):
+    for c1, c2 in zip(r1.components, r2.components, strict=True):
         assert c1.meta.equals(c2.meta), c1.name
         assert np.array_equal(c1.values, c2.values), c1.name

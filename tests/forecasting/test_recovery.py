@@ -68,7 +68,7 @@ def test_calibrated_win_probability_is_calibrated_out_of_sample(demo_firm):
     by_stage = scored.group_by("stage").agg(
         pl.col("oof").mean(), pl.col("won").mean(), pl.col("probability").mean().alias("crm"), pl.len()
     )
-    for stage, p, won, crm, n in by_stage.iter_rows():
+    for stage, p, won, crm, _n in by_stage.iter_rows():
         # Win rates by stage are recovered out of sample (the states are month-end snapshots of open deals).
         assert p == pytest.approx(won, abs=0.05), stage
         # Every true rate in the simulator is below the CRM's default; so must the calibrated one be.

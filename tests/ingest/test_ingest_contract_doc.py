@@ -31,7 +31,8 @@ def test_doc_lists_every_contract_column_with_its_meaning():
 
 def test_doc_is_the_current_rendering_of_the_contract():
     assert DOC.read_text(encoding="utf-8") == contract_doc.render(), (
-        "docs/canonical-contract.md is stale: run `.venv/bin/python -m ingest.contract_doc > docs/canonical-contract.md`"
+        "docs/canonical-contract.md is stale: "
+        "run `.venv/bin/python -m ingest.contract_doc > docs/canonical-contract.md`"
     )
 
 

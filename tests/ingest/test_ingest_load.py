@@ -216,7 +216,7 @@ def test_a_locked_warehouse_fails_cleanly_and_a_rerun_loads(settings, firm, make
             ingest_files(settings, changed, "run-2", progress=lock_at_load)
         message = info.value.one_line()
         if when == "before validation":
-            assert "another wipcast step is probably running" in message
+            assert "another program (a DuckDB shell, notebook or BI tool) has it open" in message
         else:
             assert "published warehouse was not touched" in message and "rerun" in message
     finally:
@@ -251,28 +251,30 @@ def test_a_deleted_working_database_is_rebuilt_by_the_next_ingest(settings, firm
     assert query("select count(*) from raw_canonical.opportunity_history") == [(0,)]
 
 
-def test_a_package_left_pending_by_a_crash_is_dropped_not_loaded(settings, firm, make_folder, query):
-    """dlt would load a pending package instead of new data; ingest re-extracts, so it aborts it."""
+def test_a_package_left_pending_by_a_killed_run_is_never_loaded(settings, firm, make_folder, query):
+    """Each run loads from its own dlt folder: a killed run's pending package is never picked up by the
+    next run (dlt finishes pending packages first), and the next writer removes the folder."""
     import dlt
 
     from ingest import pipeline as ingest_pipeline
     from ingest.schema import arrow_schema
+    from wipcast.recovery import recover
 
     ingest_files(settings, make_folder(firm), "run-1")
     stale = pa.Table.from_pylist(
         [{"holiday_date": dt.date(2030, 1, 1), "region": "NA", "name": "Stale", "_dlt_id": "x"}],
         schema=arrow_schema(c.entity("holidays")),
     )
-    with ingest_pipeline._dlt_environment(settings):
-        crashed = dlt.pipeline(
-            pipeline_name=ingest_pipeline.PIPELINE_NAME,
-            destination=dlt.destinations.duckdb(str(settings.work_db)),
-            dataset_name=c.RAW_SCHEMA,
-            pipelines_dir=str(ingest_pipeline.dlt_dir(settings) / "pipelines"),
-        )
-        crashed.extract(ingest_pipeline._resources({"holidays": stale}))
-        crashed.normalize()  # ...and the process died before load()
-        assert crashed.has_pending_data
+    killed = ingest_pipeline.run_dlt_dir(settings, "run-killed")
+    crashed = dlt.pipeline(
+        pipeline_name=ingest_pipeline.PIPELINE_NAME,
+        destination=dlt.destinations.duckdb(str(settings.work_db)),
+        dataset_name=c.RAW_SCHEMA,
+        pipelines_dir=str(killed / "pipelines"),
+    )
+    crashed.extract(ingest_pipeline._resources({"holidays": stale}))
+    crashed.normalize()  # ...and the process died before load()
+    assert crashed.has_pending_data
 
     firm["holidays"].append({"holiday_date": "2024-12-26", "region": "NA", "name": "Boxing Day"})
     ingest_files(settings, make_folder(firm), "run-2")
@@ -280,3 +282,6 @@ def test_a_package_left_pending_by_a_crash_is_dropped_not_loaded(settings, firm,
         ("Christmas Day",),
         ("Boxing Day",),
     ]
+    assert killed.exists()
+    recover(settings, "run-3")  # what the next writer does once it holds the lock
+    assert not killed.exists()

@@ -3,6 +3,7 @@ base forecast and two scenario runs (built once per session)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -47,10 +48,13 @@ def warehouse(tmp_path_factory) -> Settings:
     'neutral-1' (no adjustments) and 'fewer-1' (ADJUSTED_YAML)."""
     from forecasting import run_forecast
     from forecasting.scenarios import from_yaml_text, run_scenario
+    from wipcast.build_stamp import current_raw_loads, record_build
 
     folder = tmp_path_factory.mktemp("scenario-warehouse")
     settings = Settings(warehouse_dir=folder, reporting_currency="USD", as_of=AS_OF)
     synth.write_raw(settings.work_db, synth.build())
+    # The synthetic raw tables stand for a complete build, so a publish after a scenario is allowed.
+    record_build(settings, "synthetic", dt.datetime.now(dt.UTC), "success", current_raw_loads(settings))
     run_forecast(settings, "base-1", horizon=12, draws=DRAWS, seed=SEED)
     run_scenario(settings, from_yaml_text("name: neutral"), "neutral-1")
     run_scenario(settings, from_yaml_text(ADJUSTED_YAML), "fewer-1")

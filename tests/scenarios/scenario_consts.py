@@ -1,4 +1,5 @@
-"""Constants shared by the scenario tests (a module of its own: `from conftest import` is ambiguous across test folders)."""
+"""Constants shared by the scenario tests (a module of its own: `from conftest import` is ambiguous
+across test folders)."""
 
 import datetime as dt
 

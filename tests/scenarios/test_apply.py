@@ -43,7 +43,7 @@ def scenario(raw, prep, text: str, draws: int = DRAWS):
 def test_neutral_scenario_reproduces_base_exactly(raw, prep, base):
     result = scenario(raw, prep, "name: neutral")
     assert [c.name for c in result.components] == [c.name for c in base.components]
-    for ours, theirs in zip(result.components, base.components):
+    for ours, theirs in zip(result.components, base.components, strict=True):
         assert ours.meta.equals(theirs.meta)
         assert np.array_equal(ours.values, theirs.values), ours.name
 
@@ -79,7 +79,9 @@ def test_win_probability_by_stage_only_touches_that_stage(raw, prep):
 
     edited = change_win_probability(prep, WinProbabilityChange(multiplier=0.5, stage="Negotiate"))
     before, after = prep.opportunities, edited.opportunities
-    for (stage, p0), p1 in zip(before.select("stage", "win_prob").iter_rows(), after["win_prob"].to_list()):
+    for (stage, p0), p1 in zip(
+        before.select("stage", "win_prob").iter_rows(), after["win_prob"].to_list(), strict=True
+    ):
         assert p1 == pytest.approx(p0 * 0.5 if stage == "Negotiate" else p0)
 
 
@@ -95,7 +97,7 @@ def test_bill_rate_rise_from_a_date_changes_tm_after_it_only(raw, prep, base):
             assert np.array_equal(series(result, name)[pid], v), name
     # a deal expected to start on or after the date is priced 10% higher, others are not
     opps = prep.opportunities
-    amounts = dict(zip(opps["opportunity_id"], opps["amount_reporting"]))
+    amounts = dict(zip(opps["opportunity_id"], opps["amount_reporting"], strict=True))
     from forecasting.scenarios.apply import change_bill_rates
     from forecasting.scenarios.definition import BillRateChange
 
@@ -158,7 +160,7 @@ def test_delayed_project_moves_its_schedule(raw, prep, base):
     from forecasting.scenarios.apply import delay_project
 
     edited = delay_project(prep, "M1", 8)
-    due0 = dict(zip(prep.open_milestones["milestone_id"], prep.open_milestones["due_date"]))
+    due0 = dict(zip(prep.open_milestones["milestone_id"], prep.open_milestones["due_date"], strict=True))
     for mid, due in edited.open_milestones.select("milestone_id", "due_date").iter_rows():
         assert due == due0[mid] + dt.timedelta(weeks=8)
 
@@ -168,7 +170,9 @@ def test_pipeline_delay_moves_expected_starts(raw, prep):
     from forecasting.scenarios.definition import PipelineDelay
 
     edited = delay_pipeline(prep, PipelineDelay(weeks=5))
-    for d0, d1 in zip(prep.opportunities["expected_start_date"], edited.opportunities["expected_start_date"]):
+    for d0, d1 in zip(
+        prep.opportunities["expected_start_date"], edited.opportunities["expected_start_date"], strict=True
+    ):
         assert d1 == d0 + dt.timedelta(days=35)
     far = scenario(raw, prep, "name: far\npipeline_delay: [{weeks: 104}]")  # two years: past the 12-month horizon
     assert all(v.sum() == 0 for v in series(far, "pipeline", "opportunity_id").values())
@@ -192,7 +196,8 @@ BIG = CapacityBasis(
 
 def test_hiring_not_demand_limited_sells_every_hour(prep):
     s = from_yaml_text(
-        "name: h\nhiring: [{role: Manager, practice: Alpha, region: EU, count: 3, start_month: 2026-03-01, demand_limited: false}]"
+        "name: h\nhiring: [{role: Manager, practice: Alpha, region: EU, count: 3, start_month: 2026-03-01, "
+        "demand_limited: false}]"
     )
     _, extra = apply_capacity(prep, s, BIG)
     values = extra.values[0, :, 0]

@@ -33,7 +33,8 @@ def expected_totals(sql, run_id: str) -> dict:
         """
         with d as (select month, practice, avg(v) as m from (select month, practice, draw, sum(value) as v
                    from forecast.revenue_forecast_draws where run_id = ? group by all) group by all),
-             a as (select month, practice, sum(mean) as m from forecast.revenue_forecast where run_id = ? and component = 'actual' group by all)
+             a as (select month, practice, sum(mean) as m from forecast.revenue_forecast
+                   where run_id = ? and component = 'actual' group by all)
         select coalesce(d.month, a.month), coalesce(d.practice, a.practice), coalesce(d.m, 0) + coalesce(a.m, 0)
         from d full join a on d.month = a.month and d.practice is not distinct from a.practice""",
         [run_id, run_id],
@@ -102,7 +103,7 @@ def test_xlsx_round_trip_and_about_sheet(practice_export, sql, tmp_path):
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["forecast", "about"]
     rows = list(book["forecast"].iter_rows(values_only=True))
-    back = pl.DataFrame([dict(zip(rows[0], r)) for r in rows[1:]], infer_schema_length=None).with_columns(
+    back = pl.DataFrame([dict(zip(rows[0], r, strict=True)) for r in rows[1:]], infer_schema_length=None).with_columns(
         pl.col("month").cast(pl.Date), pl.col("mean_usd").cast(pl.Float64)
     )
     check_numbers(back, sql)
@@ -125,7 +126,8 @@ def test_project_grain_has_per_series_quantiles_and_no_fake_totals(warehouse):
     try:
         frame, _ = export_run(con, "fewer-wins", "project", "USD")
         single = con.execute("""select month, project_id, p50 from forecast.revenue_forecast
-                                where run_id = 'fewer-1' and component = 'booked_time_and_materials' and project_id = 'P18'""").fetchall()
+                                where run_id = 'fewer-1' and component = 'booked_time_and_materials'
+                                  and project_id = 'P18'""").fetchall()
     finally:
         con.close()
     totals = frame.filter(pl.col("component") == "total")

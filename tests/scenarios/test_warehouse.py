@@ -18,14 +18,16 @@ TOLERANCE = 1e-6
 def test_neutral_run_equals_base_row_for_row(sql):
     rows = sql("""select count(*) from forecast.revenue_forecast where run_id = 'base-1'""")[0][0]
     matched = sql("""
-        select count(*), max(abs(a.mean - b.mean)), max(abs(a.p10 - b.p10)), max(abs(a.p50 - b.p50)), max(abs(a.p90 - b.p90))
+        select count(*), max(abs(a.mean - b.mean)), max(abs(a.p10 - b.p10)), max(abs(a.p50 - b.p50)),
+               max(abs(a.p90 - b.p90))
         from forecast.revenue_forecast a join forecast.revenue_forecast b
           on a.month = b.month and a.component = b.component
          and a.project_id is not distinct from b.project_id and a.opportunity_id is not distinct from b.opportunity_id
          and a.practice is not distinct from b.practice and a.region is not distinct from b.region
         where a.run_id = 'base-1' and b.run_id = 'neutral-1'""")[0]
     assert rows > 50 and matched[0] == rows and max(matched[1:]) == 0.0
-    draws = sql("""select count(*), max(abs(a.value - b.value)) from forecast.revenue_forecast_draws a join forecast.revenue_forecast_draws b
+    draws = sql("""select count(*), max(abs(a.value - b.value))
+                   from forecast.revenue_forecast_draws a join forecast.revenue_forecast_draws b
                    on a.month = b.month and a.draw = b.draw and a.practice is not distinct from b.practice
                    and a.region is not distinct from b.region and a.entity_id is not distinct from b.entity_id
                    where a.run_id = 'base-1' and b.run_id = 'neutral-1'""")[0]
@@ -41,11 +43,13 @@ def test_neutral_run_equals_base_row_for_row(sql):
 def test_scenario_tables_record_definition_and_run(sql):
     runs = sql("select scenario_id, run_id, as_of_date, seed, status from forecast.scenario_runs order by run_id")
     assert runs == [("fewer-wins", "fewer-1", AS_OF, SEED, "success"), ("neutral", "neutral-1", AS_OF, SEED, "success")]
-    yaml_text = sql("""select s.definition_yaml from forecast.scenario_runs r join forecast.scenarios s using (scenario_id, definition_hash)
+    yaml_text = sql("""select s.definition_yaml
+                       from forecast.scenario_runs r join forecast.scenarios s using (scenario_id, definition_hash)
                        where r.run_id = 'fewer-1'""")[0][0]
     assert "multiplier: 0.5" in yaml_text and "count: 2" in yaml_text
     params = sql(
-        "select json_extract_string(parameters, '$.kind'), json_extract_string(parameters, '$.base_run_id') from forecast.runs where run_id = 'fewer-1'"
+        "select json_extract_string(parameters, '$.kind'), json_extract_string(parameters, '$.base_run_id') "
+        "from forecast.runs where run_id = 'fewer-1'"
     )
     assert params == [("scenario", "base-1")]
 
@@ -71,9 +75,12 @@ def test_compare_deltas_match_independent_sql(warehouse, sql):
     assert info["base"]["run_id"] == "base-1" and info["same_as_of"]
     firm = frame.filter(frame["practice"] == FIRM).sort("month")
     expected = dict(
-        sql("""select month, (select sum(value) from forecast.revenue_forecast_draws where run_id = 'fewer-1' and month = m.month)
-                                        - (select sum(value) from forecast.revenue_forecast_draws where run_id = 'base-1' and month = m.month)
-                           from (select distinct month from forecast.revenue_forecast_draws where run_id = 'base-1') m""")
+        sql("""select month,
+                      (select sum(value) from forecast.revenue_forecast_draws
+                       where run_id = 'fewer-1' and month = m.month)
+                      - (select sum(value) from forecast.revenue_forecast_draws
+                         where run_id = 'base-1' and month = m.month)
+               from (select distinct month from forecast.revenue_forecast_draws where run_id = 'base-1') m""")
     )
     draws = sql("select count(distinct draw) from forecast.revenue_forecast_draws where run_id = 'base-1'")[0][0]
     for month, delta in firm.select("month", "delta_mean").iter_rows():

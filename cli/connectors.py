@@ -1,0 +1,190 @@
+"""Vendor connectors on the command line.
+
+- `wipcast ingest harvest|harvest-forecast [--since DATE] [--full-refresh] [--base-url URL]`
+- `wipcast connectors list | check NAME | reconform NAME`
+- `wipcast demo generate --shape harvest` and `wipcast demo serve harvest DIR`: the demo firm as a
+  Harvest account, served locally, so the connectors can be tried without one.
+
+Every failure is a WipcastError (one line). Credentials are never printed: `list` says only
+whether they resolve.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.table import Table
+
+from cli.console import console, out, parse_date, progress_bar, settings
+from wipcast.errors import InputError
+from wipcast.runlog import logged_step
+from wipcast.warehouse import new_run_id
+
+if TYPE_CHECKING:
+    from ingest.connectors.run import SyncResult
+
+connectors_app = typer.Typer(no_args_is_help=True, help="Vendor connectors (Harvest, Harvest Forecast).")
+
+SINCE = typer.Option(None, "--since", help="Re-read rows updated since this date (YYYY-MM-DD).")
+FULL_REFRESH = typer.Option(
+    False, "--full-refresh", help="Re-read everything; rows that vanished upstream are marked deleted."
+)
+BASE_URL = typer.Option(None, "--base-url", help="API base URL (default: the vendor's, or base_url in wipcast.toml).")
+
+
+def _print(result: SyncResult) -> None:
+    for line in result.summary_lines():
+        out.print(line, highlight=False, soft_wrap=True)
+
+
+def _sync(name: str, since: str | None, full_refresh: bool, base_url: str | None) -> None:
+    from ingest.connectors import run
+
+    day = parse_date(since, "--since")
+    st = settings()
+    run_id = new_run_id()
+    with logged_step(st, run_id, f"ingest {name}") as record, progress_bar() as progress:
+        result = run.sync(st, name, run_id, since=day, full_refresh=full_refresh, base_url=base_url, progress=progress)
+        record.rows = result.rows_loaded
+        record.message = f"{result.rows_quarantined} row(s) quarantined ({result.mode})"
+    _print(result)
+
+
+def ingest_harvest(
+    since: str | None = SINCE, full_refresh: bool = FULL_REFRESH, base_url: str | None = BASE_URL
+) -> None:
+    """Extract Harvest into raw_harvest, conform it into conformed_harvest."""
+    _sync("harvest", since, full_refresh, base_url)
+
+
+def ingest_harvest_forecast(
+    since: str | None = SINCE, full_refresh: bool = FULL_REFRESH, base_url: str | None = BASE_URL
+) -> None:
+    """Extract Harvest Forecast into raw_harvest_forecast, conform it into conformed_harvest_forecast."""
+    _sync("harvest-forecast", since, full_refresh, base_url)
+
+
+@connectors_app.command("list")
+def list_cmd() -> None:
+    """Configured sources, last sync, cursor and conformed rows."""
+    from ingest.connectors import run
+
+    table = Table(title="Connectors", show_edge=False)
+    for col in ("connector", "credentials", "last sync", "mode", "cursor", "conformed rows", "quarantined"):
+        table.add_column(col, justify="right" if col in ("conformed rows", "quarantined") else "left")
+    for st in run.status(settings()):
+        last = st.last_sync or {}
+        cursors = [str(v) for v in (last.get("cursors") or {}).values()]
+        finished = last.get("finished_at")
+        table.add_row(
+            st.connector.name,
+            "configured" if st.configured else "missing",
+            finished.strftime("%Y-%m-%d %H:%M UTC") if isinstance(finished, dt.datetime) else "never",
+            str(last.get("mode", "")),
+            max(cursors) if cursors else "",
+            f"{sum(st.rows.values()):,}",
+            f"{last.get('rows_quarantined') or 0:,}",
+        )
+    out.print(table)
+
+
+@connectors_app.command("check")
+def check_cmd(
+    name: str = typer.Argument(..., help="harvest or harvest-forecast."), base_url: str | None = BASE_URL
+) -> None:
+    """Check the credentials with one cheap call."""
+    from ingest.connectors import run
+
+    out.print(f"[green]ok[/green]: {run.check(name, base_url)}", highlight=False, soft_wrap=True)
+
+
+@connectors_app.command("reconform")
+def reconform_cmd(name: str = typer.Argument(..., help="harvest or harvest-forecast.")) -> None:
+    """Replay the mapping from raw_<vendor> with the current settings (no network)."""
+    from ingest.connectors import run
+
+    st = settings()
+    run_id = new_run_id()
+    with logged_step(st, run_id, f"reconform {name}") as record, progress_bar() as progress:
+        result = run.reconform(st, name, run_id, progress=progress)
+        record.rows = result.rows_loaded
+        record.message = f"{result.rows_quarantined} row(s) quarantined"
+    _print(result)
+
+
+# ---- demo ---------------------------------------------------------------------------------
+def demo_generate(
+    out_dir: Path = typer.Option(Path("data/demo"), "--out", help="Folder to write to."),
+    employees: int = typer.Option(150, "--employees", help="Head count to simulate."),
+    months: int = typer.Option(30, "--months", help="Months of history ending at --as-of."),
+    as_of: str = typer.Option("2026-10-31", "--as-of", help="Last day of the simulated history (YYYY-MM-DD)."),
+    seed: int = typer.Option(7, "--seed", help="Random seed; the same seed gives the same files."),
+    fmt: str = typer.Option("parquet", "--format", help="parquet or csv."),
+    shape: str | None = typer.Option(
+        None,
+        "--shape",
+        help="Also write the firm as a vendor's API holds it: harvest (canonical files go to OUT/canonical).",
+    ),
+) -> None:
+    """Write a simulated professional-services firm in the canonical contract (or a vendor's shape)."""
+    from cli.demo import demo_generate as canonical_generate
+
+    if shape is None:
+        canonical_generate(out_dir=out_dir, employees=employees, months=months, as_of=as_of, seed=seed, fmt=fmt)
+        return
+    from simulator.shapes import SHAPES
+    from simulator.shapes.harvest import write_harvest_shape
+
+    if shape not in SHAPES:
+        raise typer.BadParameter(f"{shape!r} is not a shape; use {' or '.join(SHAPES)}", param_hint="--shape")
+    canonical = out_dir / "canonical"
+    canonical_generate(out_dir=canonical, employees=employees, months=months, as_of=as_of, seed=seed, fmt=fmt)
+    day = parse_date(as_of, "--as-of")
+    assert day is not None
+    counts = write_harvest_shape(canonical, out_dir, day)
+    out.print(
+        f"[green]Harvest shape written[/green] to {out_dir}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+    )
+    out.print(f"serve it with: wipcast demo serve harvest {out_dir}", highlight=False)
+
+
+def demo_serve(
+    shape: str = typer.Argument(..., help="harvest"),
+    folder: Path = typer.Argument(..., help="Folder written by `wipcast demo generate --shape harvest`."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port)."),
+    page_size: int | None = typer.Option(None, "--page-size", min=1, help="Cap every page (shows paging)."),
+    token: str | None = typer.Option(None, "--token", help="Accept only this bearer token (default: any token)."),
+) -> None:
+    """Serve a vendor-shaped demo firm on 127.0.0.1 until interrupted."""
+    from simulator.serve import FixtureServer
+    from simulator.shapes import SHAPES
+    from simulator.shapes.harvest_api import HarvestDemoApi
+
+    if shape not in SHAPES:
+        raise typer.BadParameter(f"{shape!r} is not a shape; use {' or '.join(SHAPES)}", param_hint="SHAPE")
+    if not (folder / "harvest").is_dir():
+        raise InputError(
+            f"{folder} holds no harvest/ folder", "write one with `wipcast demo generate --shape harvest --out DIR`"
+        )
+    try:
+        server = FixtureServer(HarvestDemoApi.from_dir(folder, page_size=page_size), port=port, token=token)
+    except OSError as exc:
+        raise InputError(f"cannot listen on 127.0.0.1:{port} ({exc.strerror})", "pick another --port") from None
+    out.print(f"Harvest API:  {server.url}/v2/", highlight=False)
+    out.print(f"Forecast API: {server.url}/forecast/", highlight=False)
+    console.print(
+        "set SOURCES__HARVEST__ACCESS_TOKEN / __ACCOUNT_ID (and the same for SOURCES__HARVEST_FORECAST__), then run "
+        f"`wipcast ingest harvest --base-url {server.url}/v2/` from {folder} (its wipcast.toml maps the firm); "
+        "Ctrl-C stops the server",
+        highlight=False,
+        soft_wrap=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

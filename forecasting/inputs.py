@@ -64,6 +64,9 @@ DTYPES: dict[str, dict[str, pl.DataType]] = {
 }
 
 REQUIRED = ("projects", "time_entries", "employees", "fx_rates")
+# Activity dates besides work dates (the dbt as_of_date rule's): entity and date column.
+BILLING_DATES = (("invoices", "invoice_date"), ("payments", "payment_date"))
+ACTIVITY_DATES = (("time_entries", "work_date"), *BILLING_DATES)
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class RawData:
     holidays: pl.DataFrame
     reporting_currency: str = "USD"
     warehouse_as_of: dt.date | None = None  # intermediate.int_as_of (the marts' as-of date), when built
+    # First and last invoice or payment date (read_warehouse; from_frames when given those entities).
+    billing_dates: tuple[dt.date, dt.date] | None = None
 
     def row_counts(self) -> dict[str, int]:
         return {
@@ -100,6 +105,16 @@ class RawData:
         if latest is None:
             raise WipcastError("there are no time entries to forecast from", "load data with `wipcast ingest` first")
         return latest
+
+    def activity_range(self) -> tuple[dt.date, dt.date]:
+        """First and latest activity date: the work, invoice and payment dates the dbt as_of_date rule
+        uses. An as-of date outside it has nothing to learn from or nothing to forecast from."""
+        latest = self.latest_activity_date()  # raises when there is no time at all
+        first = first_date(self.time_entries["work_date"])
+        assert first is not None  # there is a latest work date
+        if self.billing_dates is not None:
+            first, latest = min(first, self.billing_dates[0]), max(latest, self.billing_dates[1])
+        return first, latest
 
 
 @dataclass(frozen=True)
@@ -192,6 +207,13 @@ def from_frames(
             df = pl.DataFrame()
         norm[name] = _normalise(name, df)
     latest_work = last_date(norm["time_entries"]["work_date"])
+    billed: list[dt.date] = []
+    for name, column in BILLING_DATES:
+        frame = frames.get(name)
+        if frame is not None and column in frame.columns:
+            dates = frame[column]
+            dates = dates.str.to_date(strict=False) if dates.dtype == pl.String else dates.cast(pl.Date, strict=False)
+            billed += [d for d in (first_date(dates), last_date(dates)) if d is not None]
     if plan_versions is None:
         plan_versions = _plan_versions(norm["assignments"], norm["assignment_snapshots"], latest_work)
     return RawData(
@@ -208,6 +230,7 @@ def from_frames(
         fx_rates=norm["fx_rates"],
         holidays=norm["holidays"],
         reporting_currency=reporting_currency,
+        billing_dates=(min(billed), max(billed)) if billed else None,
     )
 
 
@@ -223,11 +246,45 @@ def from_parquet_dir(folder: Path, reporting_currency: str = "USD") -> RawData:
     return from_frames(frames, reporting_currency)
 
 
-def _relation(con: duckdb.DuckDBPyConnection, entity: str) -> tuple[str, str] | None:
-    for schema, table in (("intermediate", f"int_{entity}"), (RAW_SCHEMA, entity)):
+def _relation(con: duckdb.DuckDBPyConnection, entity: str, raw_only: bool = False) -> tuple[str, str] | None:
+    candidates = [(RAW_SCHEMA, entity)] if raw_only else [("intermediate", f"int_{entity}"), (RAW_SCHEMA, entity)]
+    for schema, table in candidates:
         if _table(con, schema, table):
             return schema, table
     return None
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
+    return {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()
+    }
+
+
+def date_bounds(
+    con: duckdb.DuckDBPyConnection, dates: tuple[tuple[str, str], ...] = ACTIVITY_DATES, raw_only: bool = False
+) -> tuple[dt.date, dt.date] | None:
+    """First and last of the given (entity, date column)s in the warehouse (None when there are none).
+    `raw_only` reads raw_canonical even when the intermediate models exist (right after an ingest,
+    before the transform that refreshes them); rows a snapshot ingest marked deleted do not count."""
+    found: list[dt.date] = []
+    for name, column in dates:
+        rel = _relation(con, name, raw_only)
+        if rel is None:
+            continue
+        schema, table = rel
+        available = _columns(con, schema, table)
+        if column not in available:
+            continue
+        live = " where deleted_at is null" if schema == RAW_SCHEMA and "deleted_at" in available else ""
+        rows = con.sql(
+            f'select cast(min("{column}") as date), cast(max("{column}") as date) from "{schema}"."{table}"{live}'
+        ).fetchall()
+        found += [d for d in (rows[0] if rows else ()) if d is not None]
+    return (min(found), max(found)) if found else None
 
 
 def read_warehouse(con: duckdb.DuckDBPyConnection, reporting_currency: str) -> RawData:
@@ -242,13 +299,7 @@ def read_warehouse(con: duckdb.DuckDBPyConnection, reporting_currency: str) -> R
                 )
             continue
         schema, table = rel
-        available = {
-            r[0]
-            for r in con.execute(
-                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-                [schema, table],
-            ).fetchall()
-        }
+        available = _columns(con, schema, table)
         wanted = [c for c in COLUMNS[name] if c in available]
         frames[name] = from_arrow_table(
             con.sql(f'select {", ".join(wanted)} from "{schema}"."{table}"').to_arrow_table()
@@ -268,7 +319,7 @@ def read_warehouse(con: duckdb.DuckDBPyConnection, reporting_currency: str) -> R
             pl.col("end_date").cast(pl.Date),
             pl.col("hours_per_week").cast(pl.Float64),
         )
-    raw = from_frames(frames, reporting_currency, versions)
+    raw = replace(from_frames(frames, reporting_currency, versions), billing_dates=date_bounds(con, BILLING_DATES))
     if _table(con, "intermediate", "int_as_of"):
         rows = con.sql("select cast(max(as_of_date) as date) from intermediate.int_as_of").fetchall()
         if rows and rows[0][0] is not None:

@@ -9,6 +9,7 @@ It is plain data so that every layer can import it without importing each other.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 CONTRACT_VERSION = "1"
 
@@ -67,7 +68,7 @@ class Entity:
         raise KeyError(f"{self.name} has no column {name!r}")
 
 
-def _c(name, type_, meaning, **kw) -> Column:
+def _c(name: str, type_: str, meaning: str, **kw: Any) -> Column:
     return Column(name=name, type=type_, meaning=meaning, **kw)
 
 

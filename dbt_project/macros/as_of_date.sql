@@ -23,7 +23,9 @@
 {% macro reporting_currency_literal() -%}
     {%- set code = var('reporting_currency', 'USD') | string | trim -%}
     {%- if not modules.re.match('^[A-Z]{3}$', code) -%}
-        {{ exceptions.raise_compiler_error("var reporting_currency must be a three-letter ISO 4217 code such as USD, got '" ~ code ~ "'") }}
+        {{ exceptions.raise_compiler_error(
+            "var reporting_currency must be a three-letter ISO 4217 code such as USD, got '" ~ code ~ "'"
+        ) }}
     {%- endif -%}
     '{{ code }}'
 {%- endmacro %}

@@ -69,7 +69,8 @@
     {{ return(adapter.dispatch('dlt_load_timestamp', 'wipcast')(load_id_column)) }}
 {%- endmacro %}
 {% macro default__dlt_load_timestamp(load_id_column) -%}
-    {{ dbt.dateadd('second', 'cast(cast(' ~ load_id_column ~ ' as ' ~ dbt.type_float() ~ ') as ' ~ dbt.type_bigint() ~ ')', "cast('1970-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")") }}
+    {%- set seconds = 'cast(cast(' ~ load_id_column ~ ' as ' ~ dbt.type_float() ~ ') as ' ~ dbt.type_bigint() ~ ')' -%}
+    {{ dbt.dateadd('second', seconds, "cast('1970-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")") }}
 {%- endmacro %}
 {% macro duckdb__dlt_load_timestamp(load_id_column) -%}
     to_timestamp(cast({{ load_id_column }} as double))

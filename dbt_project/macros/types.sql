@@ -23,3 +23,24 @@
     {{ return(adapter.dispatch('type_varchar', 'wipcast')()) }}
 {%- endmacro %}
 {% macro default__type_varchar() -%}varchar{%- endmacro %}
+
+{#- Warehouse type of a logical type of the contract (the keys of WAREHOUSE_TYPES). -#}
+{% macro contract_warehouse_type(logical_type) -%}
+    {%- if logical_type in ('string', 'currency') -%}
+        {{ return(type_varchar()) }}
+    {%- elif logical_type == 'date' -%}
+        {{ return(type_date()) }}
+    {%- elif logical_type == 'timestamp' -%}
+        {{ return(type_timestamp_tz()) }}
+    {%- elif logical_type == 'money' -%}
+        {{ return(type_money()) }}
+    {%- elif logical_type == 'number' -%}
+        {{ return(type_double()) }}
+    {%- elif logical_type == 'integer' -%}
+        {{ return(dbt.type_bigint()) }}
+    {%- elif logical_type == 'boolean' -%}
+        {{ return(dbt.type_boolean()) }}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("no warehouse type for the contract type '" ~ logical_type ~ "'") }}
+    {%- endif -%}
+{%- endmacro %}

@@ -9,6 +9,8 @@ import json
 import duckdb
 import pytest
 
+from wipcast.contract import ENTITIES, WAREHOUSE_TYPES
+
 pytestmark = pytest.mark.slow
 
 
@@ -30,6 +32,22 @@ def check_build_runs_models_data_tests_and_unit_tests(built):
     ]
     # the as-of date defaults to the latest activity: the payment on 15 July 2024
     assert query(db_path, "select as_of_date from intermediate.int_as_of") == [(dt.date(2024, 7, 15),)]
+
+
+def check_staging_and_union_views_carry_the_contract_columns_in_their_types(built):
+    db_path, _ = built
+    for e in ENTITIES:
+        contract_columns = [(c.name, WAREHOUSE_TYPES[c.type]) for c in e.columns]
+        for schema, view, extra in (
+            ("staging", f"stg_canonical__{e.name}", ("loaded_at", "TIMESTAMP WITH TIME ZONE")),
+            ("intermediate", f"int_{e.name}", ("source_system", "VARCHAR")),
+        ):
+            columns = query(
+                db_path,
+                "select column_name, data_type from information_schema.columns"
+                f" where table_schema = '{schema}' and table_name = '{view}' order by ordinal_position",
+            )
+            assert columns == [*contract_columns, extra], view
 
 
 def check_bill_rates_from_each_source_and_currency_conversion(built):
@@ -198,6 +216,7 @@ def test_dbt_build_on_the_small_firm(small_warehouse):
     dbt("build")
     built = (db_path, dbt)
     check_build_runs_models_data_tests_and_unit_tests(built)
+    check_staging_and_union_views_carry_the_contract_columns_in_their_types(built)
     check_bill_rates_from_each_source_and_currency_conversion(built)
     check_utilization_in_the_juneteenth_week(built)
     check_resource_plan_skips_holidays_except_for_placeholders(built)

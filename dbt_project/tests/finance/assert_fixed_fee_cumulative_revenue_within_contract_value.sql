@@ -9,4 +9,4 @@ from {{ ref('mart_revenue_monthly') }} as revenue
 inner join {{ ref('int_projects') }} as projects
     on projects.project_id = revenue.project_id
 where revenue.billing_type = 'fixed_fee'
-  and revenue.cumulative_earned > coalesce(projects.contract_value, 0) + 0.005
+    and revenue.cumulative_earned > coalesce(projects.contract_value, 0) + 0.005

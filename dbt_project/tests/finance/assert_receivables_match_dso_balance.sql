@@ -5,7 +5,9 @@ with as_of as (
 ),
 
 per_invoice as (
-    select sum(open_amount_reporting) as open_total, count(*) as invoices
+    select
+        sum(open_amount_reporting) as open_total,
+        count(*) as invoices
     from {{ ref('mart_receivables') }}
 ),
 
@@ -16,7 +18,9 @@ dso as (
     where dso.month_start = {{ month_start('as_of.as_of_date') }}
 )
 
-select per_invoice.open_total, dso.receivables
+select
+    per_invoice.open_total,
+    dso.receivables
 from per_invoice
 cross join dso
 where abs(coalesce(per_invoice.open_total, 0) - dso.receivables) > 0.01 * (per_invoice.invoices + 1)

@@ -28,16 +28,20 @@ tm as (
     from {{ ref('int_time_entries_rated') }} as rated
     cross join as_of
     where rated.project_billing_type = 'time_and_materials'
-      and rated.approval_status = 'approved'
-      and rated.billable
-      and rated.bill_value is not null
-      and rated.work_date <= as_of.as_of_date
-      and not (rated.project_status = 'closed' and rated.work_date > coalesce(rated.project_end_date, rated.work_date))
+        and rated.approval_status = 'approved'
+        and rated.billable
+        and rated.bill_value is not null
+        and rated.work_date <= as_of.as_of_date
+        and not (
+            rated.project_status = 'closed' and rated.work_date > coalesce(rated.project_end_date, rated.work_date)
+        )
     group by rated.project_id
 ),
 
 milestones as (
-    select milestones.project_id, sum(milestones.amount) as completed_amount
+    select
+        milestones.project_id,
+        sum(milestones.amount) as completed_amount
     from {{ ref('int_milestones') }} as milestones
     cross join as_of
     where milestones.completed_date <= as_of.as_of_date
@@ -45,32 +49,38 @@ milestones as (
 ),
 
 fixed_fee_last as (
-    select revenue.project_id, revenue.percent_complete
+    select
+        revenue.project_id,
+        revenue.percent_complete
     from {{ ref('mart_revenue_monthly') }} as revenue
     cross join as_of
     where revenue.billing_type = 'fixed_fee'
-      and revenue.month_start = {{ month_start('as_of.as_of_date') }}
+        and revenue.month_start = {{ month_start('as_of.as_of_date') }}
 ),
 
 expected as (
     select
         projects.project_id,
         case projects.billing_type
-            when 'time_and_materials' then
-                case
-                    when projects.contract_value is not null and projects.contract_value < coalesce(tm.uncapped, 0)
-                        then projects.contract_value
-                    else coalesce(tm.uncapped, 0)
-                end
+            when 'time_and_materials'
+                then
+                    case
+                        when projects.contract_value is not null and projects.contract_value < coalesce(tm.uncapped, 0)
+                            then projects.contract_value
+                        else coalesce(tm.uncapped, 0)
+                    end
             when 'milestone' then coalesce(milestones.completed_amount, 0)
-            when 'retainer' then
-                case
-                    when projects.end_date is null or projects.contract_value is null then 0
-                    when as_of.as_of_date < projects.start_date then 0
-                    else projects.contract_value
-                        * ({{ dbt.datediff('projects.start_date', 'least(projects.end_date, as_of.as_of_date)', 'day') }} + 1)
-                        / ({{ dbt.datediff('projects.start_date', 'projects.end_date', 'day') }} + 1)
-                end
+            when 'retainer'
+                then
+                    case
+                        when projects.end_date is null or projects.contract_value is null then 0
+                        when as_of.as_of_date < projects.start_date then 0
+                        else projects.contract_value
+                            * ({{ dbt.datediff(
+                                'projects.start_date', 'least(projects.end_date, as_of.as_of_date)', 'day'
+                            ) }} + 1)
+                            / ({{ dbt.datediff('projects.start_date', 'projects.end_date', 'day') }} + 1)
+                    end
             when 'fixed_fee' then coalesce(projects.contract_value, 0) * coalesce(fixed_fee_last.percent_complete, 0)
             else 0
         end as expected_revenue

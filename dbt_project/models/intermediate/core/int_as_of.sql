@@ -12,9 +12,9 @@ with activity_dates as (
 )
 
 select
-{%- if override %}
-    {{ override }} as as_of_date
-{%- else %}
-    cast(coalesce(max(activity_date), cast({{ dbt.current_timestamp() }} as date)) as date) as as_of_date
-{%- endif %}
+    {%- if override %}
+        {{ override }} as as_of_date
+    {%- else %}
+        cast(coalesce(max(activity_date), cast({{ dbt.current_timestamp() }} as date)) as date) as as_of_date
+    {%- endif %}
 from (select max(activity_date) as activity_date from activity_dates) as latest

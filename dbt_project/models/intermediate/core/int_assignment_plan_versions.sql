@@ -7,8 +7,15 @@
 --   3. the current assignments, with plan_date = the as-of date.
 
 with file_snapshots as (
-    select snapshot_date as plan_date, assignment_id, project_id, employee_id, role,
-        start_date, end_date, hours_per_week
+    select
+        snapshot_date as plan_date,
+        assignment_id,
+        project_id,
+        employee_id,
+        role,
+        start_date,
+        end_date,
+        hours_per_week
     from {{ ref('int_assignment_snapshots') }}
     where snapshot_date < {{ as_of_date() }}
 ),
@@ -18,8 +25,16 @@ last_file_snapshot as (
 ),
 
 history as (
-    select assignment_id, project_id, employee_id, role, start_date, end_date, hours_per_week,
-        dbt_valid_from, dbt_valid_to
+    select
+        assignment_id,
+        project_id,
+        employee_id,
+        role,
+        start_date,
+        end_date,
+        hours_per_week,
+        dbt_valid_from,
+        dbt_valid_to
     from {{ ref('assignments_snapshot') }}
 ),
 
@@ -28,13 +43,20 @@ history_month_ends as (
     from {{ ref('int_calendar') }} as calendar
     cross join last_file_snapshot
     where calendar.month_end < {{ as_of_date() }}
-      and calendar.month_end >= (select cast(min(dbt_valid_from) as date) from history)
-      and (last_file_snapshot.last_plan_date is null or calendar.month_end > last_file_snapshot.last_plan_date)
+        and calendar.month_end >= (select cast(min(history.dbt_valid_from) as date) from history)
+        and (last_file_snapshot.last_plan_date is null or calendar.month_end > last_file_snapshot.last_plan_date)
 ),
 
 history_versions as (
-    select history_month_ends.plan_date, history.assignment_id, history.project_id,
-        history.employee_id, history.role, history.start_date, history.end_date, history.hours_per_week
+    select
+        history_month_ends.plan_date,
+        history.assignment_id,
+        history.project_id,
+        history.employee_id,
+        history.role,
+        history.start_date,
+        history.end_date,
+        history.hours_per_week
     from history_month_ends
     inner join history
         -- valid at the end of plan_date: began on or before it, not replaced by then
@@ -43,8 +65,15 @@ history_versions as (
 ),
 
 current_plan as (
-    select {{ as_of_date() }} as plan_date, assignment_id, project_id, employee_id, role,
-        start_date, end_date, hours_per_week
+    select
+        {{ as_of_date() }} as plan_date,
+        assignment_id,
+        project_id,
+        employee_id,
+        role,
+        start_date,
+        end_date,
+        hours_per_week
     from {{ ref('int_assignments') }}
 ),
 

@@ -1,14 +1,6 @@
--- Union point of every source of assignments, in canonical column names. Today only the
--- canonical files; a vendor source (stg_harvest__*, stg_netsuite__*, ...) is added as
--- another `union all` branch with its own source_system.
-select
-    assignment_id,
-    project_id,
-    employee_id,
-    role,
-    start_date,
-    end_date,
-    hours_per_week,
-    updated_at,
-    'canonical' as source_system
-from {{ ref('stg_canonical__assignments') }}
+-- Union point of every source of assignments, in the contract's column names (union_entity).
+-- Today only the canonical files; a vendor source (stg_harvest__*, stg_netsuite__*, ...) is
+-- added as another [source_system, staging model] pair.
+{{ union_entity('assignments', [
+    ['canonical', ref('stg_canonical__assignments')],
+]) }}

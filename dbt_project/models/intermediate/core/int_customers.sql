@@ -1,11 +1,6 @@
--- Union point of every source of customers, in canonical column names. Today only the
--- canonical files; a vendor source (stg_harvest__*, stg_netsuite__*, ...) is added as
--- another `union all` branch with its own source_system.
-select
-    customer_id,
-    name,
-    industry,
-    country,
-    region,
-    'canonical' as source_system
-from {{ ref('stg_canonical__customers') }}
+-- Union point of every source of customers, in the contract's column names (union_entity).
+-- Today only the canonical files; a vendor source (stg_harvest__*, stg_netsuite__*, ...) is
+-- added as another [source_system, staging model] pair.
+{{ union_entity('customers', [
+    ['canonical', ref('stg_canonical__customers')],
+]) }}

@@ -1,9 +1,6 @@
--- Union point of every source of fx_rates, in canonical column names. Today only the
--- canonical files; a vendor source (stg_harvest__*, stg_netsuite__*, ...) is added as
--- another `union all` branch with its own source_system.
-select
-    rate_date,
-    currency,
-    rate_to_reporting,
-    'canonical' as source_system
-from {{ ref('stg_canonical__fx_rates') }}
+-- Union point of every source of fx_rates, in the contract's column names (union_entity).
+-- Today only the canonical files; a vendor source (stg_harvest__*, stg_netsuite__*, ...) is
+-- added as another [source_system, staging model] pair.
+{{ union_entity('fx_rates', [
+    ['canonical', ref('stg_canonical__fx_rates')],
+]) }}

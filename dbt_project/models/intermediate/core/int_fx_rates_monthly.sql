@@ -5,18 +5,27 @@
 -- there is none (null). The reporting currency itself is always 1.
 
 with fx as (
-    select rate_date, currency, rate_to_reporting
+    select
+        rate_date,
+        currency,
+        rate_to_reporting
     from {{ ref('int_fx_rates') }}
 ),
 
 currencies as (
     select currency from fx
-    union select currency from {{ ref('int_projects') }}
-    union select currency from {{ ref('int_legal_entities') }}
-    union select currency from {{ ref('int_rate_cards') }}
-    union select currency from {{ ref('int_invoices') }}
-    union select currency from {{ ref('int_opportunities') }}
-    union select {{ reporting_currency_literal() }}
+    union
+    select currency from {{ ref('int_projects') }}
+    union
+    select currency from {{ ref('int_legal_entities') }}
+    union
+    select currency from {{ ref('int_rate_cards') }}
+    union
+    select currency from {{ ref('int_invoices') }}
+    union
+    select currency from {{ ref('int_opportunities') }}
+    union
+    select {{ reporting_currency_literal() }}
 ),
 
 months as (
@@ -24,7 +33,9 @@ months as (
 ),
 
 grid as (
-    select currencies.currency, months.month_start
+    select
+        currencies.currency,
+        months.month_start
     from currencies
     cross join months
     where currencies.currency is not null
@@ -40,7 +51,10 @@ month_average as (
 ),
 
 latest_earlier_date as (
-    select grid.currency, grid.month_start, max(fx.rate_date) as rate_date
+    select
+        grid.currency,
+        grid.month_start,
+        max(fx.rate_date) as rate_date
     from grid
     inner join fx
         on fx.currency = grid.currency
@@ -49,7 +63,10 @@ latest_earlier_date as (
 ),
 
 latest_earlier as (
-    select latest_earlier_date.currency, latest_earlier_date.month_start, fx.rate_to_reporting
+    select
+        latest_earlier_date.currency,
+        latest_earlier_date.month_start,
+        fx.rate_to_reporting
     from latest_earlier_date
     inner join fx
         on fx.currency = latest_earlier_date.currency

@@ -1,16 +1,6 @@
--- Union point of every source of invoices, in canonical column names. Today only the
--- canonical files; a vendor source (stg_harvest__*, stg_netsuite__*, ...) is added as
--- another `union all` branch with its own source_system.
-select
-    invoice_id,
-    customer_id,
-    project_id,
-    entity_id,
-    invoice_date,
-    due_date,
-    currency,
-    amount,
-    status,
-    updated_at,
-    'canonical' as source_system
-from {{ ref('stg_canonical__invoices') }}
+-- Union point of every source of invoices, in the contract's column names (union_entity).
+-- Today only the canonical files; a vendor source (stg_harvest__*, stg_netsuite__*, ...) is
+-- added as another [source_system, staging model] pair.
+{{ union_entity('invoices', [
+    ['canonical', ref('stg_canonical__invoices')],
+]) }}

@@ -1,10 +1,6 @@
--- Union point of every source of legal_entities, in canonical column names. Today only the
--- canonical files; a vendor source (stg_harvest__*, stg_netsuite__*, ...) is added as
--- another `union all` branch with its own source_system.
-select
-    entity_id,
-    name,
-    country,
-    currency,
-    'canonical' as source_system
-from {{ ref('stg_canonical__legal_entities') }}
+-- Union point of every source of legal_entities, in the contract's column names (union_entity).
+-- Today only the canonical files; a vendor source (stg_harvest__*, stg_netsuite__*, ...) is
+-- added as another [source_system, staging model] pair.
+{{ union_entity('legal_entities', [
+    ['canonical', ref('stg_canonical__legal_entities')],
+]) }}

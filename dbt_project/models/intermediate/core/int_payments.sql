@@ -1,10 +1,6 @@
--- Union point of every source of payments, in canonical column names. Today only the
--- canonical files; a vendor source (stg_harvest__*, stg_netsuite__*, ...) is added as
--- another `union all` branch with its own source_system.
-select
-    payment_id,
-    invoice_id,
-    payment_date,
-    amount,
-    'canonical' as source_system
-from {{ ref('stg_canonical__payments') }}
+-- Union point of every source of payments, in the contract's column names (union_entity).
+-- Today only the canonical files; a vendor source (stg_harvest__*, stg_netsuite__*, ...) is
+-- added as another [source_system, staging model] pair.
+{{ union_entity('payments', [
+    ['canonical', ref('stg_canonical__payments')],
+]) }}

@@ -20,7 +20,9 @@ with assignments as (
 ),
 
 named_days as (
-    select assignments.*, working_days.date_day
+    select
+        assignments.*,
+        working_days.date_day
     from assignments
     inner join {{ ref('int_region_working_days') }} as working_days
         on working_days.region = assignments.region
@@ -30,7 +32,9 @@ named_days as (
 ),
 
 placeholder_days as (
-    select assignments.*, calendar.date_day
+    select
+        assignments.*,
+        calendar.date_day
     from assignments
     inner join {{ ref('int_calendar') }} as calendar
         on calendar.date_day between assignments.start_date and assignments.end_date

@@ -3,13 +3,18 @@
 -- of that region. Regions are those of employees and of the holiday list.
 
 with regions as (
-    select region from {{ ref('int_employees') }} where region is not null
+    select region from {{ ref('int_employees') }}
+    where region is not null
     union
-    select region from {{ ref('int_holidays') }} where region is not null
+    select region from {{ ref('int_holidays') }}
+    where region is not null
 ),
 
 holidays as (
-    select distinct holiday_date, region from {{ ref('int_holidays') }}
+    select distinct
+        holiday_date,
+        region
+    from {{ ref('int_holidays') }}
 )
 
 select

@@ -16,22 +16,43 @@ with entries as (
 ),
 
 employees as (
-    select employee_id, role, region, entity_id, cost_rate, cost_currency
+    select
+        employee_id,
+        role,
+        region,
+        entity_id,
+        cost_rate,
+        cost_currency
     from {{ ref('int_employee_cost_rates') }}
 ),
 
 projects as (
-    select project_id, currency, billing_type, status, end_date
+    select
+        project_id,
+        currency,
+        billing_type,
+        status,
+        end_date
     from {{ ref('int_projects') }}
 ),
 
 fx as (
-    select currency, month_start, rate_to_reporting
+    select
+        currency,
+        month_start,
+        rate_to_reporting
     from {{ ref('int_fx_rates_monthly') }}
 ),
 
 rate_cards as (
-    select project_id, role, bill_rate, currency, valid_from, valid_to, rate_card_id
+    select
+        project_id,
+        role,
+        bill_rate,
+        currency,
+        valid_from,
+        valid_to,
+        rate_card_id
     from {{ ref('int_rate_cards') }}
 ),
 
@@ -56,7 +77,10 @@ entries_enriched as (
 ),
 
 card_keys as (
-    select distinct project_id, employee_role as role, work_date
+    select distinct
+        project_id,
+        employee_role as role,
+        work_date
     from entries_enriched
     where bill_rate is null
 ),
@@ -81,7 +105,10 @@ project_card_candidates as (
 ),
 
 firm_card_keys as (
-    select distinct role, work_date from card_keys
+    select distinct
+        role,
+        work_date
+    from card_keys
 ),
 
 firm_card_candidates as (
@@ -127,17 +154,20 @@ resolved as (
     select
         with_cards.*,
         case
-            when bill_rate is not null then 'entry'
-            when project_card_rate is not null then 'project_card'
-            when firm_card_rate is not null then 'firm_card'
+            when with_cards.bill_rate is not null then 'entry'
+            when with_cards.project_card_rate is not null then 'project_card'
+            when with_cards.firm_card_rate is not null then 'firm_card'
             else 'missing'
         end as rate_source,
         case
-            when bill_rate is not null then project_currency
-            when project_card_rate is not null then project_card_currency
-            when firm_card_rate is not null then firm_card_currency
+            when with_cards.bill_rate is not null then with_cards.project_currency
+            when with_cards.project_card_rate is not null then with_cards.project_card_currency
+            when with_cards.firm_card_rate is not null then with_cards.firm_card_currency
         end as rate_currency,
-        cast(coalesce(bill_rate, project_card_rate, firm_card_rate) as {{ type_double() }}) as rate_in_rate_currency
+        cast(
+            coalesce(with_cards.bill_rate, with_cards.project_card_rate, with_cards.firm_card_rate)
+            as {{ type_double() }}
+        ) as rate_in_rate_currency
     from with_cards
 ),
 
@@ -147,14 +177,16 @@ converted as (
         project_fx.rate_to_reporting as fx_rate_to_reporting,
         -- a rate in another currency goes through the reporting currency: x * fx(from) / fx(to)
         case
-            when rate_in_rate_currency is null then null
-            when rate_currency = project_currency then rate_in_rate_currency
-            else rate_in_rate_currency * rate_fx.rate_to_reporting / project_fx.rate_to_reporting
+            when resolved.rate_in_rate_currency is null then null
+            when resolved.rate_currency = resolved.project_currency then resolved.rate_in_rate_currency
+            else resolved.rate_in_rate_currency * rate_fx.rate_to_reporting / project_fx.rate_to_reporting
         end as resolved_bill_rate,
         case
-            when employee_cost_rate is null then null
-            when employee_cost_currency = project_currency then cast(employee_cost_rate as {{ type_double() }})
-            else cast(employee_cost_rate as {{ type_double() }}) * cost_fx.rate_to_reporting / project_fx.rate_to_reporting
+            when resolved.employee_cost_rate is null then null
+            when resolved.employee_cost_currency = resolved.project_currency
+                then cast(resolved.employee_cost_rate as {{ type_double() }})
+            else cast(resolved.employee_cost_rate as {{ type_double() }})
+                * cost_fx.rate_to_reporting / project_fx.rate_to_reporting
         end as cost_rate_project_ccy
     from resolved
     left join fx as project_fx

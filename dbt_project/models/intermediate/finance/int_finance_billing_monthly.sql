@@ -5,33 +5,33 @@ with as_of as (
     select as_of_date from {{ ref('int_as_of') }}
 ),
 
-lines as (
+billed_lines as (
     select
-        lines.project_id,
+        invoice_lines.project_id,
         {{ month_start('invoices.invoice_date') }} as month_start,
         invoices.currency as invoice_currency,
         projects.currency as project_currency,
-        lines.amount
-    from {{ ref('int_invoice_lines') }} as lines
+        invoice_lines.amount
+    from {{ ref('int_invoice_lines') }} as invoice_lines
     inner join {{ ref('int_invoices') }} as invoices
-        on invoices.invoice_id = lines.invoice_id
+        on invoices.invoice_id = invoice_lines.invoice_id
     inner join {{ ref('int_projects') }} as projects
-        on projects.project_id = lines.project_id
+        on projects.project_id = invoice_lines.project_id
     cross join as_of
     where invoices.status <> 'void'
-      and invoices.invoice_date <= as_of.as_of_date
+        and invoices.invoice_date <= as_of.as_of_date
 )
 
 select
-    lines.project_id,
-    lines.month_start,
+    billed_lines.project_id,
+    billed_lines.month_start,
     cast(sum({{ finance_convert(
-        'lines.amount', 'lines.invoice_currency', 'lines.project_currency',
+        'billed_lines.amount', 'billed_lines.invoice_currency', 'billed_lines.project_currency',
         'fx_invoice.rate_to_reporting', 'fx_project.rate_to_reporting'
     ) }}) as {{ finance_money_type() }}) as billed
-from lines
+from billed_lines
 left join {{ ref('int_fx_rates_monthly') }} as fx_invoice
-    on fx_invoice.currency = lines.invoice_currency and fx_invoice.month_start = lines.month_start
+    on fx_invoice.currency = billed_lines.invoice_currency and fx_invoice.month_start = billed_lines.month_start
 left join {{ ref('int_fx_rates_monthly') }} as fx_project
-    on fx_project.currency = lines.project_currency and fx_project.month_start = lines.month_start
-group by lines.project_id, lines.month_start
+    on fx_project.currency = billed_lines.project_currency and fx_project.month_start = billed_lines.month_start
+group by billed_lines.project_id, billed_lines.month_start

@@ -25,12 +25,22 @@ with project_months as (
 ),
 
 plans as (
-    select plan_date, assignment_id, project_id, employee_id, role, start_date, end_date, hours_per_week
+    select
+        plan_date,
+        assignment_id,
+        project_id,
+        employee_id,
+        role,
+        start_date,
+        end_date,
+        hours_per_week
     from {{ ref('int_assignment_plan_versions') }}
 ),
 
 plan_dates as (
-    select distinct project_id, plan_date
+    select distinct
+        project_id,
+        plan_date
     from plans
 ),
 
@@ -50,7 +60,9 @@ chosen_version as (
 ),
 
 calendar_bounds as (
-    select min(date_day) as first_day, max(date_day) as last_day
+    select
+        min(date_day) as first_day,
+        max(date_day) as last_day
     from {{ ref('int_calendar') }}
 ),
 
@@ -74,12 +86,20 @@ weekdays as (
 ),
 
 employee_rates as (
-    select employee_id, role, region, cost_rate, cost_currency
+    select
+        employee_id,
+        role,
+        region,
+        cost_rate,
+        cost_currency
     from {{ ref('int_employee_cost_rates') }}
 ),
 
 fx as (
-    select currency, month_start, rate_to_reporting
+    select
+        currency,
+        month_start,
+        rate_to_reporting
     from {{ ref('int_fx_rates_monthly') }}
 ),
 
@@ -130,8 +150,14 @@ plan_rows as (
 clamped as (
     select
         plan_rows.*,
-        cast(case when lower_day_raw > calendar_bounds.last_day then calendar_bounds.last_day else lower_day_raw end as date) as lower_day,
-        cast(case when upper_day_raw > calendar_bounds.last_day then calendar_bounds.last_day else upper_day_raw end as date) as upper_day
+        cast(case
+            when plan_rows.lower_day_raw > calendar_bounds.last_day then calendar_bounds.last_day
+            else plan_rows.lower_day_raw
+        end as date) as lower_day,
+        cast(case
+            when plan_rows.upper_day_raw > calendar_bounds.last_day then calendar_bounds.last_day
+            else plan_rows.upper_day_raw
+        end as date) as upper_day
     from plan_rows
     cross join calendar_bounds
 ),
@@ -182,7 +208,8 @@ select
     case when max(has_plan_at_period_end) = 1 then 'plan_at_period_end' else 'current_plan' end as plan_basis,
     sum(remaining_hours) as remaining_planned_hours,
     sum(case when cost_rate_project_ccy is null then remaining_hours else 0 end) as hours_without_cost_rate,
-    {{ finance_money('sum(case when cost_rate_project_ccy is not null then remaining_hours * cost_rate_project_ccy else 0 end)') }}
-        as remaining_planned_cost
+    {{ finance_money(
+        'sum(case when cost_rate_project_ccy is not null then remaining_hours * cost_rate_project_ccy else 0 end)'
+    ) }} as remaining_planned_cost
 from costed
 group by project_id, month_start

@@ -10,7 +10,10 @@
 --   (0 when there is no budget or no hours yet);
 --   EAC = cumulative cost through M + ETC.
 with project_months as (
-    select project_id, month_start, period_end
+    select
+        project_id,
+        month_start,
+        period_end
     from {{ ref('int_finance_project_months') }}
 ),
 
@@ -68,10 +71,10 @@ estimated as (
     select
         with_plan.*,
         case
-            when etc_basis = 'budget' then {{ finance_money(
+            when with_plan.etc_basis = 'budget' then {{ finance_money(
                 'greatest(0, coalesce(budget_hours, 0) - cumulative_hours) * coalesce(average_cost_rate_to_date, 0)'
             ) }}
-            else remaining_planned_cost + {{ finance_money(
+            else with_plan.remaining_planned_cost + {{ finance_money(
                 'hours_without_cost_rate * coalesce(average_cost_rate_to_date, 0)'
             ) }}
         end as estimate_to_complete

@@ -65,34 +65,47 @@ with base as (
 flows as (
     select
         base.*,
-        cast(earned_revenue - cost - loss_provision_change as {{ finance_money_type() }}) as margin,
+        cast(base.earned_revenue - base.cost - base.loss_provision_change as {{ finance_money_type() }}) as margin,
         {{ finance_money('earned_revenue * fx_rate_to_reporting') }} as earned_revenue_reporting,
         {{ finance_money('cost * fx_rate_to_reporting') }} as cost_reporting,
         {{ finance_money('billed * fx_rate_to_reporting') }} as billed_reporting,
-        {{ finance_money('(earned_revenue - cost - loss_provision_change) * fx_rate_to_reporting') }} as margin_reporting
+        {{ finance_money(
+            '(earned_revenue - cost - loss_provision_change) * fx_rate_to_reporting'
+        ) }} as margin_reporting
     from base
 ),
 
-{%- set running = 'over (partition by project_id order by month_start rows between unbounded preceding and current row)' %}
+{%- set running = 'over (partition by project_id order by month_start'
+    ~ ' rows between unbounded preceding and current row)' %}
 
 cumulative as (
     select
         flows.*,
-        cast(sum(earned_revenue) {{ running }} as {{ finance_money_type() }}) as cumulative_earned,
-        cast(sum(billed) {{ running }} as {{ finance_money_type() }}) as cumulative_billed,
-        cast(sum(margin) {{ running }} as {{ finance_money_type() }}) as cumulative_margin,
-        cast(sum(over_cap_value) {{ running }} as {{ finance_money_type() }}) as cumulative_over_cap_value,
-        cast(sum(earned_revenue_reporting) {{ running }} as {{ finance_money_type() }}) as cumulative_earned_reporting,
-        cast(sum(cost_reporting) {{ running }} as {{ finance_money_type() }}) as cumulative_cost_reporting,
-        cast(sum(billed_reporting) {{ running }} as {{ finance_money_type() }}) as cumulative_billed_reporting
+        cast(sum(flows.earned_revenue) {{ running }} as {{ finance_money_type() }}) as cumulative_earned,
+        cast(sum(flows.billed) {{ running }} as {{ finance_money_type() }}) as cumulative_billed,
+        cast(sum(flows.margin) {{ running }} as {{ finance_money_type() }}) as cumulative_margin,
+        cast(sum(flows.over_cap_value) {{ running }} as {{ finance_money_type() }}) as cumulative_over_cap_value,
+        cast(
+            sum(flows.earned_revenue_reporting) {{ running }} as {{ finance_money_type() }}
+        ) as cumulative_earned_reporting,
+        cast(sum(flows.cost_reporting) {{ running }} as {{ finance_money_type() }}) as cumulative_cost_reporting,
+        cast(sum(flows.billed_reporting) {{ running }} as {{ finance_money_type() }}) as cumulative_billed_reporting
     from flows
 )
 
 select
     cumulative.*,
-    cast(greatest(0, cumulative_earned - cumulative_billed) as {{ finance_money_type() }}) as contract_asset,
-    cast(greatest(0, cumulative_billed - cumulative_earned) as {{ finance_money_type() }}) as contract_liability,
-    {{ finance_money('greatest(0, cumulative_earned - cumulative_billed) * fx_rate_to_reporting') }} as contract_asset_reporting,
-    {{ finance_money('greatest(0, cumulative_billed - cumulative_earned) * fx_rate_to_reporting') }} as contract_liability_reporting,
+    cast(
+        greatest(0, cumulative.cumulative_earned - cumulative.cumulative_billed) as {{ finance_money_type() }}
+    ) as contract_asset,
+    cast(
+        greatest(0, cumulative.cumulative_billed - cumulative.cumulative_earned) as {{ finance_money_type() }}
+    ) as contract_liability,
+    {{ finance_money(
+        'greatest(0, cumulative_earned - cumulative_billed) * fx_rate_to_reporting'
+    ) }} as contract_asset_reporting,
+    {{ finance_money(
+        'greatest(0, cumulative_billed - cumulative_earned) * fx_rate_to_reporting'
+    ) }} as contract_liability_reporting,
     {{ finance_money('loss_provision * fx_rate_to_reporting') }} as loss_provision_reporting
 from cumulative

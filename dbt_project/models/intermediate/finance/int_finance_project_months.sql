@@ -8,25 +8,35 @@ with as_of as (
 ),
 
 months as (
-    select distinct month_start, month_end
+    select distinct
+        month_start,
+        month_end
     from {{ ref('int_calendar') }}
 ),
 
 first_activity as (
-    select project_id, start_date as first_date
+    select
+        project_id,
+        start_date as first_date
     from {{ ref('int_projects') }}
     union all
-    select project_id, min(work_date)
+    select
+        project_id,
+        min(work_date) as first_date
     from {{ ref('int_time_entries') }}
     group by project_id
     union all
-    select lines.project_id, min(invoices.invoice_date)
-    from {{ ref('int_invoice_lines') }} as lines
+    select
+        invoice_lines.project_id,
+        min(invoices.invoice_date) as first_date
+    from {{ ref('int_invoice_lines') }} as invoice_lines
     inner join {{ ref('int_invoices') }} as invoices
-        on invoices.invoice_id = lines.invoice_id
-    group by lines.project_id
+        on invoices.invoice_id = invoice_lines.invoice_id
+    group by invoice_lines.project_id
     union all
-    select project_id, min(completed_date)
+    select
+        project_id,
+        min(completed_date) as first_date
     from {{ ref('int_milestones') }}
     where completed_date is not null
     group by project_id

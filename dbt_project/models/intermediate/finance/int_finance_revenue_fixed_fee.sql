@@ -34,8 +34,12 @@ completion as (
         estimates.*,
         -- closed: complete from the month of end_date, or from the as-of month when end_date is
         -- missing or (inconsistently) later
-        status = 'closed'
-            and month_start >= least(coalesce({{ month_start('end_date') }}, last_month), last_month) as is_complete
+        (
+            estimates.status = 'closed'
+            and estimates.month_start >= least(
+                coalesce({{ month_start('estimates.end_date') }}, estimates.last_month), estimates.last_month
+            )
+        ) as is_complete
     from estimates
 ),
 
@@ -43,8 +47,8 @@ progress as (
     select
         completion.*,
         case
-            when is_complete then cumulative_cost
-            else cumulative_cost + estimate_to_complete
+            when completion.is_complete then completion.cumulative_cost
+            else completion.cumulative_cost + completion.estimate_to_complete
         end as estimate_at_completion
     from completion
 ),
@@ -53,9 +57,14 @@ percent as (
     select
         progress.*,
         case
-            when is_complete then 1.0
-            when estimate_at_completion > 0
-                then least(1.0, cast(cumulative_cost as {{ type_double() }}) / cast(estimate_at_completion as {{ type_double() }}))
+            when progress.is_complete then 1.0
+            when progress.estimate_at_completion > 0
+                then
+                    least(
+                        1.0,
+                        cast(progress.cumulative_cost as {{ type_double() }})
+                        / cast(progress.estimate_at_completion as {{ type_double() }})
+                    )
             else 0.0
         end as percent_complete
     from progress
@@ -65,8 +74,8 @@ cumulative_revenue as (
     select
         percent.*,
         case
-            when contract_value is null then cast(0 as {{ finance_money_type() }})
-            when is_complete then cast(contract_value as {{ finance_money_type() }})
+            when percent.contract_value is null then cast(0 as {{ finance_money_type() }})
+            when percent.is_complete then cast(percent.contract_value as {{ finance_money_type() }})
             else {{ finance_money('contract_value * percent_complete') }}
         end as cumulative_revenue
     from percent
@@ -76,11 +85,14 @@ provision as (
     select
         cumulative_revenue.*,
         case
-            when contract_value is not null and estimate_at_completion > contract_value
-                then greatest(
-                    cast(0 as {{ finance_money_type() }}),
-                    cumulative_revenue - cumulative_cost - (contract_value - estimate_at_completion)
-                )
+            when cumulative_revenue.contract_value is not null
+                and cumulative_revenue.estimate_at_completion > cumulative_revenue.contract_value
+                then
+                    greatest(
+                        cast(0 as {{ finance_money_type() }}),
+                        cumulative_revenue.cumulative_revenue - cumulative_revenue.cumulative_cost
+                        - (cumulative_revenue.contract_value - cumulative_revenue.estimate_at_completion)
+                    )
             else cast(0 as {{ finance_money_type() }})
         end as loss_provision
     from cumulative_revenue
@@ -89,11 +101,11 @@ provision as (
 monthly as (
     select
         provision.*,
-        cumulative_revenue - coalesce(lag(cumulative_revenue) over (
-            partition by project_id order by month_start
+        provision.cumulative_revenue - coalesce(lag(provision.cumulative_revenue) over (
+            partition by provision.project_id order by provision.month_start
         ), 0) as earned_revenue,
-        loss_provision - coalesce(lag(loss_provision) over (
-            partition by project_id order by month_start
+        provision.loss_provision - coalesce(lag(provision.loss_provision) over (
+            partition by provision.project_id order by provision.month_start
         ), 0) as loss_provision_change
     from provision
 )
@@ -108,7 +120,9 @@ select
     cumulative_revenue,
     cast(earned_revenue as {{ finance_money_type() }}) as earned_revenue,
     cast(cost as {{ finance_money_type() }}) as cost,
-    cast(greatest(0, coalesce(estimate_at_completion - contract_value, 0)) as {{ finance_money_type() }}) as expected_loss,
+    cast(
+        greatest(0, coalesce(estimate_at_completion - contract_value, 0)) as {{ finance_money_type() }}
+    ) as expected_loss,
     cast(loss_provision as {{ finance_money_type() }}) as loss_provision,
     cast(loss_provision_change as {{ finance_money_type() }}) as loss_provision_change,
     cast(earned_revenue - cost - loss_provision_change as {{ finance_money_type() }}) as margin

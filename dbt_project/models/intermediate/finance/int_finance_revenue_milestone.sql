@@ -11,6 +11,6 @@ inner join {{ ref('int_projects') }} as projects
     on projects.project_id = milestones.project_id
 cross join {{ ref('int_as_of') }} as as_of
 where projects.billing_type = 'milestone'
-  and milestones.completed_date is not null
-  and milestones.completed_date <= as_of.as_of_date
+    and milestones.completed_date is not null
+    and milestones.completed_date <= as_of.as_of_date
 group by milestones.project_id, {{ month_start('milestones.completed_date') }}

@@ -12,8 +12,8 @@ with retainers as (
         {{ dbt.datediff('start_date', 'end_date', 'day') }} + 1 as total_days
     from {{ ref('int_projects') }}
     where billing_type = 'retainer'
-      and end_date is not null
-      and contract_value is not null
+        and end_date is not null
+        and contract_value is not null
 ),
 
 elapsed as (

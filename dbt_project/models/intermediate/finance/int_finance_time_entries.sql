@@ -37,10 +37,12 @@ entries as (
         projects.contract_value,
         {{ finance_money('rated.bill_value') }} as bill_value,
         {{ finance_money('rated.cost_value') }} as cost_value,
-        rated.invoice_id is not null
+        (
+            rated.invoice_id is not null
             and invoices.invoice_id is not null
             and invoices.status <> 'void'
-            and invoices.invoice_date <= as_of.as_of_date as is_invoiced,
+            and invoices.invoice_date <= as_of.as_of_date
+        ) as is_invoiced,
         {{ dbt.datediff('rated.work_date', 'as_of.as_of_date', 'day') }} as age_days
     from {{ ref('int_time_entries_rated') }} as rated
     cross join as_of
@@ -55,12 +57,12 @@ classified as (
     select
         entries.*,
         case
-            when approval_status = 'rejected' then 'rejected'
-            when not billable then 'non_billable'
-            when project_status = 'closed' and project_end_date is not null
-                and work_date > project_end_date then 'at_risk_after_close'
-            when rate_source = 'missing' or bill_value is null then 'at_risk_missing_rate'
-            when approval_status in ('draft', 'submitted') then 'pending_approval'
+            when entries.approval_status = 'rejected' then 'rejected'
+            when not entries.billable then 'non_billable'
+            when entries.project_status = 'closed' and entries.project_end_date is not null
+                and entries.work_date > entries.project_end_date then 'at_risk_after_close'
+            when entries.rate_source = 'missing' or entries.bill_value is null then 'at_risk_missing_rate'
+            when entries.approval_status in ('draft', 'submitted') then 'pending_approval'
             else 'approved'
         end as exposure_class
     from entries
@@ -71,13 +73,13 @@ running as (
         classified.*,
         sum(
             case
-                when project_billing_type = 'time_and_materials' and exposure_class = 'approved'
-                    then bill_value
+                when classified.project_billing_type = 'time_and_materials' and classified.exposure_class = 'approved'
+                    then classified.bill_value
                 else 0
             end
         ) over (
-            partition by project_id
-            order by work_date, time_entry_id
+            partition by classified.project_id
+            order by classified.work_date, classified.time_entry_id
             rows between unbounded preceding and current row
         ) as running_approved_value
     from classified
@@ -87,13 +89,17 @@ capped as (
     select
         running.*,
         case
-            when project_billing_type <> 'time_and_materials' or exposure_class <> 'approved'
+            when running.project_billing_type <> 'time_and_materials' or running.exposure_class <> 'approved'
                 then cast(0 as {{ finance_money_type() }})
-            when contract_value is null then bill_value
-            else greatest(
-                cast(0 as {{ finance_money_type() }}),
-                least(bill_value, contract_value - (running_approved_value - bill_value))
-            )
+            when running.contract_value is null then running.bill_value
+            else
+                greatest(
+                    cast(0 as {{ finance_money_type() }}),
+                    least(
+                        running.bill_value,
+                        running.contract_value - (running.running_approved_value - running.bill_value)
+                    )
+                )
         end as recognised_value
     from running
 )

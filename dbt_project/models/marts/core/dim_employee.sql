@@ -14,7 +14,8 @@ select
     cast(
         employees.hire_date <= {{ as_of_date() }}
         and (employees.termination_date is null or employees.termination_date >= {{ as_of_date() }})
-    as boolean) as is_employed_at_as_of,
+        as boolean
+    ) as is_employed_at_as_of,
     cast(employees.weekly_capacity_hours as {{ type_double() }}) as weekly_capacity_hours,
     cast(employees.cost_rate as {{ type_money() }}) as cost_rate,
     cast(employees.utilization_target as {{ type_double() }}) as utilization_target,

@@ -6,7 +6,12 @@ with daily as (
 ),
 
 calendar as (
-    select date_day, iso_year, iso_week, week_start from {{ ref('int_calendar') }}
+    select
+        date_day,
+        iso_year,
+        iso_week,
+        week_start
+    from {{ ref('int_calendar') }}
 )
 
 select

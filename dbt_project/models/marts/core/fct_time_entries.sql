@@ -4,7 +4,10 @@ with rated as (
 ),
 
 projects as (
-    select project_id, customer_id from {{ ref('int_projects') }}
+    select
+        project_id,
+        customer_id
+    from {{ ref('int_projects') }}
 )
 
 select

@@ -6,15 +6,24 @@ with opportunities as (
 ),
 
 as_of as (
-    select as_of_date, {{ month_start('as_of_date') }} as as_of_month from {{ ref('int_as_of') }}
+    select
+        as_of_date,
+        {{ month_start('as_of_date') }} as as_of_month
+    from {{ ref('int_as_of') }}
 ),
 
 fx as (
-    select currency, month_start, rate_to_reporting from {{ ref('int_fx_rates_monthly') }}
+    select
+        currency,
+        month_start,
+        rate_to_reporting
+    from {{ ref('int_fx_rates_monthly') }}
 ),
 
 history_counts as (
-    select opportunity_id, count(*) as change_count
+    select
+        opportunity_id,
+        count(*) as change_count
     from {{ ref('int_opportunity_history') }}
     group by 1
 )
@@ -36,7 +45,9 @@ select
     cast(round(opportunities.amount * fx.rate_to_reporting, 4) as {{ type_money() }}) as amount_reporting,
     cast(opportunities.probability as {{ type_double() }}) as crm_probability,
     cast(round(opportunities.amount * opportunities.probability, 4) as {{ type_money() }}) as weighted_amount,
-    cast(round(opportunities.amount * opportunities.probability * fx.rate_to_reporting, 4) as {{ type_money() }}) as weighted_amount_reporting,
+    cast(
+        round(opportunities.amount * opportunities.probability * fx.rate_to_reporting, 4) as {{ type_money() }}
+    ) as weighted_amount_reporting,
     cast(opportunities.created_date as date) as created_date,
     cast(opportunities.close_date as date) as close_date,
     cast(opportunities.expected_start_date as date) as expected_start_date,
@@ -47,7 +58,9 @@ select
             then {{ dbt.datediff('opportunities.created_date', 'as_of.as_of_date', 'day') }}
         else {{ dbt.datediff('opportunities.created_date', 'opportunities.close_date', 'day') }}
     end as integer) as age_days,
-    cast(opportunities.status = 'open' and opportunities.close_date < as_of.as_of_date as boolean) as is_close_date_past,
+    cast(
+        opportunities.status = 'open' and opportunities.close_date < as_of.as_of_date as boolean
+    ) as is_close_date_past,
     cast(coalesce(history_counts.change_count, 0) as integer) as change_count,
     cast(opportunities.project_id as {{ type_varchar() }}) as project_id,
     cast(opportunities.updated_at as {{ type_timestamp_tz() }}) as updated_at,

@@ -9,22 +9,35 @@
 -- date, plus any other week in which the person logged or was planned time.
 
 with employees as (
-    select employee_id, role, practice, region, entity_id, hire_date, termination_date,
-        weekly_capacity_hours, utilization_target
+    select
+        employee_id,
+        role,
+        practice,
+        region,
+        entity_id,
+        hire_date,
+        termination_date,
+        weekly_capacity_hours,
+        utilization_target
     from {{ ref('int_employees') }}
 ),
 
 first_entry_week as (
     select min(calendar.week_start) as week_start
     from {{ ref('int_calendar') }} as calendar
-    where calendar.date_day = (select min(work_date) from {{ ref('int_time_entries') }})
+    where calendar.date_day = (select min(time_entries.work_date) from {{ ref('int_time_entries') }} as time_entries)
 ),
 
 calendar as (
-    select date_day, iso_year, iso_week, week_start
-    from {{ ref('int_calendar') }}
-    where week_start <= cast({{ dbt.dateadd('year', 1, as_of_date()) }} as date)
-      and week_start >= coalesce((select week_start from first_entry_week), week_start)
+    select
+        calendar_days.date_day,
+        calendar_days.iso_year,
+        calendar_days.iso_week,
+        calendar_days.week_start
+    from {{ ref('int_calendar') }} as calendar_days
+    where calendar_days.week_start <= cast({{ dbt.dateadd('year', 1, as_of_date()) }} as date)
+        and calendar_days.week_start
+        >= coalesce((select first_entry_week.week_start from first_entry_week), calendar_days.week_start)
 ),
 
 employment_days as (
@@ -46,7 +59,9 @@ employment_days as (
 
 employment_weeks as (
     -- every week the employment overlaps, even one with no working day (capacity 0)
-    select distinct employees.employee_id, calendar.week_start
+    select distinct
+        employees.employee_id,
+        calendar.week_start
     from employees
     inner join calendar
         on calendar.date_day >= employees.hire_date
@@ -57,8 +72,14 @@ logged as (
     select
         entries.employee_id,
         calendar.week_start,
-        sum(case when entries.billable and entries.approval_status in ('approved', 'submitted') then entries.hours else 0 end) as billable_hours,
-        sum(case when not entries.billable and entries.approval_status in ('approved', 'submitted') then entries.hours else 0 end) as non_billable_hours,
+        sum(case
+            when entries.billable and entries.approval_status in ('approved', 'submitted') then entries.hours
+            else 0
+        end) as billable_hours,
+        sum(case
+            when not entries.billable and entries.approval_status in ('approved', 'submitted') then entries.hours
+            else 0
+        end) as non_billable_hours,
         sum(case when entries.approval_status = 'rejected' then entries.hours else 0 end) as rejected_hours,
         sum(case when entries.approval_status = 'draft' then entries.hours else 0 end) as draft_hours
     from {{ ref('int_time_entries') }} as entries
@@ -80,15 +101,28 @@ planned as (
 ),
 
 employee_weeks as (
-    select employee_id, week_start from employment_weeks
+    select
+        employee_id,
+        week_start
+    from employment_weeks
     union
-    select employee_id, week_start from logged
+    select
+        employee_id,
+        week_start
+    from logged
     union
-    select employee_id, week_start from planned
+    select
+        employee_id,
+        week_start
+    from planned
 ),
 
 weeks as (
-    select distinct week_start, iso_year, iso_week from calendar
+    select distinct
+        week_start,
+        iso_year,
+        iso_week
+    from calendar
 ),
 
 combined as (
@@ -102,7 +136,8 @@ combined as (
         employees.region,
         employees.entity_id,
         coalesce(employment_days.working_days, 0) as working_days,
-        coalesce(employees.weekly_capacity_hours, 0) * coalesce(employment_days.working_days, 0) / 5.0 as capacity_hours,
+        coalesce(employees.weekly_capacity_hours, 0) * coalesce(employment_days.working_days, 0) / 5.0
+            as capacity_hours,
         coalesce(logged.billable_hours, 0) as billable_hours,
         coalesce(logged.non_billable_hours, 0) as non_billable_hours,
         coalesce(logged.rejected_hours, 0) as rejected_hours,
@@ -141,9 +176,14 @@ select
     cast(round(rejected_hours, 4) as {{ type_double() }}) as rejected_hours,
     cast(round(draft_hours, 4) as {{ type_double() }}) as draft_hours,
     cast(round(planned_hours, 4) as {{ type_double() }}) as planned_hours,
-    cast(round(case when capacity_hours > 0 then billable_hours / capacity_hours end, 6) as {{ type_double() }}) as billable_utilization,
-    cast(round(case when capacity_hours > 0 then planned_hours / capacity_hours end, 6) as {{ type_double() }}) as planned_utilization,
+    cast(round(case when capacity_hours > 0 then billable_hours / capacity_hours end, 6) as {{ type_double() }})
+        as billable_utilization,
+    cast(round(case when capacity_hours > 0 then planned_hours / capacity_hours end, 6) as {{ type_double() }})
+        as planned_utilization,
     cast(utilization_target as {{ type_double() }}) as utilization_target,
-    cast(round(case when capacity_hours > billable_hours then capacity_hours - billable_hours else 0 end, 4) as {{ type_double() }}) as bench_hours,
+    cast(round(case
+        when capacity_hours > billable_hours then capacity_hours - billable_hours
+        else 0
+    end, 4) as {{ type_double() }}) as bench_hours,
     cast(week_start > {{ as_of_date() }} as boolean) as is_future_week
 from combined

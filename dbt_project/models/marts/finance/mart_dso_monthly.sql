@@ -5,15 +5,22 @@ with as_of as (
 ),
 
 invoices as (
-    select invoices.invoice_id, invoices.currency, invoices.invoice_date, invoices.amount
+    select
+        invoices.invoice_id,
+        invoices.currency,
+        invoices.invoice_date,
+        invoices.amount
     from {{ ref('int_invoices') }} as invoices
     cross join as_of
     where invoices.status not in ('void', 'draft')
-      and invoices.invoice_date <= as_of.as_of_date
+        and invoices.invoice_date <= as_of.as_of_date
 ),
 
 payments as (
-    select invoices.currency, payments.payment_date, payments.amount
+    select
+        invoices.currency,
+        payments.payment_date,
+        payments.amount
     from {{ ref('int_payments') }} as payments
     inner join invoices
         on invoices.invoice_id = payments.invoice_id
@@ -22,11 +29,13 @@ payments as (
 ),
 
 months as (
-    select distinct calendar.month_start, calendar.month_end
+    select distinct
+        calendar.month_start,
+        calendar.month_end
     from {{ ref('int_calendar') }} as calendar
     cross join as_of
     where calendar.month_start >= (select {{ month_start('min(invoice_date)') }} from invoices)
-      and calendar.month_start <= {{ month_start('as_of.as_of_date') }}
+        and calendar.month_start <= {{ month_start('as_of.as_of_date') }}
 ),
 
 currencies as (
@@ -44,13 +53,19 @@ currency_months as (
 ),
 
 billed_by_month as (
-    select currency, {{ month_start('invoice_date') }} as month_start, sum(amount) as billed
+    select
+        currency,
+        {{ month_start('invoice_date') }} as month_start,
+        sum(amount) as billed
     from invoices
     group by currency, {{ month_start('invoice_date') }}
 ),
 
 paid_by_month as (
-    select currency, {{ month_start('payment_date') }} as month_start, sum(amount) as paid
+    select
+        currency,
+        {{ month_start('payment_date') }} as month_start,
+        sum(amount) as paid
     from payments
     group by currency, {{ month_start('payment_date') }}
 ),
@@ -90,8 +105,8 @@ converted as (
 with_trailing as (
     select
         converted.*,
-        sum(billings) over (
-            order by month_start rows between 2 preceding and current row
+        sum(converted.billings) over (
+            order by converted.month_start rows between 2 preceding and current row
         ) as trailing_3_month_billings
     from converted
 )

@@ -17,7 +17,7 @@ tm_rates as (
         sum(bill_value) / nullif(sum(hours), 0) as average_bill_rate
     from {{ ref('int_finance_time_entries') }}
     where exposure_class in ('approved', 'pending_approval')
-      and project_billing_type = 'time_and_materials'
+        and project_billing_type = 'time_and_materials'
     group by project_id
 ),
 
@@ -52,20 +52,23 @@ outcome as (
             when 'fixed_fee' then coalesce(projects.contract_value, 0)
             when 'retainer' then coalesce(projects.contract_value, 0)
             when 'milestone' then coalesce(projects.contract_value, milestone_totals.total_milestone_amount, 0)
-            when 'time_and_materials' then
-                -- earned so far + remaining planned hours at the average bill rate of the billable
-                -- time logged so far (approved or pending), never above the cap; unknown (null)
-                -- when hours remain and no billable time has a rate yet
-                case
-                    when current_month.remaining_hours is null or current_month.remaining_hours = 0
-                        then current_month.cumulative_earned
-                    when tm_rates.average_bill_rate is null then null
-                    when projects.contract_value is not null
-                        and projects.contract_value < current_month.cumulative_earned
+            -- time and materials: earned so far + remaining planned hours at the average bill rate of
+            -- the billable time logged so far (approved or pending), never above the cap; unknown
+            -- (null) when hours remain and no billable time has a rate yet
+            when 'time_and_materials'
+                then
+                    case
+                        when current_month.remaining_hours is null or current_month.remaining_hours = 0
+                            then current_month.cumulative_earned
+                        when tm_rates.average_bill_rate is null then null
+                        when projects.contract_value is not null
+                            and projects.contract_value
+                            < current_month.cumulative_earned
                             + current_month.remaining_hours * tm_rates.average_bill_rate
-                        then greatest(projects.contract_value, current_month.cumulative_earned)
-                    else current_month.cumulative_earned + current_month.remaining_hours * tm_rates.average_bill_rate
-                end
+                            then greatest(projects.contract_value, current_month.cumulative_earned)
+                        else
+                            current_month.cumulative_earned + current_month.remaining_hours * tm_rates.average_bill_rate
+                    end
             else 0
         end as expected_revenue_at_completion
     from current_month
@@ -78,7 +81,9 @@ outcome as (
 ),
 
 hours_to_date as (
-    select project_id, sum(hours_worked) as actual_hours
+    select
+        project_id,
+        sum(hours_worked) as actual_hours
     from {{ ref('int_finance_project_monthly') }}
     group by project_id
 )
@@ -109,16 +114,19 @@ select
     {{ finance_cents('outcome.contract_asset') }} as contract_asset,
     {{ finance_cents('outcome.contract_liability') }} as contract_liability,
     {{ finance_cents('outcome.expected_revenue_at_completion') }} as expected_revenue_at_completion,
-    {{ finance_cents('outcome.expected_revenue_at_completion - outcome.estimate_at_completion') }} as margin_at_completion,
+    {{ finance_cents('outcome.expected_revenue_at_completion - outcome.estimate_at_completion') }}
+        as margin_at_completion,
     outcome.fx_rate_to_reporting,
     {{ finance_cents('outcome.overdue_milestone_amount') }} as overdue_milestone_amount,
     {{ finance_cents('outcome.contract_value * outcome.fx_rate_to_reporting') }} as contract_value_reporting,
-    {{ finance_cents('outcome.estimate_at_completion * outcome.fx_rate_to_reporting') }} as estimate_at_completion_reporting,
+    {{ finance_cents('outcome.estimate_at_completion * outcome.fx_rate_to_reporting') }}
+        as estimate_at_completion_reporting,
     {{ finance_cents('outcome.cumulative_earned_reporting') }} as earned_to_date_reporting,
     {{ finance_cents('outcome.cumulative_billed_reporting') }} as billed_to_date_reporting,
     {{ finance_cents('outcome.cumulative_cost_reporting') }} as cost_to_date_reporting,
-    {{ finance_cents('(outcome.expected_revenue_at_completion - outcome.estimate_at_completion) * outcome.fx_rate_to_reporting') }}
-        as margin_at_completion_reporting,
+    {{ finance_cents(
+        '(outcome.expected_revenue_at_completion - outcome.estimate_at_completion) * outcome.fx_rate_to_reporting'
+    ) }} as margin_at_completion_reporting,
     coalesce(hours_to_date.actual_hours > outcome.budget_hours, false) as is_over_budget,
     coalesce(
         outcome.billing_type <> 'non_billable'

@@ -10,11 +10,13 @@ invoices as (
     from {{ ref('int_invoices') }} as invoices
     cross join as_of
     where invoices.status not in ('void', 'draft')
-      and invoices.invoice_date <= as_of.as_of_date
+        and invoices.invoice_date <= as_of.as_of_date
 ),
 
 paid as (
-    select payments.invoice_id, sum(payments.amount) as paid_amount
+    select
+        payments.invoice_id,
+        sum(payments.amount) as paid_amount
     from {{ ref('int_payments') }} as payments
     cross join as_of
     where payments.payment_date <= as_of.as_of_date

@@ -19,7 +19,11 @@ with earned as (
 ),
 
 targets as (
-    select practice, region, month as month_start, sum(amount) as target_amount
+    select
+        practice,
+        region,
+        month as month_start,
+        sum(amount) as target_amount
     from {{ ref('int_revenue_targets') }}
     group by practice, region, month
 ),

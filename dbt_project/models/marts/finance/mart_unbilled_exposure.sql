@@ -12,17 +12,21 @@ tm_entries as (
         project_id,
         age_days,
         case when exposure_class = 'approved' and not is_invoiced then hours else 0 end as approved_unbilled_hours,
-        case when exposure_class = 'approved' and not is_invoiced then recognised_value else 0 end as approved_unbilled_value,
+        case
+            when exposure_class = 'approved' and not is_invoiced then recognised_value else 0
+        end as approved_unbilled_value,
         case when exposure_class = 'pending_approval' then hours else 0 end as pending_approval_hours,
         case when exposure_class = 'pending_approval' then bill_value else 0 end as pending_approval_value,
         case when exposure_class = 'at_risk_after_close' then hours else 0 end as at_risk_after_close_hours,
-        case when exposure_class = 'at_risk_after_close' then coalesce(bill_value, 0) else 0 end as at_risk_after_close_value,
+        case
+            when exposure_class = 'at_risk_after_close' then coalesce(bill_value, 0) else 0
+        end as at_risk_after_close_value,
         case when exposure_class = 'at_risk_missing_rate' then hours else 0 end as at_risk_missing_rate_hours,
         over_cap_value,
         0 as contract_asset
     from {{ ref('int_finance_time_entries') }}
     where project_billing_type = 'time_and_materials'
-      and exposure_class in ('approved', 'pending_approval', 'at_risk_after_close', 'at_risk_missing_rate')
+        and exposure_class in ('approved', 'pending_approval', 'at_risk_after_close', 'at_risk_missing_rate')
 ),
 
 monthly as (
@@ -40,11 +44,13 @@ monthly as (
 ),
 
 asset_at_as_of as (
-    select monthly.project_id, monthly.contract_asset
+    select
+        monthly.project_id,
+        monthly.contract_asset
     from {{ ref('int_finance_project_monthly') }} as monthly
     cross join as_of
     where monthly.month_start = {{ month_start('as_of.as_of_date') }}
-      and monthly.contract_asset > 0
+        and monthly.contract_asset > 0
 ),
 
 asset_parts as (
@@ -133,8 +139,8 @@ left join {{ ref('int_fx_rates_monthly') }} as fx
     on fx.currency = projects.currency
     and fx.month_start = {{ month_start('as_of.as_of_date') }}
 where bucketed.approved_unbilled_hours <> 0
-   or bucketed.pending_approval_hours <> 0
-   or bucketed.at_risk_after_close_hours <> 0
-   or bucketed.at_risk_missing_rate_hours <> 0
-   or bucketed.over_cap_value <> 0
-   or bucketed.contract_asset <> 0
+    or bucketed.pending_approval_hours <> 0
+    or bucketed.at_risk_after_close_hours <> 0
+    or bucketed.at_risk_missing_rate_hours <> 0
+    or bucketed.over_cap_value <> 0
+    or bucketed.contract_asset <> 0

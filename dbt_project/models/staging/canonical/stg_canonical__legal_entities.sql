@@ -1,13 +1,3 @@
--- Staging of raw_canonical.legal_entities: contract names and types only; dlt's columns
--- are dropped except the load time (loaded_at).
-with source as (
-    select * from {{ source('raw_canonical', 'legal_entities') }}
-)
-
-select
-    cast(entity_id as {{ type_varchar() }}) as entity_id,
-    cast(name as {{ type_varchar() }}) as name,
-    cast(country as {{ type_varchar() }}) as country,
-    cast(currency as {{ type_varchar() }}) as currency,
-    {{ dlt_load_timestamp('_dlt_load_id') }} as loaded_at
-from source
+-- Generated from wipcast/contract.py by `python -m wipcast.contract_codegen`; do not edit by hand.
+-- raw_canonical.legal_entities in the contract's column names and types, plus loaded_at (stage_entity).
+{{ stage_canonical('legal_entities') }}

@@ -30,8 +30,12 @@ def check_build_runs_models_data_tests_and_unit_tests(built):
     assert all(r["status"] in ("success", "pass") for r in results), [
         (r["unique_id"], r["status"]) for r in results if r["status"] not in ("success", "pass")
     ]
-    # the as-of date defaults to the latest activity: the payment on 15 July 2024
+    # the as-of date defaults to the latest activity: the payment on 15 July 2024; the data starts
+    # with the first time entries on 17 June 2024 (the invoice is dated 30 June)
     assert query(db_path, "select as_of_date from intermediate.int_as_of") == [(dt.date(2024, 7, 15),)]
+    assert query(db_path, "select * from marts.dim_as_of") == [
+        (dt.date(2024, 7, 15), "latest activity", dt.date(2024, 6, 17), dt.date(2024, 7, 15))
+    ]
 
 
 def check_staging_and_union_views_carry_the_contract_columns_in_their_types(built):

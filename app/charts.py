@@ -1,11 +1,19 @@
-"""Plotly figures. Each takes a tidy frame from app.data and returns a figure; no data access here."""
+"""Plotly figures. Each takes a tidy frame from app.data and returns a figure; no data access here.
+
+Plotly reads HTML tags in every text it draws, so each text from the data (category values on an axis,
+trace names, titles) goes through formatting.chart_text here; the frames themselves (the Table tab and its
+CSV) keep the raw values.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from app.formatting import CURRENCY_SYMBOLS
+from app.formatting import CURRENCY_SYMBOLS, chart_text
 
 COMPONENT_COLORS = {
     "actual": "#1f3b73",
@@ -37,6 +45,11 @@ EXPOSURE_LABELS = {
     "at_risk": "At risk",
     "contract_asset": "Contract asset (fixed fee etc.)",
 }
+
+
+def texts(values: Iterable[Any]) -> list[Any]:
+    """Text categories made inert for Plotly; numbers, dates and missing values pass through unchanged."""
+    return [chart_text(v) if isinstance(v, str) else v for v in values]
 
 
 def _money_axis(fig: go.Figure, currency: str, axis: str = "yaxis") -> None:
@@ -102,7 +115,7 @@ def fan_chart(components: pd.DataFrame, quantiles: pd.DataFrame | None, currency
             line={"color": "#111111", "width": 2},
             hovertemplate="p50 %{y:,.0f}",
         )
-    fig.update_layout(barmode="stack", title=title)
+    fig.update_layout(barmode="stack", title=chart_text(title) if title else "")
     _money_axis(fig, currency)
     return _layout(fig)
 
@@ -122,7 +135,7 @@ def stacked_bars(
             continue
         if horizontal:
             fig.add_bar(
-                y=frame[x],
+                y=texts(frame[x]),
                 x=frame[column],
                 name=label,
                 orientation="h",
@@ -131,9 +144,13 @@ def stacked_bars(
             )
         else:
             fig.add_bar(
-                x=frame[x], y=frame[column], name=label, marker_color=colors.get(column), hovertemplate="%{y:,.0f}"
+                x=texts(frame[x]),
+                y=frame[column],
+                name=label,
+                marker_color=colors.get(column),
+                hovertemplate="%{y:,.0f}",
             )
-    fig.update_layout(barmode="stack", title=title)
+    fig.update_layout(barmode="stack", title=chart_text(title) if title else "")
     _money_axis(fig, currency, "xaxis" if horizontal else "yaxis")
     if horizontal:
         fig.update_layout(yaxis={"autorange": "reversed"}, hovermode="y unified")
@@ -143,8 +160,8 @@ def stacked_bars(
 def grouped_lines(frame: pd.DataFrame, x: str, y: str, group: str, currency: str | None, title: str = "") -> go.Figure:
     fig = go.Figure()
     for name, part in frame.groupby(group, sort=True):
-        fig.add_scatter(x=part[x], y=part[y], mode="lines+markers", name=str(name))
-    fig.update_layout(title=title)
+        fig.add_scatter(x=part[x], y=part[y], mode="lines+markers", name=chart_text(name))
+    fig.update_layout(title=chart_text(title) if title else "")
     if currency:
         _money_axis(fig, currency)
     return _layout(fig)
@@ -162,7 +179,7 @@ def actual_vs_lines(
         if column == bars or column not in frame:
             continue
         fig.add_scatter(x=frame[x], y=frame[column], mode="lines+markers", name=label, hovertemplate="%{y:,.0f}")
-    fig.update_layout(title=title)
+    fig.update_layout(title=chart_text(title) if title else "")
     _money_axis(fig, currency)
     if x == "month" and len(frame) <= 12:
         monthly_axis(fig)
@@ -175,7 +192,7 @@ def bridge(
     """Waterfall from one total to another through signed contributions."""
     fig = go.Figure(
         go.Waterfall(
-            x=[start_label] + [label for label, _ in steps] + [end_label],
+            x=texts([start_label] + [label for label, _ in steps] + [end_label]),
             y=[start] + [value for _, value in steps] + [end],
             measure=["absolute"] + ["relative"] * len(steps) + ["total"],
             increasing={"marker": {"color": "#5cb85c"}},
@@ -195,12 +212,12 @@ def heatmap(
 ) -> go.Figure:
     """Red below `zmid` (the utilization target when known), green above it."""
     pivot = frame.pivot_table(index=y, columns=x, values=z, aggfunc="first").sort_index(axis=1)
-    columns = [c.strftime("%d %b") if hasattr(c, "strftime") else str(c) for c in pivot.columns]
+    columns = [c.strftime("%d %b") if hasattr(c, "strftime") else chart_text(c) for c in pivot.columns]
     fig = go.Figure(
         go.Heatmap(
             z=pivot.values,
             x=columns,
-            y=list(pivot.index),
+            y=texts(pivot.index),
             zmin=0,
             zmax=zmax,
             zmid=zmid,
@@ -210,7 +227,7 @@ def heatmap(
             colorbar={"tickformat": ".0%"},
         )
     )
-    fig.update_layout(title=title, hovermode="closest")
+    fig.update_layout(title=chart_text(title) if title else "", hovermode="closest")
     return _layout(fig, height=max(260, 45 * len(pivot.index) + 120))
 
 
@@ -226,11 +243,14 @@ def metric_by_horizon(
     for method, part in frame.groupby("method", sort=True):
         color = "#1f3b73" if method == highlight else next(greys)
         fig.add_bar(
-            x=part["horizon"].astype(int).astype(str) + " mo", y=part["value"], name=str(method), marker_color=color
+            x=part["horizon"].astype(int).astype(str) + " mo",
+            y=part["value"],
+            name=chart_text(method),
+            marker_color=color,
         )
     fig.update_layout(
         barmode="group",
-        yaxis={"tickformat": ".0%" if percent_axis else ",.2f", "title": metric_label},
+        yaxis={"tickformat": ".0%" if percent_axis else ",.2f", "title": chart_text(metric_label)},
         xaxis={"title": "Horizon"},
     )
     return _layout(fig)
@@ -242,7 +262,7 @@ def calibration(frame: pd.DataFrame) -> go.Figure:
         x=[0, 1], y=[0, 1], mode="lines", name="Perfect calibration", line={"dash": "dot", "color": "#999999"}
     )
     for source, part in frame.groupby("source", sort=True):
-        fig.add_scatter(x=part["predicted"], y=part["observed"], mode="lines+markers", name=str(source))
+        fig.add_scatter(x=part["predicted"], y=part["observed"], mode="lines+markers", name=chart_text(source))
     fig.update_layout(
         xaxis={"title": "Predicted win probability", "tickformat": ".0%", "range": [0, 1]},
         yaxis={"title": "Observed win rate", "tickformat": ".0%", "range": [0, 1]},

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypedDict
 
 import pandas as pd
@@ -590,8 +591,10 @@ def reporting_currency() -> str:
     if has_table("revenue_monthly") and Table("revenue_monthly").has("reporting_currency"):
         r = Table("revenue_monthly")
         frame = query(f"select max({r.c('reporting_currency')}) as c from {r.ref}")
-        if not frame.empty and isinstance(frame["c"].iloc[0], str):
-            return frame["c"].iloc[0]
+        code = frame["c"].iloc[0] if not frame.empty else None
+        # Shown in every amount and chart axis: only an ISO 4217-shaped code, never arbitrary text.
+        if isinstance(code, str) and re.fullmatch(r"[A-Za-z]{3}", code.strip()):
+            return code.strip().upper()
     return load_settings().reporting_currency
 
 
@@ -1360,7 +1363,7 @@ def latest_business_dates() -> pd.DataFrame:
 
 
 class PublishedFileInfo(TypedDict):
-    path: str
+    name: str  # the file's name only: where it lives on the server is not for the page
     size_mb: float
     modified: dt.datetime
 
@@ -1368,7 +1371,7 @@ class PublishedFileInfo(TypedDict):
 def published_file_info() -> PublishedFileInfo:
     identity = file_identity()
     return {
-        "path": identity.path,
+        "name": Path(identity.path).name,
         "size_mb": identity.size / 1e6,
         "modified": dt.datetime.fromtimestamp(identity.mtime_ns / 1e9),
     }

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app import data
+from app.formatting import plain
 from app.ui import FILTER_STATE_KEY
 
 RUN_KEY = "filter_run"
@@ -71,7 +72,7 @@ def sidebar_filters() -> data.Filters:
             if key in st.session_state:  # drop values a new publish no longer has
                 st.session_state[key] = [v for v in st.session_state[key] if v in names]
             chosen[dim] = tuple(st.multiselect(label, ids, key=key, format_func=_name_of(names), placeholder="All"))
-        st.caption(f"Amounts in {st.session_state.get('wipcast_currency', 'USD')}, the reporting currency.")
+        st.caption(f"Amounts in {plain(st.session_state.get('wipcast_currency', 'USD'))}, the reporting currency.")
     filters = data.Filters(
         run_id=run_id,
         entities=chosen["entity_id"],

@@ -1,8 +1,12 @@
-"""How numbers read on screen: money with its currency and thousands separators, percents, hours."""
+"""How values read on screen: money with its currency and thousands separators, percents, hours; and text
+from the data made inert (plain, chart_text) before it reaches Markdown or a Plotly label.
+"""
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from typing import TYPE_CHECKING, SupportsFloat
 
 import streamlit as st
@@ -17,6 +21,45 @@ MISSING = "—"
 
 # What the formatters take: a number (numpy and Decimal included), or None / NaN for a missing value.
 Number = SupportsFloat | None
+
+# Every ASCII punctuation character: CommonMark lets any of them be backslash-escaped, and an escaped one is
+# always literal text (no link, image, emphasis, code, heading, list, table, HTML, entity, directive or LaTeX).
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+# GFM turns a bare URL, www. name or e-mail address in text into a link even when its punctuation is escaped;
+# an invisible word joiner before the ":" of a scheme, the "." after www and the "@" keeps it text.
+_AUTOLINK_STARTS = re.compile(r"(?i)(?<=https)(?=\\:)|(?<=http)(?=\\:)|(?<=www)(?=\\\.)|(?=\\@)")
+WORD_JOINER = "\u2060"
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    return str(value)
+
+
+def plain(value: object) -> str:
+    """A value from the data (a name, an id, an error message) as literal text inside Markdown.
+
+    For everything Streamlit renders as Markdown: st.markdown / caption / write / title / header / subheader,
+    alerts (info, warning, error, success), toasts, status and progress texts, widget and metric labels, help
+    tooltips, radio / segmented-control / pills options. `![x](http://host/beacon.png)` then shows as those
+    characters instead of fetching the URL; `<b>` shows as `<b>`. Line breaks become spaces, so a value can
+    never start a block of its own, and a bare URL or e-mail address is not made a link. Not for code spans
+    (backslashes would show there), selectbox / multiselect options or dataframe cells, which are not Markdown.
+    """
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", _text(value)))
+    return _AUTOLINK_STARTS.sub(WORD_JOINER, escaped)
+
+
+def chart_text(value: object) -> str:
+    """A value from the data as literal text inside a Plotly figure.
+
+    Plotly reads a subset of HTML (<b>, <i>, <br>, <a href>, <span style>, <sup>, ...) in titles, axis and
+    tick labels (category values included), legend (trace) names, hover text and text labels. Escaping &, <
+    and > leaves the characters on screen as they are and no tag.
+    """
+    return html.escape(_text(value), quote=False)
 
 
 def _number(value: Number) -> float | None:

@@ -2,7 +2,8 @@
 
 It sets up the page, draws the global filters in the sidebar, picks the page with st.navigation and runs it.
 Every data error a user can meet (no warehouse yet, a publish in progress) is turned into a message here,
-so no page ever shows a traceback for them.
+and anything else a page raises into one line with a reference (its traceback goes to the server log), so
+no page ever shows a traceback or a server path.
 """
 
 import sys
@@ -32,6 +33,7 @@ PAGES = [
 if (Path(__file__).parent / "app_pages" / "scenarios.py").exists():
     PAGES.insert(3, st.Page("app_pages/scenarios.py", title="Scenarios", icon=":material/tune:"))
 
+ui.configure_logging()
 st.set_page_config(page_title="wipcast", page_icon=":material/insights:", layout="wide")
 page = st.navigation(PAGES, position="top")
 
@@ -40,6 +42,9 @@ def current_identity() -> FileIdentity | None:
     try:
         return file_identity()
     except WarehouseMissing:
+        return None
+    except OSError:  # unreadable (permissions, a vanished mount): the page itself says so; log why
+        ui.LOG.warning("cannot stat the published warehouse", exc_info=True)
         return None
 
 
@@ -64,3 +69,7 @@ except WarehouseMissing as missing:
 except WarehouseBusy:
     st.title(page.title)
     ui.warehouse_busy()
+except data.DataUnavailable as exc:
+    ui.empty_state(str(exc) + ". Rebuild the warehouse with `make build` once the pipeline produces it")
+except Exception as exc:  # noqa: BLE001 - the last line of defence: one line for the user, the traceback to the log
+    ui.show_failure(exc, f"showing the {page.title} page")

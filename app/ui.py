@@ -1,8 +1,12 @@
-"""Building blocks every page uses: KPI tiles, chart + table + CSV, empty states, guarded sections."""
+"""Building blocks every page uses: KPI tiles, chart + table + CSV, empty states, guarded sections, and the
+one way a failure reaches the user (a line, never a traceback or a server path).
+"""
 
 from __future__ import annotations
 
+import logging
 import re
+import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Literal
@@ -13,6 +17,9 @@ import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
 from app import data
+from app.formatting import plain
+
+LOG = logging.getLogger("wipcast.app")
 
 # OWASP CSV injection: a text cell starting with one of these is neutralised with a leading quote.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -102,8 +109,10 @@ def ignored_filters_note(ignored: list[str]) -> None:
 
 
 def missing_warehouse(path: Path) -> None:
+    """The file's name only: where it lives on the server is the operator's business (and in the server log)."""
+    LOG.info("no published warehouse at %s", path)
     st.warning(
-        f"No published warehouse found at `{path}`. {data.BUILD_HINT}\n\n"
+        f"No published warehouse ({plain(path.name)}) yet. {data.BUILD_HINT}\n\n"
         "To look at the demo firm: `make demo`. To point the app at another warehouse, set "
         "`WIPCAST_WAREHOUSE_DIR`.",
         icon=":material/database:",
@@ -114,4 +123,51 @@ def warehouse_busy() -> None:
     st.warning(
         "The warehouse is being refreshed right now. This page will show the new data in a few seconds: reload it.",
         icon=":material/hourglass_top:",
+    )
+
+
+# An absolute path in a message ("/srv/wipcast/warehouse/work.duckdb") is cut to its last part ("work.duckdb").
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])(?:/[\w.+@~-]+)+/([\w.+@~-]+)")
+
+
+def without_server_paths(text: str) -> str:
+    return _ABSOLUTE_PATH.sub(r"\1", text)
+
+
+def configure_logging() -> None:
+    """Send the app's own log (failures with their tracebacks) to the server's stderr, once per process."""
+    if not LOG.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        LOG.addHandler(handler)
+        LOG.setLevel(logging.INFO)
+
+
+def expected_failure_line(exc: BaseException) -> str | None:
+    """The one line for a failure the user can act on (a WipcastError, a pydantic validation); else None."""
+    from pydantic import ValidationError
+
+    from wipcast.errors import WipcastError
+
+    if isinstance(exc, WipcastError):
+        return exc.one_line()
+    if isinstance(exc, ValidationError):
+        from forecasting.scenarios.definition import validation_message
+
+        return f"invalid input: {validation_message(exc)}"
+    return None
+
+
+def show_failure(exc: BaseException, doing: str) -> None:
+    """Tell the user in one line. An unexpected failure shows a short reference; its traceback goes to the log."""
+    line = expected_failure_line(exc)
+    if line is not None:
+        LOG.info("%s failed: %s", doing, line)
+        st.error(plain(without_server_paths(line)), icon=":material/error:")
+        return
+    ref = secrets.token_hex(3)
+    LOG.error("%s failed (ref %s)", doing, ref, exc_info=exc)
+    st.error(
+        f"Something went wrong while {plain(doing)} (ref {ref}); the operator finds the details in the server log.",
+        icon=":material/error:",
     )

@@ -24,6 +24,9 @@ class Settings:
     dbt_threads: int = 1
     verbose: bool = False
     lock_wait_seconds: float = 0.0  # how long a writer waits for another writer's lock before giving up
+    # Who may run scenarios from a dashboard served beyond loopback: e-mails ("cfo@firm.com") and domains
+    # ("@firm.com"), matched against the logged-in user's e-mail. Empty: nobody (see docs/operations.md).
+    app_allowed_users: tuple[str, ...] = ()
 
     @property
     def dlt_runs_dir(self) -> Path:
@@ -67,6 +70,8 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
             if str(raw).lower() in ("0", "false", "no", "off"):
                 return False
             raise ValueError
+        if name == "app_allowed_users":
+            return _allowed_users(raw)
         if name == "reporting_currency":
             code = str(raw).strip().upper()
             if len(code) != 3 or not code.isalpha():
@@ -79,9 +84,30 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
             "lock_wait_seconds": "seconds from 0 to 86400",
             "verbose": "true or false",
             "reporting_currency": "an ISO 4217 code such as USD",
+            "app_allowed_users": 'e-mails and domains such as ["cfo@firm.com", "@firm.com"] (comma-separated in '
+            "the environment)",
         }.get(name, "a valid value")
         raise InputError(f"setting {name} from {source} is {raw!r}", f"use {expected}") from None
     return raw
+
+
+def _allowed_users(raw: Any) -> tuple[str, ...]:
+    """A TOML list or a comma-separated string of `name@domain` and `@domain` entries, lower-cased."""
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list | tuple):
+        raise ValueError
+    entries = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ValueError
+        entry = item.strip().lower()
+        if not entry:
+            continue
+        local, at, domain = entry.rpartition("@")
+        if not at or "@" in local or domain.startswith(".") or "." not in domain or len(entry.split()) != 1:
+            raise ValueError
+        entries.append(entry)
+    return tuple(dict.fromkeys(entries))
 
 
 def load_settings(overrides: dict[str, Any] | None = None, cwd: Path | None = None) -> Settings:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app import charts, data, ui
-from app.formatting import percent
+from app.formatting import percent, plain
 
 filters = ui.current_filters()
 
@@ -32,7 +32,9 @@ def render() -> None:
         return
     levels = sorted(metrics["level"].dropna().unique())
     level = (
-        st.segmented_control("Level", levels, default="firm" if "firm" in levels else levels[0], key="accuracy_level")
+        st.segmented_control(
+            "Level", levels, default="firm" if "firm" in levels else levels[0], key="accuracy_level", format_func=plain
+        )
         or levels[0]
     )
     at_level = metrics[metrics["level"] == level]
@@ -51,7 +53,7 @@ def render() -> None:
             percent(ours_wape),
             delta=(f"{ours_wape / best:.2f} × best baseline" if best and ours_wape == ours_wape else None),
             delta_color="inverse",
-            help=f"Method {ours}; baselines: {', '.join(baselines.index)}",
+            help=f"Method {plain(ours)}; baselines: {', '.join(plain(b) for b in baselines.index)}",
         )
     with cols[1], st.container(border=True):
         coverage = at_level[at_level["metric"].str.contains("coverage") & (at_level["method"] == ours)]["value"]

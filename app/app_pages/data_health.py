@@ -4,13 +4,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app import charts, data, ui
+from app.formatting import chart_text, plain
 
 st.title("Data health")
 
 info = data.published_file_info()
 st.caption(
-    f"Published warehouse `{info['path']}` · {info['size_mb']:,.1f} MB · published "
-    f"{info['modified']:%d %b %Y %H:%M}. Global filters do not apply on this page."
+    f"Published warehouse {plain(info['name'])} · {info['size_mb']:,.1f} MB · published "
+    f"{info['modified']:%d %b %Y %H:%M} (server time). Global filters do not apply on this page."
 )
 
 
@@ -46,7 +47,7 @@ def last_run() -> None:
     finished = steps["finished_at"].max()
     status = "success" if failed.empty else f"{len(failed)} step(s) not successful"
     when = f"{finished:%d %b %Y %H:%M} UTC" if finished == finished and finished is not None else "not finished"
-    text = f"Run **{steps['run_id'].iloc[0]}**: {status}, finished {when}."
+    text = f"Run **{plain(steps['run_id'].iloc[0])}**: {status}, finished {when}."
     (st.success if failed.empty else st.warning)(text)
     ui.table_with_download(
         steps,
@@ -98,7 +99,8 @@ def quarantine() -> None:
         st.success("No quarantined rows: every input row passed the contract checks.", icon=":material/check:")
         return
     by_entity = frame.groupby("entity")["rows"].sum().reset_index()
-    figure = go.Figure(go.Bar(x=by_entity["entity"], y=by_entity["rows"], marker_color="#d9534f"))
+    entities = [chart_text(entity) for entity in by_entity["entity"]]
+    figure = go.Figure(go.Bar(x=entities, y=by_entity["rows"], marker_color="#d9534f"))
     ui.chart_with_table(
         charts._layout(figure, 300),
         frame,

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app import charts, data, ui
-from app.formatting import hours, money, money_column, percent
+from app.formatting import hours, money, money_column, percent, plain
 
 MAX_LINES = 10
 filters = ui.current_filters()
@@ -19,7 +19,7 @@ run_id = filters.run_id
 
 run_as_of = data.run_as_of(run_id)
 st.caption(
-    f"Forecast run **{run_id}**, made with data as of **{run_as_of:%d %b %Y}**. "
+    f"Forecast run **{plain(run_id)}**, made with data as of **{run_as_of:%d %b %Y}**. "
     "Bars: expected revenue by component; band and line: p10-p90 and p50 of the simulated totals."
 )
 
@@ -163,7 +163,7 @@ def drill() -> None:
         "Delivery factor (learned)",
         f"{factor:.2f}" if factor is not None else "—",
         help="Hours later worked per hour planned, learned from past plans"
-        + (f" ({factor_name})" if factor_name else "")
+        + (f" ({plain(factor_name)})" if factor_name else "")
         + ". All of the run's factors are listed below.",
     )
     cols[3].metric("Percent complete", percent(inputs.get("percent_complete")))
@@ -181,9 +181,9 @@ def drill() -> None:
             **{c: money_column(c, currency) for c in ("mean", "p10", "p50", "p90")},
         },
     )
-    facts = [str(inputs[k]).replace("_", " ") for k in ("practice", "billing_type", "status") if inputs.get(k)]
+    facts = [plain(str(inputs[k]).replace("_", " ")) for k in ("practice", "billing_type", "status") if inputs.get(k)]
     if facts:
-        st.caption(f"{inputs.get('project_name', project_id)}: " + " · ".join(facts))
+        st.caption(f"{plain(inputs.get('project_name', project_id))}: " + " · ".join(facts))
     if not factors.empty:
         with st.expander("Learned delivery factors of this run"):
             ui.table_with_download(factors, f"delivery factors {run_id}")

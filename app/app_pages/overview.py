@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections.abc import Callable
+from urllib.parse import quote
 
 import streamlit as st
 
@@ -189,7 +190,7 @@ def risks_table() -> None:
     if risks.empty:
         ui.empty_state("no project has unbilled, at-risk or loss amounts for the chosen filters")
         return
-    risks = risks.assign(link=[f"forecast?project={pid}" for pid in risks["id"]])
+    risks = risks.assign(link=[f"forecast?project={quote(str(pid), safe='')}" for pid in risks["id"]])
     if not data.tracks_overdue_milestones():
         risks = risks.drop(columns="overdue_milestones")
     ui.table_with_download(

@@ -3,7 +3,9 @@ base forecast, and download it (CSV / XLSX / Parquet with provenance, and the YA
 
 Reading goes to the published warehouse (read-only, like every page). Running a scenario writes to the
 working warehouse through `forecasting.scenarios.run_scenario` and then publishes, exactly like
-`wipcast scenario run FILE`; the app's publish watcher then shows the new run everywhere.
+`wipcast scenario run FILE`; the app's publish watcher then shows the new run everywhere. Running is off
+unless `wipcast app --allow-scenarios` started the server, and beyond loopback it needs a login on the
+allow-list (app/access.py decides; asked again when Run is pressed). Failures are one line (ui.show_failure).
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from app import charts, data, ui
-from app.formatting import money, money_column, percent_column
+from app import access, charts, data, ui
+from app.formatting import chart_text, money, money_column, percent_column, plain
 
 if TYPE_CHECKING:
     from forecasting.scenarios.definition import Scenario
@@ -34,6 +36,7 @@ st.caption(
     "What if we win fewer deals, start later, raise rates or hire? A scenario runs through the same engine "
     "as the base forecast, with the same random draws, so the difference shows the effect of the change."
 )
+permission = access.current_access()
 
 
 # ---------------------------------------------------------------- reading (published, read-only)
@@ -158,12 +161,15 @@ def scenario_from_form() -> Scenario:
 
 def chosen_scenario() -> Scenario | None:
     """The scenario from the form, an uploaded file or pasted YAML; None (with the error shown) if invalid."""
+    from pydantic import ValidationError
+
     from forecasting.scenarios.definition import from_yaml_text
-    from wipcast.errors import WipcastError
+    from wipcast.errors import InputError, WipcastError
 
     source = st.radio(
         "Define the scenario", ["Form", "Upload YAML", "Paste YAML"], horizontal=True, key="scenario_source"
     )
+    where = {"Form": "the form", "Upload YAML": "the uploaded file", "Paste YAML": "the pasted YAML"}[source]
     try:
         if source == "Form":
             return scenario_from_form()
@@ -172,6 +178,7 @@ def chosen_scenario() -> Scenario | None:
             if upload is None:
                 st.caption("Examples are in `examples/scenarios/`; the fields are in `docs/scenarios.md`.")
                 return None
+            where = upload.name
             return from_yaml_text(upload.getvalue().decode("utf-8", errors="replace"), upload.name)
         text = st.text_area(
             "Scenario YAML",
@@ -180,9 +187,16 @@ def chosen_scenario() -> Scenario | None:
             placeholder="name: fewer-wins\nwin_probability:\n  - multiplier: 0.8",
         )
         return from_yaml_text(text, "the pasted YAML") if text.strip() else None
-    except WipcastError as exc:
-        st.error(exc.one_line(), icon=":material/error:")
-        return None
+    except (WipcastError, ValidationError) as exc:
+        ui.show_failure(exc, "reading the scenario")
+    except ValueError as exc:  # PyYAML builds dates itself, so `as_of: 2026-13-45` fails before validation
+        reason = InputError(
+            f"{where} has a value that is not valid ({exc})", "dates are YYYY-MM-DD; see docs/scenarios.md"
+        )
+        ui.show_failure(reason, "reading the scenario")
+    except Exception as exc:  # noqa: BLE001 - one line and a reference; the traceback goes to the server log
+        ui.show_failure(exc, "reading the scenario")
+    return None
 
 
 def run(scenario: Scenario) -> None:
@@ -194,20 +208,28 @@ def run(scenario: Scenario) -> None:
     from wipcast.settings import load_settings
     from wipcast.warehouse import new_run_id
 
-    settings = load_settings()
+    allowed = access.current_access()  # again, at the moment of writing: the button alone is no permission
+    if not allowed.can_run:
+        st.error(allowed.reason, icon=":material/lock:")
+        return
+    try:
+        settings = load_settings()
+    except WipcastError as exc:
+        ui.show_failure(exc, "reading the settings")
+        return
     if not settings.work_db.exists():
-        st.error(
-            f"No working warehouse at {settings.work_db}: scenarios run on the pipeline's warehouse. {data.BUILD_HINT}"
-        )
+        ui.LOG.info("no working warehouse at %s", settings.work_db)
+        st.error(f"No working warehouse yet: scenarios run on the pipeline's warehouse. {data.BUILD_HINT}")
         return
     run_id = new_run_id()
+    ui.LOG.info("scenario %s: run %s started by %s", scenario.name, run_id, allowed.user or "a local viewer")
     bar = st.progress(0.0, text="starting")
 
     def show_progress(text: str, done: float, total: float) -> None:
-        bar.progress(min(done / (total or 1), 1.0), text=text)
+        bar.progress(min(done / (total or 1), 1.0), text=plain(text))
 
     try:
-        with st.status(f"Running scenario {scenario.name}", expanded=False) as status:
+        with st.status(f"Running scenario {plain(scenario.name)}", expanded=False) as status:
             with logged_step(settings, run_id, "scenario"):
                 summary = run_scenario(
                     settings,
@@ -221,14 +243,24 @@ def run(scenario: Scenario) -> None:
             status.update(
                 label=f"Scenario {scenario.name}: run {run_id} as of {summary.as_of_date} published", state="complete"
             )
-    except WipcastError as exc:
-        st.error(exc.one_line(), icon=":material/error:")
+    except Exception as exc:  # noqa: BLE001 - expected failures are one line, others a reference (ui.show_failure)
+        ui.show_failure(exc, f"running scenario {scenario.name}")
         return
     st.session_state[LAST_RUN_KEY] = scenario.name
     st.success(f"Scenario **{scenario.name}** ran (run {run_id}, {summary.seconds:.0f} s) and was published.")
 
 
 st.subheader("1. Build or upload a scenario")
+if not permission.can_run:
+    st.info(permission.reason, icon=":material/lock:")
+    for provider in permission.login_providers:
+        st.button(
+            f"Log in with {plain(provider)}" if provider else "Log in",
+            key=f"login-{provider or 'default'}",
+            on_click=st.login,
+            args=(provider,),
+            icon=":material/login:",
+        )
 scenario = chosen_scenario()
 if scenario is not None:
     with st.expander("YAML of this scenario"):
@@ -243,7 +275,9 @@ if scenario is not None:
         on_click="ignore",
         icon=":material/download:",
     )
-    if left.button("Run scenario", type="primary", key="run-scenario", icon=":material/play_arrow:"):
+    if permission.can_run and left.button(
+        "Run scenario", type="primary", key="run-scenario", icon=":material/play_arrow:"
+    ):
         run(scenario)
 
 
@@ -256,7 +290,11 @@ def compare_section() -> None:
     st.subheader("2. Compare with the base forecast")
     runs = scenario_runs()
     if runs.empty:
-        ui.empty_state("no scenario has run yet. Build one above and press Run (or `wipcast scenario run FILE`)")
+        ui.empty_state(
+            "no scenario has run yet. Build one above and press Run (or `wipcast scenario run FILE`)"
+            if permission.can_run
+            else "no scenario has run yet. `wipcast scenario run FILE` runs one"
+        )
         return
     names = list(dict.fromkeys(runs["scenario_id"]))
     last = st.session_state.get(LAST_RUN_KEY)
@@ -269,20 +307,22 @@ def compare_section() -> None:
         return
     delta = with_delta_pct(pl.from_pandas(data.query(DELTA_SQL, (base_run, row["run_id"], FIRM)))).to_pandas()
     st.caption(
-        f"Scenario run **{row['run_id']}** against base run **{base_run}**, as of {as_of:%d %b %Y}. "
+        f"Scenario run **{plain(row['run_id'])}** against base run **{plain(base_run)}**, as of {as_of:%d %b %Y}. "
         "Deltas pair draw by draw (same random numbers), so the 80% band is the uncertainty of the effect itself."
     )
     firm = delta[delta["practice"] == FIRM]
     total_delta = firm["delta_mean"].sum()
     c1, c2, c3 = st.columns(3)
     c1.metric("Base forecast (horizon)", money(firm["base_mean"].sum(), currency))
-    c2.metric(f"{chosen} (horizon)", money(firm["scenario_mean"].sum(), currency), delta=money(total_delta, currency))
+    c2.metric(
+        f"{plain(chosen)} (horizon)", money(firm["scenario_mean"].sum(), currency), delta=money(total_delta, currency)
+    )
     by_practice = delta[delta["practice"] != FIRM]
     fig = go.Figure()
     for practice, part in by_practice.groupby("practice", sort=True):
-        fig.add_bar(x=part["month"], y=part["delta_mean"], name=str(practice), hovertemplate="%{y:,.0f}")
+        fig.add_bar(x=part["month"], y=part["delta_mean"], name=chart_text(practice), hovertemplate="%{y:,.0f}")
     fig.add_scatter(x=firm["month"], y=firm["delta_mean"], mode="lines+markers", name="firm", line={"color": "#222"})
-    fig.update_layout(barmode="relative", title=f"Change in revenue, {chosen} minus base ({currency})")
+    fig.update_layout(barmode="relative", title=chart_text(f"Change in revenue, {chosen} minus base ({currency})"))
     if len(firm) <= 12:
         charts.monthly_axis(fig)
     c3.metric("Months compared", f"{len(firm)}")
@@ -312,7 +352,8 @@ def downloads(scenario_id: str, run_id: str) -> None:
         frame, meta = export_run(con, scenario_id, grain, currency, run_id)
     st.caption(
         f"{frame.height:,} rows, long format: one row per month, {grain} and component plus a total, "
-        f"amounts in {meta['reporting_currency']}, with p10/p50/p90 where they can be computed (`quantile_basis`)."
+        f"amounts in {plain(meta['reporting_currency'])}, with p10/p50/p90 where they can be computed "
+        "(`quantile_basis`)."
     )
     mimes = {
         "csv": "text/csv",

@@ -1,5 +1,7 @@
 """Unbilled exposure: work done and not yet billed, by age, customer, project and entity; receivables and DSO."""
 
+from urllib.parse import quote
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -78,7 +80,7 @@ def by_group() -> None:
         **MEASURE_CONFIG,
     }
     if group == "project_id":
-        frame = frame.assign(link=[f"forecast?project={pid}" for pid in frame["id"]])
+        frame = frame.assign(link=[f"forecast?project={quote(str(pid), safe='')}" for pid in frame["id"]])
         config["link"] = st.column_config.LinkColumn("Project forecast", display_text="open")
     ui.chart_with_table(
         figure,
@@ -97,7 +99,9 @@ def receivables() -> None:
         return
     st.metric("Open receivables", money(frame["open_amount"].sum(), currency))
     figure = go.Figure(
-        go.Bar(x=frame["bucket"], y=frame["open_amount"], marker_color="#2f6fb5", hovertemplate="%{y:,.0f}")
+        go.Bar(
+            x=charts.texts(frame["bucket"]), y=frame["open_amount"], marker_color="#2f6fb5", hovertemplate="%{y:,.0f}"
+        )
     )
     charts._money_axis(figure, currency)
     figure.update_layout(xaxis={"title": "Days past due"})

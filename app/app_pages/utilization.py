@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app import charts, data, ui
-from app.formatting import hours, hours_column, percent, percent_column, points
+from app.formatting import chart_text, hours, hours_column, percent, percent_column, points
 
 filters = ui.current_filters()
 
@@ -131,7 +131,7 @@ def bench() -> None:
         return
     figure = go.Figure()
     for practice, part in future.groupby("practice", sort=True):
-        figure.add_bar(x=part["week"], y=part["unassigned"], name=str(practice), hovertemplate="%{y:,.0f} h")
+        figure.add_bar(x=part["week"], y=part["unassigned"], name=chart_text(practice), hovertemplate="%{y:,.0f} h")
     figure.update_layout(barmode="stack", yaxis={"title": "Hours", "tickformat": ",.0f"})
     ui.chart_with_table(
         charts._layout(figure), future[["week", "practice", "capacity", "planned", "unassigned"]], "bench hours", CONFIG

@@ -1,11 +1,13 @@
 """Variance: actual earned revenue against the forecast made 1, 3 or 6 months earlier, and against target."""
 
+from urllib.parse import quote
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from app import charts, data, ui
-from app.formatting import money, money_column
+from app.formatting import money, money_column, plain
 
 filters = ui.current_filters()
 currency = ui.reporting_currency()
@@ -45,7 +47,7 @@ if window is None:
 start, end = window
 st.caption(
     f"Actual earned revenue ({start:%b %Y}–{end:%b %Y}, data as of {as_of:%d %b %Y}) versus the forecast "
-    f"run **{early['run_id']}** made with data as of **{early_as_of:%d %b %Y}**."
+    f"run **{plain(early['run_id'])}** made with data as of **{early_as_of:%d %b %Y}**."
 )
 
 result = data.variance(filters, early["run_id"], start, end)
@@ -104,8 +106,9 @@ def practice() -> None:
         ui.empty_state("no revenue or forecast in this window for the chosen filters")
         return
     figure = go.Figure()
-    figure.add_bar(x=frame["practice"], y=frame["forecast"], name="Forecast", marker_color="#b7d4ef")
-    figure.add_bar(x=frame["practice"], y=frame["actual"], name="Actual", marker_color="#1f3b73")
+    practices = charts.texts(frame["practice"])
+    figure.add_bar(x=practices, y=frame["forecast"], name="Forecast", marker_color="#b7d4ef")
+    figure.add_bar(x=practices, y=frame["actual"], name="Actual", marker_color="#1f3b73")
     figure.update_layout(barmode="group")
     charts._money_axis(figure, currency)
     ui.chart_with_table(
@@ -144,7 +147,7 @@ def projects() -> None:
     if frame.empty:
         ui.empty_state("no project-level revenue or forecast in this window")
         return
-    frame = frame.assign(link=[f"forecast?project={pid}" for pid in frame["id"]])
+    frame = frame.assign(link=[f"forecast?project={quote(str(pid), safe='')}" for pid in frame["id"]])
     ui.table_with_download(
         frame,
         "largest project variances",

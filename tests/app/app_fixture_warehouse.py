@@ -2,12 +2,14 @@
 
 Used until (and alongside) a warehouse really built by the pipeline: it lets the app tests run in
 seconds and pins the shapes the app expects. Deterministic (seeded); `bump` scales revenue so that a
-second publish is visibly different.
+second publish is visibly different; `renames` gives the first project, customer, legal entity and
+practice other names (the hostile-names test gives them Markdown and HTML).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
@@ -35,7 +37,12 @@ def months(start: dt.date, end: dt.date) -> list[dt.date]:
     return [d.date() for d in pd.date_range(start, end, freq="MS")]
 
 
-def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Path:
+def build_fixture_warehouse(
+    path: Path, bump: float = 1.0, seed: int = 11, renames: Mapping[str, str] | None = None
+) -> Path:
+    """`renames`: "project", "customer", "entity" or "practice" -> the new name of the first one of them."""
+    renames = dict(renames or {})
+    practices = [renames.get("practice", PRACTICES[0]), *PRACTICES[1:]]
     rng = np.random.default_rng(seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".building")
@@ -46,6 +53,7 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
         con.execute(f"create schema {schema}")
 
     entities = pd.DataFrame(ENTITIES, columns=["entity_id", "entity_name"])
+    entities.loc[0, "entity_name"] = renames.get("entity", ENTITIES[0][1])
     customers = pd.DataFrame(
         {
             "customer_id": [f"C{i:02d}" for i in range(1, 9)],
@@ -60,7 +68,7 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
             "project_name": [f"Project {i:03d}" for i in range(1, n_projects + 1)],
             "customer_id": [customers.customer_id[i % 8] for i in range(n_projects)],
             "entity_id": [ENTITIES[i % 2][0] for i in range(n_projects)],
-            "practice": [PRACTICES[i % 3] for i in range(n_projects)],
+            "practice": [practices[i % 3] for i in range(n_projects)],
             "billing_type": [BILLING[i % 4] for i in range(n_projects)],
             "status": ["active" if i % 5 else "closed" for i in range(n_projects)],
             "opportunity_id": [f"O{i:03d}" if i % 6 == 0 else None for i in range(n_projects)],
@@ -70,7 +78,7 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
     employees = pd.DataFrame(
         {
             "employee_id": [f"EMP{i:03d}" for i in range(1, 31)],
-            "practice": [PRACTICES[i % 3] for i in range(30)],
+            "practice": [practices[i % 3] for i in range(30)],
             "region": [REGIONS[(i // 3) % 2] for i in range(30)],
             "entity_id": [ENTITIES[(i // 3) % 2][0] for i in range(30)],
         }
@@ -90,7 +98,7 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
     revenue["as_of_date"] = AS_OF
 
     targets = []
-    for practice in PRACTICES:
+    for practice in practices:
         for region in REGIONS:
             for m in months(dt.date(2025, 1, 1), dt.date(2026, 12, 1)):
                 targets.append((practice, region, m, round(rng.uniform(140_000, 220_000), 2)))
@@ -234,7 +242,9 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
         }
     )
 
-    runs, forecast, draws = _forecasts(rng, projects, revenue, bump)
+    customers.loc[0, "customer_name"] = renames.get("customer", customers.loc[0, "customer_name"])
+    projects.loc[0, "project_name"] = renames.get("project", projects.loc[0, "project_name"])
+    runs, forecast, draws = _forecasts(rng, projects, revenue, bump, practices)
 
     backtest = []  # like forecast.backtest_metrics: practice rows carry level_key; brier has no horizon
     for method, skill in (
@@ -243,7 +253,7 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
         ("baseline_seasonal_naive", 0.18),
         ("baseline_ets", 0.16),
     ):
-        for level, keys in (("firm", [None]), ("practice", PRACTICES)):
+        for level, keys in (("firm", [None]), ("practice", practices)):
             for key in keys:
                 for h in (1, 3, 6, 12):
                     backtest.append(("bt-1", method, level, key, h, "wape", skill * (1 + h / 12), 10))
@@ -324,7 +334,7 @@ def build_fixture_warehouse(path: Path, bump: float = 1.0, seed: int = 11) -> Pa
     return path
 
 
-def _forecasts(rng, projects, revenue, bump):
+def _forecasts(rng, projects, revenue, bump, practices):
     """Monthly runs from 2026-04-30 to 2026-10-31: actuals of the year so far plus 12 forecast months."""
     run_dates = [dt.date(2026, m + 1, 1) - dt.timedelta(days=1) for m in range(4, 11)]
     runs = pd.DataFrame(
@@ -381,7 +391,7 @@ def _forecasts(rng, projects, revenue, bump):
                         0.15 + 0.02 * k,
                     )
                 )
-            for practice in PRACTICES:
+            for practice in practices:
                 rows.append((run_id, m, None, None, practice, "unplanned", rng.uniform(5_000, 15_000) * bump, 0.4))
     records, draw_records = [], []
     for run_id, m, pid, oid, p, comp, mean, sd in rows:

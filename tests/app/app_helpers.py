@@ -48,3 +48,21 @@ def percent_value(text: str) -> float:
 def no_exception(at) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+HOSTILE_MARK = "HOSTILE"
+HOSTILE_PROJECT_ID = "P001"  # the project, customer, entity and practice that get the names below come first
+MARKUP_SIGNS = ("![", "](", "<b>", "</b>", "<img", "javascript:")
+
+
+def hostile_names(beacon: str) -> dict[str, str]:
+    """Names that are Markdown or HTML: an image fetching `beacon`, bold tags, an <img> with onerror, a js link."""
+    return {
+        "project": f"![{HOSTILE_MARK}-image]({beacon}/project.png) <b>{HOSTILE_MARK}-bold</b> "
+        f"[{HOSTILE_MARK}-link](javascript:alert(1))",
+        "customer": f"<b>{HOSTILE_MARK}-bold</b> <img src=x onerror=alert(1)> <img src={beacon}/customer.png> "
+        f"![c]({beacon}/customer-md.png)",
+        "practice": f"<b>{HOSTILE_MARK}-bold</b> ![p]({beacon}/practice.png) <img src=x onerror=alert(1)> "
+        "[l](javascript:alert(1))",
+        "entity": f"<img src={beacon}/entity.png> <b>{HOSTILE_MARK}-bold</b>",
+    }

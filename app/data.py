@@ -54,6 +54,13 @@ class DataUnavailable(Exception):
 # --------------------------------------------------------------------------------------------------
 
 TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
+    "as_of": (
+        "marts",
+        "dim_as_of",
+        {
+            "as_of_date": ("as_of_date",),
+        },
+    ),
     "dim_entity": (
         "marts",
         "dim_entity",
@@ -571,19 +578,14 @@ def run_as_of(run_id: str | None) -> dt.date | None:
 
 
 def actuals_as_of() -> dt.date:
-    """The as-of date of the point-in-time marts (latest data unless overridden at build time)."""
-    for key in ("unbilled", "project_financials", "receivables"):
-        if has_table(key):
-            t = Table(key)
-            value = query(f"select max({t.c('as_of_date')}) as d from {t.ref}")["d"].iloc[0]
-            if pd.notna(value):
-                return pd.Timestamp(value).date()
-    if has_table("time_entries"):
-        t = Table("time_entries")
-        value = query(f"select max({t.c('work_date')}) as d from {t.ref}")["d"].iloc[0]
+    """The as-of date of the point-in-time marts: marts.dim_as_of, the one row where dbt decides it
+    (the as_of var at build time, else the latest work, invoice or payment date)."""
+    if has_table("as_of"):
+        t = Table("as_of")
+        value = query(f"select max({t.c('as_of_date')}) as d from {t.ref}")["d"].iloc[0]
         if pd.notna(value):
             return pd.Timestamp(value).date()
-    raise DataUnavailable("the marts carry no as-of date and no time entries")
+    raise DataUnavailable("the published warehouse has no marts.dim_as_of; rebuild it with `wipcast run`")
 
 
 def reporting_currency() -> str:

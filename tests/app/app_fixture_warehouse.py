@@ -299,6 +299,14 @@ def build_fixture_warehouse(
     )
 
     tables = {
+        "marts.dim_as_of": pd.DataFrame(
+            {
+                "as_of_date": [AS_OF],
+                "as_of_source": ["latest activity"],
+                "first_activity_date": [AS_OF.replace(year=AS_OF.year - 2)],
+                "latest_activity_date": [AS_OF],
+            }
+        ),
         "marts.dim_entity": entities,
         "marts.dim_customer": customers,
         "marts.dim_project": projects.drop(columns="customer_region"),  # like the mart: no region

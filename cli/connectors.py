@@ -12,11 +12,13 @@ whether they resolve.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import typing
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
 from cli.console import console, out, parse_date, progress_bar, settings
 from wipcast.errors import InputError
@@ -72,23 +74,22 @@ def list_cmd() -> None:
     """Configured sources, last sync, cursor and conformed rows."""
     from ingest.connectors import run
 
-    table = Table(title="Connectors", show_edge=False)
-    for col in ("connector", "credentials", "last sync", "mode", "cursor", "conformed rows", "quarantined"):
-        table.add_column(col, justify="right" if col in ("conformed rows", "quarantined") else "left")
     for st in run.status(settings()):
         last = st.last_sync or {}
         cursors = [str(v) for v in (last.get("cursors") or {}).values()]
         finished = last.get("finished_at")
-        table.add_row(
-            st.connector.name,
-            "configured" if st.configured else "missing",
-            finished.strftime("%Y-%m-%d %H:%M UTC") if isinstance(finished, dt.datetime) else "never",
-            str(last.get("mode", "")),
-            max(cursors) if cursors else "",
-            f"{sum(st.rows.values()):,}",
-            f"{last.get('rows_quarantined') or 0:,}",
+        when = (
+            f"last sync {finished.strftime('%Y-%m-%d %H:%M UTC')} ({last.get('mode')})"
+            if isinstance(finished, dt.datetime)
+            else "never synced"
         )
-    out.print(table)
+        out.print(
+            f"{st.connector.name}: credentials {'configured' if st.configured else 'missing'}; {when}; "
+            f"cursor {max(cursors) if cursors else '-'}; {sum(st.rows.values()):,} conformed rows in "
+            f"{st.connector.conformed_schema}, {last.get('rows_quarantined') or 0:,} quarantined in the last sync",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @connectors_app.command("check")
@@ -116,33 +117,46 @@ def reconform_cmd(name: str = typer.Argument(..., help="harvest or harvest-forec
 
 
 # ---- demo ---------------------------------------------------------------------------------
-def demo_generate(
-    out_dir: Path = typer.Option(Path("data/demo"), "--out", help="Folder to write to."),
-    employees: int = typer.Option(150, "--employees", help="Head count to simulate."),
-    months: int = typer.Option(30, "--months", help="Months of history ending at --as-of."),
-    as_of: str = typer.Option("2026-10-31", "--as-of", help="Last day of the simulated history (YYYY-MM-DD)."),
-    seed: int = typer.Option(7, "--seed", help="Random seed; the same seed gives the same files."),
-    fmt: str = typer.Option("parquet", "--format", help="parquet or csv."),
-    shape: str | None = typer.Option(
-        None,
-        "--shape",
-        help="Also write the firm as a vendor's API holds it: harvest (canonical files go to OUT/canonical).",
-    ),
-) -> None:
-    """Write a simulated professional-services firm in the canonical contract (or a vendor's shape)."""
-    from cli.demo import demo_generate as canonical_generate
+SHAPE = typer.Option(
+    None,
+    "--shape",
+    help="Also write the firm as a vendor's API holds it: harvest (canonical files go to OUT/canonical).",
+)
 
-    if shape is None:
-        canonical_generate(out_dir=out_dir, employees=employees, months=months, as_of=as_of, seed=seed, fmt=fmt)
-        return
+
+def with_shape(generate: Callable[..., None]) -> Callable[..., None]:
+    """`demo generate` plus --shape: the same options (whatever cli.demo declares), then the vendor shape.
+
+    Built from the original's signature so an option added there is kept here without an edit.
+    """
+    signature = inspect.signature(generate, eval_str=True)
+    hints = typing.get_type_hints(generate)
+    shape_param = inspect.Parameter("shape", inspect.Parameter.KEYWORD_ONLY, default=SHAPE, annotation=str | None)
+
+    def generate_with_shape(**kwargs: Any) -> None:
+        shape = kwargs.pop("shape", None)
+        if shape is None:
+            generate(**kwargs)
+            return
+        _write_shape(generate, shape, kwargs)
+
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in signature.parameters.values()]
+    generate_with_shape.__signature__ = signature.replace(parameters=[*params, shape_param])  # type: ignore[attr-defined]
+    generate_with_shape.__annotations__ = {**hints, "shape": str | None}
+    generate_with_shape.__doc__ = (generate.__doc__ or "").rstrip(".") + " (--shape: also as a vendor's API holds it)."
+    return generate_with_shape
+
+
+def _write_shape(generate: Callable[..., None], shape: str, options: dict[str, Any]) -> None:
     from simulator.shapes import SHAPES
     from simulator.shapes.harvest import write_harvest_shape
 
     if shape not in SHAPES:
         raise typer.BadParameter(f"{shape!r} is not a shape; use {' or '.join(SHAPES)}", param_hint="--shape")
+    out_dir = Path(options["out_dir"])
     canonical = out_dir / "canonical"
-    canonical_generate(out_dir=canonical, employees=employees, months=months, as_of=as_of, seed=seed, fmt=fmt)
-    day = parse_date(as_of, "--as-of")
+    generate(**{**options, "out_dir": canonical})
+    day = parse_date(str(options["as_of"]), "--as-of")
     assert day is not None
     counts = write_harvest_shape(canonical, out_dir, day)
     out.print(

@@ -13,9 +13,9 @@ from pathlib import Path
 import typer
 
 from cli import pipeline, serve
-from cli.connectors import connectors_app, demo_generate, demo_serve
+from cli.connectors import connectors_app, demo_serve, with_shape
 from cli.console import console, options
-from cli.demo import demo_app
+from cli.demo import demo_app, demo_generate
 from cli.ingest import ingest_app
 from cli.scenario import export_cmd, scenario_app
 from wipcast.errors import WipcastError
@@ -25,8 +25,8 @@ app = typer.Typer(
     no_args_is_help=True,
     help="wipcast: analytics and revenue forecasting for professional-services firms.",
 )
-# the connectors' demo commands: `generate` gains --shape (it delegates to cli.demo's for canonical files)
-demo_app.command("generate")(demo_generate)
+# the connectors' demo commands: `generate` gains --shape (cli.demo's command, then the vendor shape)
+demo_app.command("generate")(with_shape(demo_generate))
 demo_app.command("serve")(demo_serve)
 app.add_typer(demo_app, name="demo")
 app.add_typer(connectors_app, name="connectors")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -63,7 +64,19 @@ class RequestRecord:
     method: str
     path: str
     query: dict[str, str]
-    status: int
+    status: int  # 0: the connection was dropped without a response
+    at: float  # time.monotonic() when the request arrived
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that hangs up (a retry after a dropped connection, a test ending) is not an error here
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class FixtureServer:
@@ -76,8 +89,7 @@ class FixtureServer:
         self.faults: list[Fault] = []
         self.requests: list[RequestRecord] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, port), _handler(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _Server((host, port), _handler(self))
         self._thread: threading.Thread | None = None
 
     @property
@@ -122,9 +134,9 @@ class FixtureServer:
                     return fault
         return None
 
-    def _log(self, method: str, path: str, query: dict[str, str], status: int) -> None:
+    def _log(self, method: str, path: str, query: dict[str, str], status: int, at: float) -> None:
         with self._lock:
-            self.requests.append(RequestRecord(method, path, query, status))
+            self.requests.append(RequestRecord(method, path, query, status, at))
 
     def authorized(self, headers: Mapping[str, str]) -> bool:
         if self.token is not None and headers.get("Authorization") != f"Bearer {self.token}":
@@ -143,22 +155,23 @@ def _handler(server: FixtureServer) -> type[BaseHTTPRequestHandler]:
             return
 
         def do_GET(self) -> None:
+            at = time.monotonic()
             parts = urlsplit(self.path)
             query = dict(parse_qsl(parts.query, keep_blank_values=True))
             fault = server._fault_for(parts.path)
             if fault is not None and fault.kind == "drop":
-                server._log("GET", parts.path, query, 0)
+                server._log("GET", parts.path, query, 0, at)
                 self.close_connection = True
                 self.connection.close()  # no status line at all: the client sees a dropped connection
                 return
             if not server.authorized({k: v for k, v in self.headers.items()}):
                 self._send(Reply(401, {"error": "invalid_token", "error_description": "The access token is invalid"}))
-                server._log("GET", parts.path, query, 401)
+                server._log("GET", parts.path, query, 401, at)
                 return
             if fault is not None and fault.kind in ("429", "500", "503", "401"):
                 headers = {"Retry-After": str(fault.retry_after)} if fault.kind == "429" else {}
                 self._send(Reply(int(fault.kind), {"message": f"scripted {fault.kind}"}, headers))
-                server._log("GET", parts.path, query, int(fault.kind))
+                server._log("GET", parts.path, query, int(fault.kind), at)
                 return
             host = self.headers.get("Host") or "127.0.0.1"
             reply = server.api.handle(f"http://{host}", parts.path, query)
@@ -172,7 +185,7 @@ def _handler(server: FixtureServer) -> type[BaseHTTPRequestHandler]:
             elif fault is not None and fault.kind == "invalid_json":
                 body = b"<html><body>Service temporarily unavailable</body></html>"
             self._send(reply, body)
-            server._log("GET", parts.path, query, reply.status)
+            server._log("GET", parts.path, query, reply.status, at)
 
         def _send(self, reply: Reply, body: bytes | None = None) -> None:
             data = json.dumps(reply.body).encode() if body is None else body

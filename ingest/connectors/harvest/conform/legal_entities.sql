@@ -1,0 +1,10 @@
+-- Harvest has no legal entities: they are declared in wipcast.toml as [[connectors.harvest.legal_entities]].
+-- Their ids are the firm's own (no harvest: prefix), so every source can name the same entity.
+SELECT
+    entity_id,
+    name,
+    country,
+    currency,
+    CAST(NULL AS VARCHAR) AS _source_row,
+    CAST(NULL AS VARCHAR) AS _source_load_id
+FROM cfg_legal_entities

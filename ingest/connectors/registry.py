@@ -1,0 +1,17 @@
+"""The connectors wipcast knows, by CLI name."""
+
+from __future__ import annotations
+
+from ingest.connectors.harvest import CONNECTOR as HARVEST
+from ingest.connectors.harvest_forecast import CONNECTOR as HARVEST_FORECAST
+from ingest.connectors.spec import Connector
+from wipcast.errors import InputError
+
+CONNECTORS: dict[str, Connector] = {conn.name: conn for conn in (HARVEST, HARVEST_FORECAST)}
+
+
+def get(name: str) -> Connector:
+    key = name.replace("_", "-")
+    if key not in CONNECTORS:
+        raise InputError(f"unknown connector {name!r}", f"known connectors: {', '.join(CONNECTORS)}")
+    return CONNECTORS[key]

@@ -1,0 +1,100 @@
+"""What a vendor package declares so the shared machinery can extract, conform and report it.
+
+A vendor package (ingest/connectors/<vendor>/) holds its dlt REST source, its settings and one
+conform SQL file per canonical entity; `Connector` ties them together. Everything else (running
+dlt, validating, loading, logging) is shared and lives beside this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from ingest.connectors.config import ConnectorConfig
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Resolved by dlt's config providers; never printed, logged or stored."""
+
+    access_token: str
+    account_id: str
+
+    def __repr__(self) -> str:  # a stray repr in a traceback must not show the token
+        return "Credentials(access_token=***, account_id=***)"
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    """One extraction's choices: where to read and which cursor window."""
+
+    base_url: str
+    config: ConnectorConfig
+    initial_value: str  # cursor start when no state exists (ISO datetime)
+    end_value: str | None  # set for a backfill (--since, --full-refresh): dlt then neither reads nor moves state
+    today: dt.date
+
+
+@dataclass(frozen=True)
+class ConformStep:
+    """One canonical entity produced from one vendor resource by one SQL file."""
+
+    entity: str  # wipcast.contract entity name
+    resource: str  # vendor resource the rows come from (names the source in ops.load_log / ops.quarantine)
+    sql: str  # file name in the vendor's conform/ folder
+    # canonical column -> the setting that fills it; a row where it is empty is quarantined naming the setting
+    gaps: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Connector:
+    name: str  # CLI name: harvest, harvest-forecast
+    vendor: str  # config section, dlt source name and schema suffix: harvest, harvest_forecast
+    label: str  # for messages: "Harvest"
+    default_base_url: str
+    settings_keys: frozenset[str]
+    build_source: Callable[[SourceOptions, Credentials], Any]  # -> dlt source
+    check_path: str  # the cheap authenticated call of `connectors check`
+    check_headers: Callable[[Credentials], dict[str, str]]
+    conform_dir: Path
+    conform_steps: tuple[ConformStep, ...]
+    # tables the conform SQL reads besides raw_<vendor>: mapping files and defaults, by view name
+    config_tables: Callable[[ConnectorConfig, dt.date], dict[str, pa.Table]]
+    # every raw table the conform SQL reads, with its declared columns (see rawcols)
+    raw_tables: Mapping[str, dict[str, str]]
+    # root resource tables that are merged on the vendor key (deleted markers are set on these)
+    merge_tables: tuple[str, ...]
+    # on a full refresh only rows inside what was re-read can have vanished: table -> SQL condition
+    vanish_scope: Callable[[SourceOptions], Mapping[str, str]] = lambda _opts: {}
+    # runs after a successful raw load, in the same warehouse connection (Forecast's daily plan snapshot)
+    after_load: Callable[[duckdb.DuckDBPyConnection, str, str, dt.date], None] | None = None
+    # other vendors whose conformed ids this one references (loaded first)
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def source_system(self) -> str:
+        return self.vendor
+
+    @property
+    def raw_schema(self) -> str:
+        return f"raw_{self.vendor}"
+
+    @property
+    def conformed_schema(self) -> str:
+        return f"conformed_{self.vendor}"
+
+    @property
+    def credential_env(self) -> tuple[str, str]:
+        section = self.vendor.upper()
+        return f"SOURCES__{section}__ACCESS_TOKEN", f"SOURCES__{section}__ACCOUNT_ID"
+
+    def sql(self, step: ConformStep) -> str:
+        return (self.conform_dir / step.sql).read_text()

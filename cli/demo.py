@@ -22,8 +22,38 @@ def demo_generate(
     replace: bool = typer.Option(
         False, "--replace", help="Replace contract files of the other format already in the folder."
     ),
+    growth: float = typer.Option(
+        0.06, "--growth", help="Regime: annual headcount growth (revenue follows); 0 is flat, negative shrinks."
+    ),
+    plans: str = typer.Option(
+        "overstated",
+        "--plans",
+        help="Regime: overstated (early plans above the hours later worked), accurate or understated.",
+    ),
+    extensions: str = typer.Option(
+        "normal", "--extensions", help="Regime: how often work runs past its early planned end: normal, many or few."
+    ),
+    seasonality: str = typer.Option(
+        "normal", "--seasonality", help="Regime: summer and year-end leave: normal, weak or strong."
+    ),
+    price_change: float = typer.Option(
+        0.0,
+        "--price-change",
+        help="Regime: one-off change of every list price (0.15 = +15%) from January of the middle year.",
+    ),
+    crm: str = typer.Option(
+        "optimistic",
+        "--crm",
+        help="Regime: CRM stage probabilities against true win rates: optimistic, calibrated or pessimistic.",
+    ),
+    hiring_freeze_months: int = typer.Option(
+        0, "--hiring-freeze-months", help="Regime: nobody is hired in the last N months of the history."
+    ),
 ) -> None:
-    """Write a simulated professional-services firm in the canonical contract."""
+    """Write a simulated professional-services firm in the canonical contract.
+
+    The regime options change the firm's dynamics (for testing forecasts on other kinds of firm);
+    their defaults give today's demo firm, byte for byte."""
     import simulator
     from simulator.generate import FORMATS
 
@@ -41,6 +71,13 @@ def demo_generate(
             fmt=fmt,
             progress=progress,
             replace=replace,
+            growth=growth,
+            plans=plans,
+            extensions=extensions,
+            seasonality=seasonality,
+            price_change=price_change,
+            crm=crm,
+            hiring_freeze_months=hiring_freeze_months,
         )
     rows = summary.rows
     out.print(f"[green]demo firm written[/green] to {out_dir}: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))

@@ -26,6 +26,11 @@ def scenario_run(
     publish: bool = typer.Option(
         True, "--publish/--no-publish", help="Publish the warehouse afterwards so the app and analysts see the run."
     ),
+    allow_outside: bool = typer.Option(
+        False,
+        "--allow-as-of-outside-data",
+        help="Accept a scenario as_of before the first or after the latest activity date in the data.",
+    ),
 ) -> None:
     """Forecast a scenario and store it under its own scenario_id in the forecast tables."""
     from forecasting.scenarios import load, run_scenario
@@ -36,7 +41,7 @@ def scenario_run(
     config = settings()
     run_id = new_run_id()
     with logged_step(config, run_id, "scenario") as record, progress_bar() as progress:
-        summary = run_scenario(config, scenario, run_id, progress=progress)
+        summary = run_scenario(config, scenario, run_id, progress=progress, allow_as_of_outside_data=allow_outside)
         record.rows = sum(summary.rows.values())
         record.message = f"scenario {scenario.name}"
     total = sum(summary.firm_mean_by_month.values())
@@ -142,13 +147,14 @@ def export_cmd(
     run_id: str | None = typer.Option(None, "--run-id", help="Export this run instead of the scenario's latest."),
 ) -> None:
     """Export a forecast (base or scenario) in long format with components, p10/p50/p90 and provenance."""
-    from forecasting.exports import FORMATS, GRAINS, export_run, write_export
+    from forecasting.exports import FORMATS, GRAINS, check_out_path, export_run, write_export
     from wipcast.warehouse import work_connection
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"{fmt!r} is not a format; allowed: {', '.join(FORMATS)}", param_hint="--format")
     if grain not in GRAINS:
         raise typer.BadParameter(f"{grain!r} is not a grain; allowed: {', '.join(GRAINS)}", param_hint="--grain")
+    check_out_path(out_path, fmt)  # before the warehouse is opened
     config = settings()
     with work_connection(config) as con:
         frame, meta = export_run(con, scenario, grain, config.reporting_currency, run_id)

@@ -80,14 +80,27 @@ def transform(settings: Settings, run_id: str) -> TransformResult:
 
 
 def forecast(
-    settings: Settings, run_id: str, as_of: dt.date | None, horizon: int, draws: int, seed: int | None
+    settings: Settings,
+    run_id: str,
+    as_of: dt.date | None,
+    horizon: int,
+    draws: int,
+    seed: int | None,
+    allow_as_of_outside_data: bool = False,
 ) -> None:
     import forecasting
 
     require_work_db(settings, "nothing to forecast from")
     with logged_step(settings, run_id, "forecast") as record, progress_bar() as progress:
         summary = forecasting.run_forecast(
-            settings, run_id, as_of=as_of, horizon=horizon, draws=draws, seed=seed, progress=progress
+            settings,
+            run_id,
+            as_of=as_of,
+            horizon=horizon,
+            draws=draws,
+            seed=seed,
+            progress=progress,
+            allow_as_of_outside_data=allow_as_of_outside_data,
         )
         record.rows = sum(summary.rows.values())
     out.print(f"[green]forecast written[/green]: run {run_id}, as of {summary.as_of_date}")

@@ -22,7 +22,7 @@ from forecasting import baselines, engine, store
 from forecasting.calendar import add_months, month_end, month_start
 from forecasting.frames import ordered
 from forecasting.inputs import RawData, as_of_view
-from forecasting.run import Progress, _tick, model_versions, persist, read_raw
+from forecasting.run import ALLOW_OUTSIDE_FLAG, Progress, _tick, check_seed, model_versions, persist, read_raw
 from wipcast.errors import InputError
 from wipcast.settings import Settings
 from wipcast.warehouse import work_connection
@@ -309,16 +309,32 @@ def run_backtest(
     horizon: int = 12,
     draws: int = 500,
     seed: int | None = 0,
+    allow_as_of_outside_data: bool = False,
 ) -> BacktestSummary:
+    """Forecast from every month end of start_month..end_month and score the forecasts. Every origin
+    must lie within the data (from its first activity date; before the latest work date, so that
+    something is left to score), else InputError before anything is written; the flag
+    `allow_as_of_outside_data` lifts the first-date bound only (an origin after the data has nothing
+    to score against)."""
     started = time.perf_counter()
     origins = origins_between(start_month, end_month)
+    check_seed(seed, "seed")
     raw = read_raw(settings)
     latest = raw.latest_activity_date()
+    first, last = raw.activity_range()
     too_late = [o for o in origins if o >= latest]
     if too_late:
         raise InputError(
-            f"backtest origin {too_late[0]:%Y-%m} is not before the latest data ({latest})",
+            f"backtest origin {too_late[0]:%Y-%m} (--to) is not before the latest work date {latest} "
+            f"(the data runs from {first} to {last}); its forecast would have nothing to be scored against",
             "choose --to at least one month before the latest month with data",
+        )
+    too_early = [o for o in origins if o < first]
+    if too_early and not allow_as_of_outside_data:
+        raise InputError(
+            f"backtest origin {too_early[0]} (--from) is outside the data, which runs from {first} to {last} "
+            "(first and latest work, invoice or payment date)",
+            f"choose --from {first:%Y-%m} or later, or pass {ALLOW_OUTSIDE_FLAG} to backtest from it anyway",
         )
     truth, last_complete = truth_by_practice(raw, latest)
     final = as_of_view(raw, latest).opportunities
@@ -339,6 +355,7 @@ def run_backtest(
             "seed": seed,
             "reporting_currency": settings.reporting_currency,
             "models": result.notes,
+            "allow_as_of_outside_data": allow_as_of_outside_data,
         }
         with work_connection(settings) as con:
             store.ensure_schema(con)
@@ -371,6 +388,9 @@ def run_backtest(
                     ),
                 ]
             )
+    bins = calibration_bins(br)
+    store.check_finite("backtest_metrics", metrics, ("value",), nullable=True)
+    store.check_finite("win_probability_calibration", bins, ("predicted", "observed"))
     with work_connection(settings) as con:
         store.ensure_schema(con)
         con.execute("begin transaction")
@@ -390,11 +410,12 @@ def run_backtest(
                     "seed": seed,
                     "origins": [f"{o:%Y-%m}" for o in origins],
                     "reporting_currency": settings.reporting_currency,
+                    "allow_as_of_outside_data": allow_as_of_outside_data,
                 },
                 raw.row_counts(),
             )
             store.write_metrics(con, run_id, metrics)
-            store.write_calibration(con, run_id, calibration_bins(br))
+            store.write_calibration(con, run_id, bins)
             con.execute("commit")
         except BaseException:
             con.execute("rollback")

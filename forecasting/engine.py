@@ -384,12 +384,15 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
     recent = history.filter(pl.col("month") >= add_months(month_start(as_of), -12)).join(
         projects.select("project_id", "practice", "region"), on="project_id"
     )
+    # Shares of positive revenue only: a practice whose recent revenue nets to zero (or below, after
+    # credit notes) has no regional split to learn, and 0 / 0 would be NaN (which polars keeps through
+    # `> 0`); such a practice falls back to one unsplit row in the unplanned component.
     region_shares = (
         recent.pipe(ordered)
         .group_by("practice", "region", maintain_order=True)
-        .agg(pl.col("revenue").sum())
+        .agg(pl.col("revenue").sum().clip(lower_bound=0.0))
+        .filter(pl.col("revenue") > 0)
         .with_columns((pl.col("revenue") / pl.col("revenue").sum().over("practice")).alias("share"))
-        .filter(pl.col("share") > 0)
         .select("practice", "region", "share")
     )
 
@@ -442,10 +445,12 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
 # --------------------------------------------------------------------------- simulate
 
 MAX_DRAW_CELLS = 120_000_000  # series x months x draws held in memory at once (~1 GB of float64)
+MIN_AFFORDABLE_DRAWS = 200  # the memory cap never cuts a run below this (a request for fewer is honoured)
 
 
 def affordable_draws(prep: Prepared, draws: int) -> int:
-    """Fewer draws when a very large firm would not fit in memory (never below 200)."""
+    """The draws requested, or fewer when a very large firm would not fit in memory; the cap never
+    goes below MIN_AFFORDABLE_DRAWS, and never raises a request (`--draws 100` runs 100)."""
     n_series = (
         prep.tm_rows["project_id"].n_unique()
         + prep.ff.height
@@ -455,7 +460,7 @@ def affordable_draws(prep: Prepared, draws: int) -> int:
         + 1
     )
     cap = MAX_DRAW_CELLS // max(1, n_series * len(prep.months))
-    return int(max(200, min(draws, cap)))
+    return int(min(draws, max(MIN_AFFORDABLE_DRAWS, cap)))
 
 
 def simulate(prep: Prepared, draws: int = 2000, seed: int | None = None) -> ForecastResult:

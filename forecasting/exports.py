@@ -292,12 +292,24 @@ def write_xlsx(frame: pl.DataFrame, meta: dict[str, str], out: Path) -> list[Pat
 WRITERS = {"csv": write_csv, "xlsx": write_xlsx, "parquet": write_parquet}
 
 
+def check_out_path(out: Path, fmt: str = "xlsx") -> None:
+    """--out must name a file in an existing folder (a CSV export also writes <out>.json beside it)."""
+    out = Path(out)
+    taken = [p for p in (out, out.with_name(out.name + ".json") if fmt == "csv" else None) if p and p.is_dir()]
+    if taken:
+        raise InputError(
+            f"--out {taken[0]} is an existing folder, not a file",
+            f"give a file path, e.g. --out {out / f'forecast.{fmt}'}",
+        )
+    if not out.parent.exists():
+        raise InputError(f"folder {out.parent} does not exist", "create it or choose another --out path")
+
+
 def write_export(frame: pl.DataFrame, meta: dict[str, str], fmt: str, out: Path) -> list[Path]:
     if fmt not in WRITERS:
         raise InputError(f"format {fmt!r} is not allowed", f"allowed formats: {', '.join(FORMATS)}")
     out = Path(out)
-    if not out.parent.exists():
-        raise InputError(f"folder {out.parent} does not exist", "create it or choose another --out path")
+    check_out_path(out, fmt)
     return WRITERS[fmt](frame, meta, out)
 
 

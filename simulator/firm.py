@@ -164,7 +164,15 @@ def _termination_after(rng: np.random.Generator, start: np.ndarray, contractor: 
     return days
 
 
-def build_people(rng: np.random.Generator, n_target: int, window_start: int, as_of: int, plan_end: int) -> People:
+def build_people(
+    rng: np.random.Generator,
+    n_target: int,
+    window_start: int,
+    as_of: int,
+    plan_end: int,
+    freeze_from: int | None = None,
+) -> People:
+    """The people of the firm; nobody is hired on or after `freeze_from` (a hiring freeze), when given."""
     first_m = int(month_index(np.array([window_start]))[0])
     last_m = int(month_index(np.array([as_of]))[0])
     months = np.arange(first_m, last_m + 1)
@@ -190,7 +198,7 @@ def build_people(rng: np.random.Generator, n_target: int, window_start: int, as_
         leavers_this_month = int(np.sum((terms_all >= ms) & (terms_all <= me)))
         need = int(target[min(i + 1, len(target) - 1)]) - active + leavers_this_month
         k = max(0, need + int(rng.integers(-1, 2)))
-        if k == 0 or ms > as_of:
+        if k == 0 or ms > as_of or (freeze_from is not None and ms >= freeze_from):
             continue
         r, p, g, c = _draw_people(rng, k, junior_bias=True)
         h = rng.integers(ms, min(me, as_of) + 1, k)

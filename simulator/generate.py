@@ -17,6 +17,7 @@ from wipcast.contract import ENTITIES
 from wipcast.errors import InputError
 
 from . import params as P
+from . import regimes as R
 from .billing import Billing, build_billing
 from .calendar import (
     FX_BACKFILL_DAYS,
@@ -138,12 +139,41 @@ def generate(
     fmt: str = "parquet",
     progress: Progress | None = None,
     replace: bool = False,
+    *,
+    growth: float = R.Regime.growth,
+    plans: str = R.Regime.plans,
+    extensions: str = R.Regime.extensions,
+    seasonality: str = R.Regime.seasonality,
+    price_change: float = R.Regime.price_change,
+    crm: str = R.Regime.crm,
+    hiring_freeze_months: int = R.Regime.hiring_freeze_months,
 ) -> GenerateSummary:
     """Write the demo firm into out_dir; return a summary (rows per entity, elapsed seconds).
 
     Files of the other format already in the folder are a user's data as far as we know: they are
-    replaced only with `replace=True`, else nothing is written and the error names them."""
+    replaced only with `replace=True`, else nothing is written and the error names them.
+
+    The keyword-only knobs choose the firm's regime (growth, plan quality, extensions, seasonality,
+    a mid-history price change, CRM calibration, a hiring freeze; see `simulator.regimes.Regime`).
+    Their defaults are today's demo firm, byte for byte."""
     out, as_of_date = _validate(out_dir, employees, months, as_of, seed, fmt)
+    regime = R.Regime(growth, plans, extensions, seasonality, price_change, crm, hiring_freeze_months)
+    R.validate(regime, int(months))
+    with R.applied(R.overrides(regime)):
+        return _generate(out, as_of_date, employees, months, seed, fmt, progress, replace, regime)
+
+
+def _generate(
+    out: Path,
+    as_of_date: dt.date,
+    employees: int,
+    months: int,
+    seed: int,
+    fmt: str,
+    progress: Progress | None,
+    replace: bool,
+    regime: R.Regime,
+) -> GenerateSummary:
     other = sorted(p.name for e in ENTITIES for f in FORMATS if f != fmt and (p := out / f"{e.name}.{f}").exists())
     if other and not replace:
         shown = ", ".join(other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
@@ -176,9 +206,15 @@ def generate(
     as_of_end_us = (as_of_day + 1) * DAY_US - 1
 
     tick("firm", 0)
-    people = build_people(rng, int(employees), window_start, as_of_day, plan_end)
+    freeze_from = (
+        int(month_start_day(np.array([last_m - regime.hiring_freeze_months + 1]))[0])
+        if regime.hiring_freeze_months
+        else None
+    )
+    people = build_people(rng, int(employees), window_start, as_of_day, plan_end, freeze_from)
     customers = build_customers(rng, len(people))
-    rates = RateBook(y_start - 2, y_end + 1, y_asof)
+    mid_year = int(year_of(window_start + (as_of_day - window_start) // 2))
+    rates = RateBook(y_start - 2, y_end + 1, y_asof, regime.price_change, mid_year)
     stints = build_stints(rng, people, window_start, plan_end)
     projects, project_of_group = build_projects(rng, people, customers, stints, rates, window_start, as_of_day)
     tick("pipeline", 1)
@@ -547,6 +583,8 @@ def generate(
         vis,
         won_visible,
     )
+    if not regime.is_default():
+        truth["generator"]["regime"] = regime.as_dict()
     (out / "_truth.json").write_text(json.dumps(truth, indent=2, sort_keys=False) + "\n")
 
     elapsed = time.perf_counter() - t0

@@ -124,7 +124,8 @@ def build_plan(
     lead = rng.integers(7, 57, m)
     created = np.maximum(win_day[project], stints.start - lead)
     created = np.minimum(created, stints.start)
-    inflation = rng.uniform(0, 2 * P.PLAN_INFLATION_MEAN, m)
+    # (scaled after the draw, so a negative mean, plans below the final hours, is allowed)
+    inflation = 2 * P.PLAN_INFLATION_MEAN * rng.uniform(0, 1, m)
     u = rng.random(m)
     end_shift = np.where(
         u < P.END_SHIFT_LATER_SHARE,

@@ -108,10 +108,18 @@ def build_customers(rng: np.random.Generator, n_people: int) -> Customers:
 class RateBook:
     """Firm-wide list prices by role, currency and calendar year, and project cards."""
 
-    def __init__(self, first_year: int, last_year: int, base_year: int):
+    def __init__(
+        self, first_year: int, last_year: int, base_year: int, step: float = 0.0, step_year: int | None = None
+    ):
+        """step: a one-off relative change of every list price from January of step_year on (a regime knob)."""
         self.first_year, self.last_year = first_year, last_year
         years = np.arange(first_year, last_year + 1)
         growth = (1 + P.ANNUAL_RATE_INCREASE) ** (years - base_year)
+        if step and step_year is not None:
+            # Prices are quoted relative to the as-of year: the step moves the years on the other side of it.
+            growth = (
+                growth * np.where(years >= step_year, 1.0 + step, 1.0) / (1.0 + step if base_year >= step_year else 1.0)
+            )
         level = np.array([P.CURRENCY_PRICE_LEVEL[c] for c in CURRENCIES])
         # [currency, role, year]
         self.firm = (

@@ -11,6 +11,7 @@ never a half-written one, and readers that still hold the old file keep reading 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import shutil
 from pathlib import Path
@@ -25,6 +26,31 @@ from wipcast.warehouse import table_exists, work_connection
 
 # Tables a published warehouse must hold; a build that lacks them is not published.
 REQUIRED_TABLES = (("marts", "dim_project"),)
+
+# Money columns of the forecast tables (forecasting/store.py MONEY_COLUMNS; a test keeps the two equal):
+# a warehouse where one holds NaN or an infinity is not published.
+FORECAST_MONEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "revenue_forecast": ("mean", "p10", "p50", "p90"),
+    "revenue_forecast_draws": ("value",),
+    "revenue_quantiles": ("mean", "p10", "p50", "p90"),
+}
+
+
+def not_finite_forecast(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str, str] | None:
+    """The first forecast money figure that is NaN or infinite, as (table, column, run_id, month), or
+    None: one scan per forecast table that exists, stopping at the first hit."""
+    for table, columns in FORECAST_MONEY_COLUMNS.items():
+        if not table_exists(con, "forecast", table):
+            continue
+        bad = " or ".join(f"isnan({c}) or isinf({c})" for c in columns)
+        found = con.execute(
+            f"select run_id, cast(month as varchar), {', '.join(columns)} from forecast.{table} where {bad} limit 1"
+        ).fetchall()
+        if found:
+            run_id, month, *values = found[0]
+            column = next(c for c, v in zip(columns, values, strict=True) if not math.isfinite(v))
+            return table, column, run_id, month
+    return None
 
 
 def _fsync(path: Path) -> None:
@@ -46,6 +72,15 @@ def publish(settings: Settings, run_id: str, required: tuple[tuple[str, str], ..
             raise WipcastError(
                 f"not published: {reason}; the published warehouse was not changed",
                 "run `wipcast transform` (or `wipcast run`) and publish after it succeeds",
+            )
+        bad = not_finite_forecast(con)
+        if bad is not None:
+            table, column, bad_run, month = bad
+            raise WipcastError(
+                f"not published: forecast.{table}.{column} holds a NaN or infinite figure (run {bad_run}, "
+                f"month {month}); the published warehouse was not changed",
+                f"remove run {bad_run} from the forecast tables (delete from forecast.<table> where run_id = "
+                f"'{bad_run}') and publish again",
             )
         con.execute("checkpoint")  # fold the WAL into the file so a plain file copy is complete
     if Path(str(work) + ".wal").exists():

@@ -24,6 +24,23 @@ from wipcast.errors import InputError
 
 RESERVED_NAMES = {"base"}  # the base forecast's scenario_id
 
+# Bounds on what a scenario may hold (a definition is user input: the app's text box, a file).
+MAX_YAML_BYTES = 256 * 1024
+MAX_ADJUSTMENTS = 500  # entries over every adjustment list together
+MAX_DESCRIPTION_CHARS = 2000
+MAX_NAME_CHARS = 100
+MAX_SEED = 2**63 - 1  # forecast.scenario_runs.seed is a bigint
+ADJUSTMENT_FIELDS = (
+    "win_probability",
+    "pipeline_delay",
+    "projects",
+    "bill_rates",
+    "hiring",
+    "attrition",
+    "utilization",
+)
+MAX_ERRORS_SHOWN = 5
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -102,12 +119,14 @@ class UtilizationChange(_Strict):
 
 
 class Scenario(_Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$", description="lowercase letters, digits, - and _")
-    description: str = ""
+    name: str = Field(
+        max_length=MAX_NAME_CHARS, pattern=r"^[a-z0-9][a-z0-9_-]*$", description="lowercase letters, digits, - and _"
+    )
+    description: str = Field("", max_length=MAX_DESCRIPTION_CHARS)
     as_of: dt.date | None = None  # default: the as-of date of the latest base forecast
     horizon: int | None = Field(None, ge=1, le=36)
     draws: int | None = Field(None, ge=100, le=20000)
-    seed: int | None = Field(None, ge=0)
+    seed: int | None = Field(None, ge=0, le=MAX_SEED)
     win_probability: list[WinProbabilityChange] = []
     pipeline_delay: list[PipelineDelay] = []
     projects: list[ProjectChange] = []
@@ -122,6 +141,13 @@ class Scenario(_Strict):
         if value in RESERVED_NAMES:
             raise ValueError(f"{value!r} is reserved for the base forecast; choose another name")
         return value
+
+    @model_validator(mode="after")
+    def _few_adjustments(self) -> Self:
+        problem = _too_many_adjustments({f: len(getattr(self, f)) for f in ADJUSTMENT_FIELDS})
+        if problem:
+            raise ValueError(problem)
+        return self
 
     @property
     def is_neutral(self) -> bool:
@@ -145,6 +171,16 @@ class Scenario(_Strict):
 
     def definition_hash(self) -> str:
         return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+
+
+def _too_many_adjustments(counts: dict[str, int]) -> str | None:
+    total = sum(counts.values())
+    if total <= MAX_ADJUSTMENTS:
+        return None
+    return (
+        f"adjustments ({', '.join(ADJUSTMENT_FIELDS)}): {total:,} in total, more than the limit of "
+        f"{MAX_ADJUSTMENTS} (split the scenario into smaller ones)"
+    )
 
 
 # ---------------------------------------------------------------- error messages
@@ -191,9 +227,14 @@ def _describe(error: ErrorDetails) -> str:
         return f"{path}: required field is missing"
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        return f"{path}: {error['input']!r} is not allowed; allowed values: {expected}"
+        return f"{path}: {_shown(error['input'])} is not allowed; allowed values: {expected}"
+    if kind == "string_too_long":
+        limit = error.get("ctx", {}).get("max_length")
+        return f"{path}: {len(error['input']):,} characters, more than the limit of {limit}"
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
+        return f"{path}: {_shown(error['input'])} is not a date; use a real calendar date YYYY-MM-DD"
     shown = error.get("input")
-    got = f" (got {shown!r})" if shown is not None and not isinstance(shown, (dict, list)) else ""
+    got = f" (got {_shown(shown)})" if shown is not None and not isinstance(shown, (dict, list)) else ""
     if kind == "string_pattern_mismatch":
         return f"{path}: not allowed{got}; allowed: {_field_description(loc) or 'see docs/scenarios.md'}"
     message = error["msg"].removeprefix("Value error, ")
@@ -226,11 +267,39 @@ def _field_range(loc: Loc) -> str | None:
     return f"{low} to {high}" if low is not None else f"up to {high}"
 
 
+def _shown(value: object, limit: int = 60) -> str:
+    """A field's value as the error shows it: repr, one line, cut short."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def validation_message(exc: ValidationError) -> str:
-    return "; ".join(_describe(e) for e in exc.errors())
+    errors = exc.errors()
+    shown = "; ".join(_describe(e) for e in errors[:MAX_ERRORS_SHOWN])
+    more = len(errors) - MAX_ERRORS_SHOWN
+    return shown + (f"; and {more:,} more error(s)" if more > 0 else "")
 
 
 # ---------------------------------------------------------------- loading
+
+
+class _Loader(yaml.SafeLoader):
+    """safe_load, except that dates stay text: pydantic parses them and names the field when one is not
+    a real date (2027-02-30), where PyYAML's own date parsing fails with a bare ValueError."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _timestamp_as_text(loader: _Loader, node: yaml.Node) -> str:
+    """An explicit `!!timestamp` value, kept as text like the implicit ones."""
+    return str(loader.construct_scalar(node)) if isinstance(node, yaml.ScalarNode) else ""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
 def from_mapping(data: object, source: str = "scenario") -> Scenario:
@@ -239,6 +308,10 @@ def from_mapping(data: object, source: str = "scenario") -> Scenario:
             f"{source}: a scenario must be a YAML mapping (name: ..., hiring: [...])",
             f"allowed top-level fields: {', '.join(Scenario.model_fields)}",
         )
+    # Counted before validation, so a huge list is refused without validating (and reporting) each entry.
+    problem = _too_many_adjustments({f: len(v) for f in ADJUSTMENT_FIELDS if isinstance(v := data.get(f), list)})
+    if problem:
+        raise InputError(f"{source} is invalid: {problem}", "see docs/scenarios.md")
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -247,13 +320,26 @@ def from_mapping(data: object, source: str = "scenario") -> Scenario:
         ) from None
 
 
+def _too_large(source: str, size: int) -> InputError:
+    return InputError(
+        f"{source} is {size:,} bytes, more than the limit of {MAX_YAML_BYTES // 1024} KB ({MAX_YAML_BYTES:,} bytes)",
+        "a scenario is a short list of adjustments; split it into smaller scenarios",
+    )
+
+
 def from_yaml_text(text: str, source: str = "scenario") -> Scenario:
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > MAX_YAML_BYTES:
+        raise _too_large(source, size)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506  (a SafeLoader, dates kept as text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise InputError(f"{source} is not valid YAML{where}", "check indentation and quoting") from None
+    except (ValueError, TypeError, RecursionError) as exc:  # e.g. `!!int ten`, or nesting too deep
+        first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise InputError(f"{source} is not valid YAML ({first})", "check the values and tags") from None
     return from_mapping(data, source)
 
 
@@ -261,6 +347,8 @@ def load(path: Path) -> Scenario:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"scenario file {path} does not exist", "give the path of a .yaml file")
+    if path.stat().st_size > MAX_YAML_BYTES:
+        raise _too_large(f"scenario file {path}", path.stat().st_size)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

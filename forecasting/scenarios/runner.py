@@ -22,7 +22,7 @@ import duckdb
 from forecasting import engine
 from forecasting.components import Component
 from forecasting.inputs import Inputs, RawData, as_of_view
-from forecasting.run import ForecastSummary, Progress, read_raw, resolve_as_of, run_forecast
+from forecasting.run import ForecastSummary, Progress, choose_as_of, read_raw, run_forecast
 from forecasting.scenarios import tables
 from forecasting.scenarios.apply import apply_direct, check_names
 from forecasting.scenarios.capacity import apply_capacity, basis_from_inputs
@@ -82,10 +82,16 @@ def resolve_defaults(settings: Settings, scenario: Scenario, raw: RawData) -> di
     # finds nothing, no base run exists at the date the scenario will use either: no second look.
     with work_connection(settings) as con:
         base = tables.latest_base_run(con, scenario.as_of)
-    as_of = scenario.as_of or (base["as_of"] if base else None) or resolve_as_of(settings, raw, None)
+    if scenario.as_of:
+        as_of, source = scenario.as_of, "the scenario's as_of"
+    elif base:
+        as_of, source = base["as_of"], f"the as-of date of base forecast {base['run_id']}"
+    else:
+        as_of, source = choose_as_of(settings, raw, None)
     seed = scenario.seed if scenario.seed is not None else (base or {}).get("seed")
     return {
         "as_of": as_of,
+        "as_of_source": source,
         "horizon": scenario.horizon or (base or {}).get("horizon") or 12,
         "draws": scenario.draws or (base or {}).get("draws") or 2000,
         "seed": DEFAULT_SEED if seed is None else int(seed),
@@ -93,8 +99,16 @@ def resolve_defaults(settings: Settings, scenario: Scenario, raw: RawData) -> di
     }
 
 
-def run_scenario(settings: Settings, scenario: Scenario, run_id: str, progress: Progress = None) -> ScenarioSummary:
-    """Forecast the scenario from the working warehouse and append it to the forecast tables."""
+def run_scenario(
+    settings: Settings,
+    scenario: Scenario,
+    run_id: str,
+    progress: Progress = None,
+    *,
+    allow_as_of_outside_data: bool = False,
+) -> ScenarioSummary:
+    """Forecast the scenario from the working warehouse and append it to the forecast tables. Its
+    as-of date must lie within the data unless `allow_as_of_outside_data` (see run.check_as_of)."""
     raw = read_raw(settings)
     chosen = resolve_defaults(settings, scenario, raw)
     as_of, horizon, draws, seed = chosen["as_of"], chosen["horizon"], chosen["draws"], chosen["seed"]
@@ -124,6 +138,8 @@ def run_scenario(settings: Settings, scenario: Scenario, run_id: str, progress: 
         raw=raw,
         adjust=lambda prep, inputs: adjust(prep, scenario, inputs),
         recording=recording,
+        allow_as_of_outside_data=allow_as_of_outside_data,
+        as_of_source=chosen["as_of_source"],
         parameters={
             "kind": "scenario",
             "definition_hash": scenario.definition_hash(),

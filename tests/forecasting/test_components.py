@@ -315,3 +315,21 @@ def test_backtest_metrics_by_hand():
     assert (get("wape", 3), get("bias", 3)) == pytest.approx((0.25, -0.25))
     # pooled h1-3: (10 + 50) / 300 = 0.2; bias (10 - 50) / 300 = -0.1333.
     assert (get("wape_h1_3"), get("bias_h1_3")) == pytest.approx((0.2, -40 / 300))
+
+
+def test_a_practice_whose_recent_revenue_nets_to_zero_gets_no_nan_region_share():
+    """0 / 0 would be NaN, and polars keeps NaN through `share > 0`: the unplanned forecast of such a
+    practice came out NaN in every month (seen on a 6-person firm)."""
+    import datetime as dt
+
+    import numpy as np
+    import polars as pl
+
+    from forecasting import components as C
+
+    shares = pl.DataFrame(
+        {"practice": ["Alpha"], "region": ["NA"], "share": [1.0], "entity_id": ["LE1"]},
+    ).filter(pl.col("share") < 0)  # what the engine now yields for a zero-revenue practice: no rows
+    months = [dt.date(2026, 11, 1), dt.date(2026, 12, 1)]
+    comp = C.unplanned({"Alpha": (np.array([100.0, 100.0]), 10.0)}, {}, shares, months, 50, np.random.default_rng(0))
+    assert np.isfinite(comp.values).all() and comp.values.shape == (1, 2, 50)

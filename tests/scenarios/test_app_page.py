@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -22,9 +23,21 @@ def app_warehouse(warehouse, tmp_path, monkeypatch):
     shutil.copyfile(warehouse.work_db, folder / "work.duckdb")
     shutil.copyfile(warehouse.work_db, folder / "wipcast.duckdb")
     monkeypatch.setenv("WIPCAST_WAREHOUSE_DIR", str(folder))
+    # As `wipcast app --allow-scenarios` serves it on loopback: running scenarios is allowed, no login.
+    monkeypatch.setenv("WIPCAST_APP_ALLOW_SCENARIOS", "true")
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")  # AppTest runs the page in this process
     real = publishing.publish
     monkeypatch.setattr(publishing, "publish", lambda settings, run_id: real(settings, run_id, required=()))
-    return folder
+    yield folder
+    config.set_option("server.address", before)
+
+
+def shown(markdown: str) -> str:
+    """The text a reader sees: the page escapes every data value for Markdown (backslashes)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def open_page():
@@ -38,13 +51,13 @@ def test_page_compares_and_offers_downloads(app_warehouse):
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     assert at.selectbox(key="compare_scenario").value == "fewer-wins"
-    labels = [m.label for m in at.metric]
+    labels = [shown(m.label) for m in at.metric]
     assert "Base forecast (horizon)" in labels and "fewer-wins (horizon)" in labels
     downloads = [e for e in at.get("download_button")]
     assert len(downloads) >= 5  # YAML, CSV, XLSX, Parquet, provenance
     assert any("Run scenario" in b.label for b in at.button)
     at.selectbox(key="compare_scenario").select("neutral").run()
-    delta = [m for m in at.metric if m.label == "neutral (horizon)"][0]
+    delta = [m for m in at.metric if shown(m.label) == "neutral (horizon)"][0]
     assert delta.delta in ("$0", "0", "$-0", "-$0")  # the neutral scenario changes nothing
 
 
@@ -52,7 +65,7 @@ def test_invalid_pasted_yaml_names_the_field(app_warehouse):
     at = open_page()
     at.radio(key="scenario_source").set_value("Paste YAML").run()
     at.text_area(key="scenario_yaml").input("name: x\nprojects: [{project_id: P1, action: pause}]").run()
-    errors = [e.value for e in at.error]
+    errors = [shown(e.value) for e in at.error]
     assert errors and "projects[0].action" in errors[0] and "'delay' or 'cancel'" in errors[0]
     assert not any("Run scenario" in b.label for b in at.button)  # nothing to run
 

@@ -72,7 +72,6 @@ def forecast_at(raw: RawData, origin: dt.date, draws: int, seed: int) -> tuple[e
     """The published forecast as of `origin` (what run_forecast stores), from the raw data."""
     inputs = as_of_view(raw, origin)
     prep = engine.prepare(inputs, 12, diagnose=False)
-    engine.self_assess(prep, raw)
     return prep, engine.simulate(prep, draws, seed)
 
 

@@ -15,11 +15,11 @@ from typing import cast
 import numpy as np
 import polars as pl
 
-from forecasting import calibration, capacity, delivery, pipeline, selfassess, unplanned
+from forecasting import calibration, delivery, pipeline, unplanned
 from forecasting import components as C
 from forecasting.calendar import add_months, first_date, forecast_months, month_index, month_start
 from forecasting.frames import ordered
-from forecasting.inputs import Inputs, RawData
+from forecasting.inputs import Inputs
 from forecasting.plans import month_end_origins, plan_by_origin
 from forecasting.rates import extend_fx_flat, future_bill_rates, fx_monthly, rated_time, role_cost_rates
 from forecasting.recognition import earned_history, retainer_by_month
@@ -53,8 +53,6 @@ class Prepared:
     factors: delivery.Factors
     diagnostics: dict[str, float] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
-    capacity_ceiling: np.ndarray | None = None  # firm revenue per month no draw may exceed
-    assessment: selfassess.Assessment | None = None  # set by `self_assess` (needs the raw data)
 
     def shares_for(self, n_months: int) -> np.ndarray:
         return pipeline.profile_shares(self.profile, n_months)
@@ -242,17 +240,6 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
         .with_columns(pl.col("billable_share").fill_null(1.0), pl.col("rate").fill_null(0.0))
         .with_columns((pl.col("factor") * pl.col("realization")).alias("factor"))
     )
-    # Same-month-of-year delivery: leave (summer, year end) is not in the plans, so a calendar
-    # month delivers its own share of the plan (learned from every origin, shrunk toward 1).
-    month_delivery = delivery.calendar_month_factors(pw)
-    for k, r in month_delivery.items():
-        diag[f"delivery.calendar_month.m{k:02d}"] = r
-    tm_rows = tm_rows.with_columns(
-        (
-            pl.col("factor")
-            * pl.col("month").dt.month().replace_strict(month_delivery, default=1.0, return_dtype=pl.Float64)
-        ).alias("factor")
-    )
     earned_pc = (
         history.pipe(ordered)
         .group_by("project_id", maintain_order=True)
@@ -360,6 +347,12 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
     uh = unplanned.unplanned_history(inputs, history, plan_origins, rated, horizon)
     last_complete = (as_of + dt.timedelta(days=1)).replace(day=1)
     series = unplanned.series_by_practice(uh, practices, last_complete)
+    fits: dict[str, tuple[np.ndarray, float]] = {}
+    for pr, y in series.items():
+        fc, sd, model, reason = unplanned.guarded_forecast(y, horizon)
+        fits[pr] = (fc, sd)
+        diag[f"unplanned.{pr}.fallback_seasonal_naive"] = 0.0 if model == "ets" else 1.0
+        notes[f"unplanned.{pr}"] = f"{model} ({reason})"
     totals = (
         history.join(projects.select("project_id", "practice"), on="project_id", how="left")
         .filter(pl.col("month") < last_complete)
@@ -368,20 +361,7 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
         .agg(pl.col("revenue").sum())
     )
     shares = unplanned.horizon_shares(uh, totals, practices, horizon)
-    bounds = unplanned.horizon_bounds(uh, practices, horizon)
-    firm_total = totals.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("revenue").sum()).sort("month")
-    season = np.ones(12)
-    first_firm = first_date(firm_total["month"])
-    if first_firm is not None:
-        grid = pl.DataFrame({"month": pl.date_range(first_firm, add_months(last_complete, -1), "1mo", eager=True)})
-        y_firm = grid.join(firm_total, on="month", how="left").fill_null(0.0).sort("month")["revenue"].to_numpy()
-        season = unplanned.season_index(y_firm, first_firm.month)
-    for k in range(12):
-        diag[f"seasonality.index.m{k + 1:02d}"] = float(season[k])
-    target_cal = [m.month for m in months]
-    fits: dict[str, tuple[np.ndarray, float]] = {}
     ratios: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    u1 = uh.filter(pl.col("h") == 1)
     for pr in practices:
         revenue = totals.filter(pl.col("practice") == pr).sort("month")
         first_month = first_date(revenue["month"])
@@ -394,21 +374,10 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
             if first_month is not None
             else np.zeros(0)
         )
-        fc, sd = unplanned.damped_seasonal(
-            y,
-            first_month.month if first_month is not None else 1,
-            shares[pr],
-            season,
-            target_cal,
-            bounds[pr],
-            series.get(pr),
-        )
-        fits[pr] = (fc, sd)
-        ratios[pr] = (np.zeros(horizon), np.zeros(horizon))
-        notes[f"unplanned.{pr}"] = "damped_seasonal (share x level x season, bounded)"
-        u1p = u1.filter(pl.col("practice") == pr)
-        tot_u = float(u1p["unplanned"].sum()) if u1p.height else 0.0
-        diag[f"unplanned.{pr}.extension_share_h1"] = float(u1p["extension"].sum()) / tot_u if tot_u > 0 else 0.0
+        fc_total, sd_total, model, reason = unplanned.guarded_forecast(y, horizon)
+        diag[f"unplanned.{pr}.total_model_fallback"] = 0.0 if model == "ets" else 1.0
+        gap = np.maximum(shares[pr] - shares[pr][0], 0.0)
+        ratios[pr] = (gap * fc_total, gap * sd_total)
         for h in (1, 3, 6, 12):
             if h <= horizon:
                 diag[f"unplanned.{pr}.share.h{h}"] = float(shares[pr][h - 1])
@@ -445,8 +414,6 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
     actual = history.filter((pl.col("month").dt.year() == as_of.year) & (pl.col("month") <= month_start(as_of))).select(
         "project_id", "month", "revenue"
     )
-    ceiling, cap_diag = capacity.ceiling(inputs.employees, inputs.holidays, rated, history, as_of, months)
-    diag.update(cap_diag)
     return Prepared(
         as_of=as_of,
         months=months,
@@ -472,20 +439,7 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
         factors=factors,
         diagnostics=diag,
         notes=notes,
-        capacity_ceiling=ceiling,
     )
-
-
-def self_assess(prep: Prepared, raw: RawData) -> Prepared:
-    """Backtest the engine and the baselines on the firm's own history (forecasting/selfassess.py) and
-    attach what they imply (combination weights, level correction, interval scale per horizon band),
-    so `simulate` publishes the combined, calibrated forecast. `raw` must hold the data `prep` was
-    prepared from (its as-of view at earlier month ends is what the engine would have known then)."""
-    a = selfassess.assess(prep, raw)
-    prep.assessment = a
-    prep.diagnostics.update(a.diagnostics)
-    prep.notes["self_assessment"] = a.reason
-    return prep
 
 
 # --------------------------------------------------------------------------- simulate
@@ -523,18 +477,13 @@ def simulate(prep: Prepared, draws: int = 2000, seed: int | None = None) -> Fore
         C.pipeline(prep.opportunities, months, draws, rng, prep.start_slips, prep.shares_for),
         C.unplanned(prep.unplanned_forecasts, prep.unplanned_uplift, prep.region_shares, months, draws, rng),
     ]
-    diag = dict(prep.diagnostics)
-    # The published forecast (after `self_assess`): combined, calibrated and capped by capacity. Without
-    # it the components are the engine's own (what self-assessment and scenario unit checks compare).
-    if prep.assessment is not None:
-        diag.update(selfassess.apply(comps, months, prep.assessment, prep.capacity_ceiling))
     actual = prep.actual.join(
         prep.projects.select("project_id", "customer_id", "practice", "region", "entity_id"),
         on="project_id",
         how="left",
         maintain_order="left",
     )
-    return ForecastResult(prep.as_of, months, comps, actual, diag, dict(prep.notes))
+    return ForecastResult(prep.as_of, months, comps, actual, dict(prep.diagnostics), dict(prep.notes))
 
 
 def forecast(inputs: Inputs, horizon: int = 12, draws: int = 2000, seed: int | None = None) -> ForecastResult:

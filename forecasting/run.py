@@ -264,7 +264,6 @@ def run_forecast(
     _tick(progress, "learning from history", 1, 4)
     inputs = as_of_view(raw, as_of)
     prep = engine.prepare(inputs, horizon)
-    engine.self_assess(prep, raw)  # rolling-origin backtests on the firm's own history: weights, bands
     extra: list[Component] = []
     if adjust is not None:
         prep, extra = adjust(prep, inputs)  # may raise on bad scenario names: nothing written yet

@@ -2,19 +2,11 @@
 
 History: for every month m and horizon h, revenue in m of projects that, at the month end h
 months earlier, were neither planned in m (time-and-materials), nor booked (other billing
-types), nor an open opportunity. It has two parts, told apart in the diagnostics: extensions
-and add-on work on projects already known at the origin (time-and-materials work past the
-planned end, or in months the plan left empty), and new work on projects nobody knew of.
-
-Forecast (`damped_seasonal`): unplanned revenue h months ahead in month m is
-share[h] x level x season[calendar month of m], where share[h] is the learned share of revenue
-that was unplanned h months ahead (non-decreasing in h), level is the practice's recent
-deseasonalised monthly revenue (a level, never a trend) and season is the firm's own
-same-month-of-year shape. It is bounded by the largest unplanned month at that horizon in the
-history (x BOUND_SLACK). Pipeline revenue is never in it (open opportunities are excluded), nor
-booked work, so nothing is counted twice.
-
-`guarded_forecast` (ExponentialSmoothing with a seasonal-naive fallback) remains for the ETS baseline.
+types), nor an open opportunity. The h = 1 series per practice is forecast with statsmodels'
+ExponentialSmoothing; every fit is guarded (exceptions, non-finite or implausible output) with a
+seasonal-naive fallback, recorded in the diagnostics. Longer horizons add (share at h - share at 1)
+x the practice's total revenue forecast (the same guarded ExponentialSmoothing on all its revenue),
+where share at h is the learned share of revenue that was unplanned h months ahead.
 """
 
 from __future__ import annotations
@@ -99,25 +91,13 @@ def unplanned_history(
         out.append(
             x.pipe(ordered)
             .group_by("practice", "month", maintain_order=True)
-            .agg(
-                pl.col("revenue").sum().alias("unplanned"),
-                # extensions and add-on work: projects already known at the origin
-                pl.col("revenue").filter(known_then).sum().alias("extension"),
-            )
+            .agg(pl.col("revenue").sum().alias("unplanned"))
             .with_columns(pl.lit(h).alias("h"))
         )
     return (
         pl.concat(out)
         if out
-        else pl.DataFrame(
-            schema={
-                "practice": pl.String,
-                "month": pl.Date,
-                "unplanned": pl.Float64,
-                "extension": pl.Float64,
-                "h": pl.Int32,
-            }
-        )
+        else pl.DataFrame(schema={"practice": pl.String, "month": pl.Date, "unplanned": pl.Float64, "h": pl.Int32})
     )
 
 
@@ -214,95 +194,6 @@ def guarded_forecast(y: np.ndarray, horizon: int, fitter: Fitter = ets_fit) -> t
     except Exception as exc:  # noqa: BLE001 — every failure is recorded, never raised
         fc, sd = seasonal_naive(y, horizon)
         return np.maximum(fc, 0), sd, "seasonal_naive", type(exc).__name__
-
-
-LEVEL_MONTHS = 6  # months of deseasonalised revenue averaged into the level
-BOUND_SLACK = 1.25  # the forecast never exceeds this x the largest unplanned month seen at that horizon
-SEASON_SHRINK_YEARS = 1.0  # season index shrunk toward 1 as if this many flat years were observed
-
-
-def season_index(y: np.ndarray, first_month: int) -> np.ndarray:
-    """Multiplicative same-month-of-year shape (12 values, calendar month 1..12 at index 0..11,
-    mean 1) of a monthly series starting at calendar month `first_month` (1-12): each month over
-    the mean of the 12 months centred on it (trailing/leading windows at the ends), averaged per
-    calendar month and shrunk toward 1 by SEASON_SHRINK_YEARS; flat with under 12 months."""
-    n = len(y)
-    idx = np.ones(12)
-    if n < 12 or not np.all(np.isfinite(y)) or float(np.mean(y)) <= 0:
-        return idx
-    ratios: list[list[float]] = [[] for _ in range(12)]
-    for t in range(n):
-        lo = min(max(0, t - 6), n - 12)
-        w = float(np.mean(y[lo : lo + 12]))
-        if w > 0:
-            ratios[(first_month - 1 + t) % 12].append(float(y[t]) / w)
-    for k in range(12):
-        r = ratios[k]
-        if r:
-            idx[k] = (sum(r) + SEASON_SHRINK_YEARS) / (len(r) + SEASON_SHRINK_YEARS)
-    return idx / idx.mean()
-
-
-def damped_seasonal(
-    total: np.ndarray,
-    first_month: int,
-    shares: np.ndarray,
-    season: np.ndarray,
-    target_months: list[int],
-    bound: np.ndarray | None = None,
-    unplanned_h1: np.ndarray | None = None,
-) -> tuple[np.ndarray, float]:
-    """(forecast per target month, residual sd of the h = 1 month) of unplanned revenue.
-
-    total: the practice's complete monthly revenue from calendar month `first_month`; shares[h-1]:
-    unplanned share at horizon h; season: `season_index`; target_months: calendar months (1-12) of
-    the forecast months, horizon 1 first; bound[h-1]: the largest unplanned month seen at horizon h
-    (nan = none seen; then the level itself bounds it). The level is the mean deseasonalised
-    revenue of the last LEVEL_MONTHS months: flat, so the forecast follows the season, never a
-    trend. unplanned_h1 (the h = 1 history, aligned with the end of `total`) sets the sd."""
-    T = len(target_months)
-    n = len(total)
-    if n == 0:
-        return np.zeros(T), 0.0
-    cal = np.array([(first_month - 1 + t) % 12 for t in range(n)])
-    deseason = total / season[cal]
-    level = float(np.mean(deseason[-LEVEL_MONTHS:]))
-    level = max(level, 0.0)
-    fc = np.array([shares[min(i, len(shares) - 1)] * level * season[target_months[i] - 1] for i in range(T)])
-    if bound is not None:
-        b = np.array([bound[min(i, len(bound) - 1)] for i in range(T)]) * BOUND_SLACK
-        fc = np.where(np.isfinite(b), np.minimum(fc, b), fc)
-    fc = np.maximum(fc, 0.0)
-    sd = 0.0
-    if unplanned_h1 is not None and len(unplanned_h1) >= 3:
-        u = unplanned_h1[-12:]
-        cal_u = (
-            cal[-len(u) :]
-            if len(u) <= n
-            else np.array([(first_month - 1 + n - len(u) + t) % 12 for t in range(len(u))])
-        )
-        expected = shares[0] * level * season[cal_u]
-        sd = float(np.std(u - expected))
-    elif n:
-        sd = 0.3 * float(fc[0]) if T else 0.0
-    return fc, sd
-
-
-def horizon_bounds(uh: pl.DataFrame, practices: list[str], max_h: int) -> dict[str, np.ndarray]:
-    """Per practice, the largest unplanned month at each horizon (nan where none was seen)."""
-    out: dict[str, np.ndarray] = {}
-    for p in practices:
-        b = np.full(max_h, np.nan)
-        u = uh.filter(pl.col("practice") == p)
-        for h, v in (
-            u.pipe(ordered).group_by("h", maintain_order=True).agg(pl.col("unplanned").max()).iter_rows()
-            if u.height
-            else []
-        ):
-            if 1 <= h <= max_h and v is not None:
-                b[h - 1] = float(v)
-        out[p] = b
-    return out
 
 
 def series_by_practice(uh: pl.DataFrame, practices: list[str], last_complete: dt.date) -> dict[str, np.ndarray]:

@@ -124,18 +124,16 @@ def test_firm_quantiles_come_from_summed_draws(synth_result):
     assert np.allclose(by_month, firm.mean(axis=1))
 
 
-def test_unplanned_needs_no_ets_fit_and_the_ets_baseline_falls_back(synth_frames, monkeypatch):
-    # Unplanned revenue is a damped seasonal share of the recent level: no ExponentialSmoothing fit
-    # (whose trend used to be extrapolated). The ETS baseline still guards its fit.
+def test_failed_unplanned_fit_falls_back_and_is_recorded(synth_frames, monkeypatch):
     def broken(_y, _h):
         raise ValueError("optimizer did not converge")
 
     monkeypatch.setattr(unplanned, "ets_fit", broken)
     monkeypatch.setattr(unplanned.guarded_forecast, "__defaults__", (broken,))
     prep = engine.prepare(as_of_view(from_frames(synth_frames), AS_OF), 6, diagnose=False)
-    assert all(prep.notes[f"unplanned.{p}"].startswith("damped_seasonal") for p in ("Alpha", "Beta"))
-    fc, _, model, reason = unplanned.guarded_forecast(np.arange(24, dtype=float), 6)
-    assert (model, reason) == ("seasonal_naive", "ValueError") and len(fc) == 6
+    flags = {k: v for k, v in prep.diagnostics.items() if k.endswith("fallback_seasonal_naive")}
+    assert flags and all(v == 1.0 for v in flags.values())
+    assert all(prep.notes[f"unplanned.{p}"] == "seasonal_naive (ValueError)" for p in ("Alpha", "Beta"))
 
 
 def test_run_forecast_writes_append_only_tables(synth_settings):

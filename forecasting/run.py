@@ -178,7 +178,8 @@ def choose_as_of(
     settings: Settings, raw: RawData, as_of: dt.date | None, given: str = "--as-of"
 ) -> tuple[dt.date, str]:
     """The as-of date and where it came from (`given` names the caller's flag or field): the flag, then
-    the setting, then the as-of date the marts were built for, then the latest work date."""
+    the setting, then the as-of date the marts were built for (intermediate.int_as_of, the one as-of
+    rule, also published as marts.dim_as_of), then that rule applied to the raw data."""
     setting = getattr(settings, "as_of", None)
     chosen: dt.date | str
     if as_of:
@@ -188,7 +189,8 @@ def choose_as_of(
     elif raw.warehouse_as_of:
         chosen, source = raw.warehouse_as_of, "the marts' as-of date (set by `wipcast transform --as-of`)"
     else:
-        chosen, source = raw.latest_activity_date(), "the latest work date"
+        # No transform yet: the same rule dbt's int_as_of applies (latest work, invoice or payment date).
+        chosen, source = raw.activity_range()[1], "the latest work, invoice or payment date"
     if isinstance(chosen, str):
         try:
             chosen = dt.date.fromisoformat(chosen)

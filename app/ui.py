@@ -151,10 +151,9 @@ def expected_failure_line(exc: BaseException) -> str | None:
 
     if isinstance(exc, WipcastError):
         return exc.one_line()
-    if isinstance(exc, ValidationError):
-        from forecasting.scenarios.definition import validation_message
-
-        return f"invalid input: {validation_message(exc)}"
+    if isinstance(exc, ValidationError):  # pages with their own wording turn it into an InputError first
+        fields = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors()[:5])
+        return f"invalid input: {fields}"
     return None
 
 

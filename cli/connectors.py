@@ -27,6 +27,7 @@ from wipcast.warehouse import new_run_id
 
 if TYPE_CHECKING:
     from ingest.connectors.run import SyncResult
+    from wipcast.settings import Settings
 
 connectors_app = typer.Typer(no_args_is_help=True, help="Vendor connectors (Harvest, Harvest Forecast).")
 
@@ -43,16 +44,30 @@ def _print(result: SyncResult) -> None:
 
 
 def _sync(name: str, since: str | None, full_refresh: bool, base_url: str | None) -> None:
+    day = parse_date(since, "--since")
+    sync_step(settings(), new_run_id(), name, since=day, full_refresh=full_refresh, base_url=base_url)
+
+
+def sync_step(
+    st: Settings,
+    run_id: str,
+    name: str,
+    since: dt.date | None = None,
+    full_refresh: bool = False,
+    base_url: str | None = None,
+) -> SyncResult:
+    """One connector sync as a logged step (`ingest <name>` in ops.run_log), under the writer lock:
+    taken here when run alone, already held when `wipcast run` calls it (the lock is re-entrant)."""
     from ingest.connectors import run
 
-    day = parse_date(since, "--since")
-    st = settings()
-    run_id = new_run_id()
     with logged_step(st, run_id, f"ingest {name}") as record, progress_bar() as progress:
-        result = run.sync(st, name, run_id, since=day, full_refresh=full_refresh, base_url=base_url, progress=progress)
+        result = run.sync(
+            st, name, run_id, since=since, full_refresh=full_refresh, base_url=base_url, progress=progress
+        )
         record.rows = result.rows_loaded
         record.message = f"{result.rows_quarantined} row(s) quarantined ({result.mode})"
     _print(result)
+    return result
 
 
 def ingest_harvest(

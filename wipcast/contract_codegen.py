@@ -17,9 +17,14 @@ Generated (paths under dbt_project/; each file says so at the top; do not edit t
 - models/docs/canonical_contract.md: a `{% docs %}` block per entity (`canonical__<entity>`) and
   per column (`canonical__<entity>__<column>`) holding the contract's meaning, for marts that
   pass a contract column through to describe it with `doc()`.
+- models/staging/<vendor>/_<vendor>__sources.yml, _<vendor>__models.yml and
+  stg_<vendor>__<entity>.sql for each vendor connector in VENDOR_SOURCES: the canonical-shaped
+  `conformed_<vendor>` tables the connectors load, staged like the files. stage_entity() yields an
+  empty, typed relation while such a table does not exist, so a firm without connectors builds as before.
 
-Written only when missing, then edited by hand (a vendor source adds its branch there):
-models/intermediate/core/int_<entity>.sql, the union point of every source of the entity.
+Written only when missing, then edited by hand (a vendor source adds its branch there; a test checks
+every vendor staging model has one): models/intermediate/core/int_<entity>.sql, the union point of
+every source of the entity.
 
 Everything takes the entities as an argument (default: the contract's), so a changed copy of the
 contract can be rendered without touching the real one.
@@ -31,6 +36,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from wipcast.contract import CONTRACT_VERSION, ENTITIES, RAW_SCHEMA, WAREHOUSE_TYPES, Entity
@@ -69,6 +75,60 @@ LOAD_COLUMNS = (
 )
 LOADED_AT = ("loaded_at", "When dlt loaded the row (from _dlt_load_id).")
 SOURCE_SYSTEM = ("source_system", "System the row came from ('canonical' for the canonical files).")
+
+
+@dataclass(frozen=True)
+class VendorSource:
+    """A connector's canonical-shaped output: schema conformed_<vendor>, one table per entity."""
+
+    vendor: str  # source_system of its rows, and the schema suffix
+    command: str  # what loads it
+    entities: tuple[str, ...]
+
+    @property
+    def schema(self) -> str:
+        return f"conformed_{self.vendor}"
+
+    @property
+    def folder(self) -> str:
+        return f"models/staging/{self.vendor}"
+
+    def staging_model(self, entity: str) -> str:
+        return f"stg_{self.vendor}__{entity}"
+
+
+# The vendor connectors' conformed schemas (ingest/connectors; the core does not import them, so the list
+# is restated here and tests/connectors checks it against the connector registry).
+VENDOR_SOURCES: tuple[VendorSource, ...] = (
+    VendorSource(
+        "harvest",
+        "wipcast ingest harvest",
+        (
+            "legal_entities",
+            "customers",
+            "employees",
+            "projects",
+            "time_entries",
+            "invoices",
+            "invoice_lines",
+            "payments",
+        ),
+    ),
+    VendorSource(
+        "harvest_forecast", "wipcast ingest harvest-forecast", ("assignments", "assignment_snapshots", "milestones")
+    ),
+)
+# Columns a connector adds to every conformed table besides the contract's.
+VENDOR_LOAD_COLUMNS = (
+    ("_dlt_load_id", "dlt load identifier of the conformed load (Unix epoch seconds, as text).", "varchar"),
+    ("_dlt_id", "dlt row identifier.", "varchar"),
+    (
+        "deleted_at",
+        "Always null: rows that vanished upstream are removed from the conformed table (raw keeps them).",
+        "timestamp with time zone",
+    ),
+    ("source_system", "The connector's vendor name.", "varchar"),
+)
 
 
 def _q(text: str) -> str:
@@ -239,6 +299,74 @@ def render_docs_md(entities: Sequence[Entity]) -> str:
     return "\n".join(parts)
 
 
+def render_vendor_sources_yaml(vendor: VendorSource, entities: Sequence[Entity]) -> str:
+    by_name = {ent.name: ent for ent in entities}
+    lines = [
+        f"# {HEADER}",
+        "version: 2",
+        "",
+        "sources:",
+        f"  - name: {vendor.schema}",
+        "    description: >",
+        f"      Canonical-shaped rows loaded by `{vendor.command}` (docs/connectors): the contract's",
+        "      columns and types. A table exists only once the connector has synced; until then its",
+        "      staging model is empty (stage_entity).",
+        f"    schema: {vendor.schema}",
+        "    tables:",
+    ]
+    for name in vendor.entities:
+        ent = by_name[name]
+        lines += [f"      - name: {ent.name}", f"        description: {_q(ent.meaning)}", "        columns:"]
+        for col in ent.columns:
+            lines += [
+                f"          - name: {col.name}",
+                f"            description: {_q(col.meaning)}",
+                f"            data_type: {_sql_type(col.type)}",
+            ]
+        for col_name, meaning, data_type in VENDOR_LOAD_COLUMNS:
+            lines += [
+                f"          - name: {col_name}",
+                f"            description: {_q(meaning)}",
+                f"            data_type: {data_type}",
+            ]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def render_vendor_staging_sql(vendor: VendorSource, entity: str) -> str:
+    return (
+        f"-- {HEADER}\n"
+        f"-- {vendor.schema}.{entity} in the contract's column names and types,\n"
+        "-- plus loaded_at (stage_entity); empty while the connector has not synced.\n"
+        f"{{{{ stage_entity('{vendor.schema}', '{entity}') }}}}\n"
+    )
+
+
+def render_vendor_staging_yaml(vendor: VendorSource, entities: Sequence[Entity]) -> str:
+    by_name = {ent.name: ent for ent in entities}
+    lines = [f"# {HEADER}", "version: 2", "", "models:"]
+    for name in vendor.entities:
+        ent = by_name[name]
+        description = (
+            f"Staging view of {vendor.schema}.{ent.name} (`{vendor.command}`): {ent.meaning} "
+            "Cast to the contract types, nothing else; empty while the connector has not synced."
+        )
+        lines += [
+            f"  - name: {vendor.staging_model(ent.name)}",
+            f"    description: {_q(description)}",
+            "    columns:",
+        ]
+        for col in ent.columns:
+            lines += [
+                f"      - name: {col.name}",
+                f"        description: {_q(col.meaning)}",
+                f"        data_type: {_sql_type(col.type)}",
+            ]
+        lines += [f"      - name: {LOADED_AT[0]}", f"        description: {_q(LOADED_AT[1])}"]
+    lines.append("")
+    return "\n".join(lines)
+
+
 def render_union_sql(ent: Entity) -> str:
     """The first version of int_<entity>.sql (hand-owned afterwards)."""
     return (
@@ -251,7 +379,7 @@ def render_union_sql(ent: Entity) -> str:
     )
 
 
-def render(entities: Sequence[Entity] = ENTITIES) -> dict[str, str]:
+def render(entities: Sequence[Entity] = ENTITIES, vendors: Sequence[VendorSource] = VENDOR_SOURCES) -> dict[str, str]:
     """Every generated file: path relative to the dbt project (POSIX) -> text."""
     files = {
         SPEC_MACRO: render_spec_macro(entities),
@@ -262,6 +390,16 @@ def render(entities: Sequence[Entity] = ENTITIES) -> dict[str, str]:
     }
     for ent in entities:
         files[f"{STAGING_DIR}/{staging_model(ent.name)}.sql"] = render_staging_sql(ent)
+    names = {ent.name for ent in entities}
+    for vendor in vendors:
+        produced = [e for e in vendor.entities if e in names]  # a changed contract copy may lack some
+        if not produced:
+            continue
+        kept = VendorSource(vendor.vendor, vendor.command, tuple(produced))
+        files[f"{vendor.folder}/_{vendor.vendor}__sources.yml"] = render_vendor_sources_yaml(kept, entities)
+        files[f"{vendor.folder}/_{vendor.vendor}__models.yml"] = render_vendor_staging_yaml(kept, entities)
+        for entity in produced:
+            files[f"{vendor.folder}/{vendor.staging_model(entity)}.sql"] = render_vendor_staging_sql(kept, entity)
     return files
 
 
@@ -270,10 +408,18 @@ def scaffolds(entities: Sequence[Entity] = ENTITIES) -> dict[str, str]:
     return {f"{UNION_DIR}/{union_model(ent.name)}.sql": render_union_sql(ent) for ent in entities}
 
 
-def _stale(project_dir: Path, entities: Iterable[Entity]) -> list[Path]:
-    """Generated staging models of entities the contract no longer has."""
-    wanted = {f"{staging_model(ent.name)}.sql" for ent in entities}
-    return sorted(p for p in (project_dir / STAGING_DIR).glob(f"{STAGING_PREFIX}*.sql") if p.name not in wanted)
+def _stale(
+    project_dir: Path, entities: Iterable[Entity], vendors: Sequence[VendorSource] = VENDOR_SOURCES
+) -> list[Path]:
+    """Generated staging models of entities the contract (or a vendor's list) no longer has."""
+    names = {ent.name for ent in entities}
+    wanted = {f"{staging_model(name)}.sql" for name in names}
+    found = [p for p in (project_dir / STAGING_DIR).glob(f"{STAGING_PREFIX}*.sql") if p.name not in wanted]
+    for vendor in vendors:
+        keep = {f"{vendor.staging_model(e)}.sql" for e in vendor.entities if e in names}
+        prefix = vendor.staging_model("")
+        found += [p for p in (project_dir / vendor.folder).glob(f"{prefix}*.sql") if p.name not in keep]
+    return sorted(found)
 
 
 # --------------------------------------------------------------------------- write / check

@@ -13,6 +13,10 @@ from wipcast.errors import InputError
 
 CONFIG_FILE = "wipcast.toml"
 ENV_PREFIX = "WIPCAST_"
+# Top-level tables of wipcast.toml that other readers own (ingest.connectors.config): `[connectors.<vendor>]`
+# (vendor mappings) and `[sources]` (what `wipcast run` ingests). The settings skip them, with or without
+# a `[wipcast]` table.
+FOREIGN_TABLES = ("connectors", "sources")
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,10 @@ def load_settings(overrides: dict[str, Any] | None = None, cwd: Path | None = No
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"{config_path} is not valid TOML ({exc})", "fix the file or remove it") from None
         section = data.get("wipcast", data)
+        if section is data:  # no [wipcast] table: the top-level keys are the settings, other owners' tables aside
+            section = {k: v for k, v in data.items() if not (k in FOREIGN_TABLES and isinstance(v, dict))}
+        if not isinstance(section, dict):
+            raise InputError(f"{config_path}: wipcast is not a table", "write the settings under [wipcast]")
         unknown = sorted(set(section) - set(names))
         if unknown:
             raise InputError(

@@ -163,7 +163,7 @@ def chosen_scenario() -> Scenario | None:
     """The scenario from the form, an uploaded file or pasted YAML; None (with the error shown) if invalid."""
     from pydantic import ValidationError
 
-    from forecasting.scenarios.definition import from_yaml_text
+    from forecasting.scenarios.definition import from_yaml_text, validation_message
     from wipcast.errors import InputError, WipcastError
 
     source = st.radio(
@@ -187,7 +187,9 @@ def chosen_scenario() -> Scenario | None:
             placeholder="name: fewer-wins\nwin_probability:\n  - multiplier: 0.8",
         )
         return from_yaml_text(text, "the pasted YAML") if text.strip() else None
-    except (WipcastError, ValidationError) as exc:
+    except ValidationError as exc:
+        ui.show_failure(InputError(f"invalid input: {validation_message(exc)}"), "reading the scenario")
+    except WipcastError as exc:
         ui.show_failure(exc, "reading the scenario")
     except ValueError as exc:  # PyYAML builds dates itself, so `as_of: 2026-13-45` fails before validation
         reason = InputError(

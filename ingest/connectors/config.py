@@ -161,3 +161,31 @@ def identity_table(config: ConnectorConfig) -> pa.Table:
     path = path if path.is_absolute() else config.root / path
     table = read_mapping_csv(path, IDENTITY_COLUMNS, "connectors.identity_map")
     return table.select(list(IDENTITY_COLUMNS))
+
+
+FILES_SOURCE = "files"  # the canonical files of `[wipcast] input_dir` (or `wipcast run --input`)
+DEFAULT_RUN_SOURCES = (FILES_SOURCE,)
+
+
+def load_run_sources(cwd: Path | None = None) -> tuple[str, ...]:
+    """`[sources] run = [...]` in wipcast.toml: what `wipcast run` ingests, in order (default: the files).
+
+    Names are `files` and connector names (`harvest`, `harvest_forecast` or `harvest-forecast`); they are
+    checked against the registry by ingest.connectors.run.run_sources.
+    """
+    root = cwd or Path.cwd()
+    data = _load_toml(root)
+    if "sources" not in data:
+        return DEFAULT_RUN_SOURCES
+    section = data["sources"]
+    where = f"[sources] in {root / CONFIG_FILE}"
+    example = 'write [sources] then run = ["files", "harvest", "harvest_forecast"]'
+    if not isinstance(section, dict):
+        raise InputError(f"{where} is not a table", example)
+    unknown = sorted(set(section) - {"run"})
+    if unknown:
+        raise InputError(f"{where} has unknown key(s): {', '.join(unknown)}", f"known: run; {example}")
+    names = section.get("run", list(DEFAULT_RUN_SOURCES))
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+        raise InputError(f"sources.run in {root / CONFIG_FILE} is {names!r}", f"list one or more sources; {example}")
+    return tuple(names)

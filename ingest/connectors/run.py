@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -327,3 +328,35 @@ def _read_only(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
+
+
+def run_sources(cwd: Path | None = None) -> list[str]:
+    """What `wipcast run` ingests, in order: `files`, or connector names (CLI spelling: harvest-forecast).
+
+    From `[sources] run` in wipcast.toml (default: the files alone, as before connectors). Each name at
+    most once; unknown names fail before anything is written, naming the known ones.
+    """
+    names = cfg.load_run_sources(cwd)
+    known = [cfg.FILES_SOURCE, *registry.CONNECTORS]
+    found: list[str] = []
+    for name in names:
+        key = name if name == cfg.FILES_SOURCE else name.replace("_", "-")
+        if key not in known:
+            raise InputError(
+                f"sources.run in wipcast.toml names {name!r}, which is not a source", f"known: {', '.join(known)}"
+            )
+        if key in found:
+            raise InputError(f"sources.run in wipcast.toml names {name!r} twice", "list each source once")
+        found.append(key)
+    vendors = {registry.CONNECTORS[k].vendor: i for i, k in enumerate(found) if k != cfg.FILES_SOURCE}
+    for key in found:
+        if key == cfg.FILES_SOURCE:
+            continue
+        connector = registry.CONNECTORS[key]
+        late = [dep for dep in connector.depends_on if vendors.get(dep, -1) > vendors[connector.vendor]]
+        if late:  # its references resolve against the conformed rows of the sources it depends on
+            raise InputError(
+                f"sources.run in wipcast.toml lists {key} before {', '.join(late)}, whose ids it refers to",
+                f"list {', '.join(late)} first",
+            )
+    return found

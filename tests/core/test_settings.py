@@ -60,3 +60,25 @@ def test_bad_currency_flag_is_named(tmp_path):
     with pytest.raises(InputError) as err:
         load_settings({"reporting_currency": "dollars"}, cwd=tmp_path)
     assert "--reporting-currency" in err.value.one_line()
+
+
+@pytest.mark.parametrize("with_wipcast_table", [True, False])
+def test_connector_and_sources_tables_are_not_settings(tmp_path, with_wipcast_table):
+    """[connectors.*] and [sources] belong to the connectors (ingest.connectors.config), beside [wipcast] or not."""
+    settings = '[wipcast]\nreporting_currency = "GBP"\n' if with_wipcast_table else 'reporting_currency = "GBP"\n'
+    (tmp_path / "wipcast.toml").write_text(
+        settings
+        + '[sources]\nrun = ["files", "harvest"]\n'
+        + '[connectors]\nidentity_map = "ids.csv"\n'
+        + '[connectors.harvest]\ndefault_region = "EMEA"\n'
+        + '[[connectors.harvest.legal_entities]]\nentity_id = "LE-UK"\n'
+    )
+    assert load_settings(cwd=tmp_path).reporting_currency == "GBP"
+
+
+def test_a_typo_beside_the_connector_tables_is_still_named(tmp_path):
+    (tmp_path / "wipcast.toml").write_text('reporting_curency = "GBP"\n[connectors.harvest]\ndefault_region = "EMEA"\n')
+    with pytest.raises(InputError) as err:
+        load_settings(cwd=tmp_path)
+    assert "reporting_curency" in err.value.one_line()
+    assert "connectors" not in err.value.one_line().split("known settings")[0]

@@ -20,21 +20,34 @@
     files land in raw_canonical (stage_canonical below); a connector that lands canonical-shaped
     tables for a vendor declares that schema as a dbt source and stages each table with
     stage_entity('<vendor source>', '<entity>'), naming the table or the bookkeeping columns when
-    they differ. -#}
+    they differ. A source table that does not exist (a connector the firm has never synced) stages
+    as an empty relation of the same columns and types, so its union branch costs nothing. -#}
 {% macro stage_entity(
     source_name, entity, table_name=none, load_id_column='_dlt_load_id', deleted_at_column='deleted_at'
 ) -%}
     {%- set relation = source(source_name, table_name or entity) -%}
-    {%- set ns = namespace(skip_deleted=false) -%}
-    {%- if execute and deleted_at_column -%}
+    {%- set ns = namespace(skip_deleted=false, exists=true) -%}
+    {%- if execute -%}
+        {%- set ns.exists = adapter.get_relation(
+            database=relation.database, schema=relation.schema, identifier=relation.identifier
+        ) is not none -%}
+    {%- endif -%}
+    {%- if execute and ns.exists and deleted_at_column -%}
         {%- for column in adapter.get_columns_in_relation(relation) -%}
             {%- if column.name | lower == deleted_at_column | lower -%}
                 {%- set ns.skip_deleted = true -%}
             {%- endif -%}
         {%- endfor -%}
-    {%- endif %}
+    {%- endif -%}
+    {#- a table never loaded: no rows, in the contract's columns and types -#}
+    {%- set typed_nulls = [] -%}
+    {%- for column in contract_columns(entity) -%}
+        {%- set _ = typed_nulls.append('cast(null as ' ~ contract_warehouse_type(column[1]) ~ ') as ' ~ column[0]) -%}
+    {%- endfor -%}
+    {%- set no_rows = '(select ' ~ typed_nulls | join(', ') ~ ', cast(null as ' ~ type_varchar() ~ ') as '
+        ~ load_id_column ~ ' where 1 = 0) as never_loaded' %}
 with source as (
-    select * from {{ relation }}
+    select * from {{ relation if ns.exists else no_rows }}
 )
 
 select
@@ -53,9 +66,14 @@ from source
 
 {#- Union point of an entity: for each [source_system, relation] pair in `sources` (staging models
     of that entity), the contract's columns in contract order plus source_system, stacked with
-    `union all`. -#}
-{% macro union_entity(entity, sources) -%}
+    `union all`. With `deduplicate_on` (a key column), one row per key value is kept: the canonical
+    files' row when they have one, else the first source_system by name (for ids shared across
+    sources, such as legal entities a connector's settings declare with the firm's own ids). -#}
+{% macro union_entity(entity, sources, deduplicate_on=none) -%}
     {%- set columns = contract_columns(entity) | map(attribute=0) | join(',\n    ') -%}
+    {%- if deduplicate_on %}
+with unioned as (
+    {%- endif %}
     {%- for source_system, relation in sources %}
         {%- if not loop.first %}
 
@@ -66,4 +84,23 @@ select
     '{{ source_system }}' as source_system
 from {{ relation }}
     {%- endfor %}
+    {%- if deduplicate_on %}
+),
+
+ranked as (
+    select
+        unioned.*,
+        row_number() over (
+            partition by {{ deduplicate_on }}
+            order by case when source_system = 'canonical' then 0 else 1 end, source_system
+        ) as source_rank
+    from unioned
+)
+
+select
+    {{ columns }},
+    source_system
+from ranked
+where source_rank = 1
+    {%- endif %}
 {%- endmacro %}

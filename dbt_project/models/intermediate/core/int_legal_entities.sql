@@ -1,6 +1,9 @@
 -- Union point of every source of legal_entities, in the contract's column names (union_entity).
--- Today only the canonical files; a vendor source (stg_harvest__*, stg_netsuite__*, ...) is
--- added as another [source_system, staging model] pair.
+-- Legal entities declared to a connector ([[connectors.harvest.legal_entities]]) keep the firm's own
+-- ids: they are shared by every source, so the same entity may arrive from the files and from a
+-- connector. One row per entity_id: the canonical files' when they declare it, else the first
+-- source by name (docs/connectors/DECISIONS.md).
 {{ union_entity('legal_entities', [
     ['canonical', ref('stg_canonical__legal_entities')],
-]) }}
+    ['harvest', ref('stg_harvest__legal_entities')],
+], deduplicate_on='entity_id') }}

@@ -122,6 +122,12 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (folder / "users.csv").write_text(USERS_CSV)
     (folder / "prefixes.csv").write_text(PREFIXES_CSV)
     monkeypatch.chdir(folder)
+    # Commands called directly (not through the root command) would see the global flags an earlier
+    # CliRunner invocation in this process left, e.g. another test's --warehouse-dir.
+    from cli.console import options
+
+    monkeypatch.setattr(options, "overrides", {})
+    monkeypatch.setattr(options, "verbose", False)
     return folder
 
 

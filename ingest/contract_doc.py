@@ -63,9 +63,13 @@ it breaks, checked in this order:
    too, unless an earlier run already loaded that parent.
 
 Every file's counts reconcile in `ops.load_log` (run_id, entity, source_file, rows_read, rows_loaded,
-rows_quarantined, loaded_at): rows_read = rows_loaded + rows_quarantined.
+rows_quarantined, loaded_at, rows_merged, file_unchanged): rows_read = rows_loaded + rows_quarantined.
 Re-running a folder loads nothing twice (merge on the primary key); a changed row replaces the old
-one; rows missing from a later folder are kept.
+one; rows missing from a later folder are kept. Only what changed is written: a file identical to
+the one the last ingest read (same bytes, same rules, parents unchanged; `ops.file_fingerprints`)
+is not read again but still logged, with that run's counts and quarantined rows (`file_unchanged`);
+of a changed file only the rows that are new or differ from the loaded row are merged
+(`rows_merged`; an unchanged row keeps its `_dlt_load_id`).
 """
 
 

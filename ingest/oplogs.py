@@ -1,16 +1,23 @@
 """ops.load_log and ops.quarantine: what each ingest run read, loaded and set aside.
 
 For every file: rows_read = rows_loaded + rows_quarantined. Quarantined rows keep the
-file's raw values as JSON, so nothing the user sent is lost.
+file's raw values as JSON, so nothing the user sent is lost. A file ingest also records
+each file's fingerprint (ingest.fingerprints) in the same transaction.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+
+from ingest import fingerprints
 
 OPS_DDL = """
 create schema if not exists ops;
@@ -27,6 +34,12 @@ create table if not exists ops.load_log (
 alter table ops.load_log add column if not exists dlt_load_id varchar;
 -- snapshot ingests: rows loaded earlier that the file no longer holds, marked deleted (null: not a snapshot)
 alter table ops.load_log add column if not exists rows_deleted bigint;
+-- file ingests: rows this run's dlt load wrote (new or changed rows, rows marked deleted); rows equal
+-- to the row already loaded are counted in rows_loaded but not written again
+alter table ops.load_log add column if not exists rows_merged bigint;
+-- file ingests: the file was the one the last run ingested (same content, contract and parents), so it
+-- was not read again; its counts and quarantined rows are that run's
+alter table ops.load_log add column if not exists file_unchanged boolean;
 create table if not exists ops.quarantine (
     run_id varchar not null,
     entity varchar not null,
@@ -80,3 +93,80 @@ def write_run(
     except BaseException:
         con.execute("rollback")
         raise
+
+
+@dataclass(frozen=True)
+class FileLog:
+    """One ops.load_log row of a file ingest, and where its quarantined rows come from."""
+
+    entity: str
+    source_file: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    rows_deleted: int | None
+    rows_merged: int
+    unchanged: bool
+    quarantine_file: Path | None = None  # this run's quarantined rows (Parquet, QUARANTINE columns)
+    quarantine_of_run: str | None = None  # an unchanged file: log again the rows that run quarantined
+
+
+def write_file_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    logs: Sequence[FileLog],
+    dlt_load_id: str | None,
+    prints: Sequence[fingerprints.Fingerprint],
+) -> Counter[tuple[str, str]]:
+    """Record a file ingest in one transaction: load_log, quarantine (read from Parquet, or copied
+    from the run an unchanged file was last logged by), and the files' fingerprints stamped with
+    raw_canonical's loads as they are now. Returns the copied quarantined rows per (entity, reason)."""
+    now = dt.datetime.now(dt.UTC)
+    ensure_ops_tables(con)
+    fingerprints.ensure_table(con)
+    carried: Counter[tuple[str, str]] = Counter()
+    con.execute("begin transaction")
+    try:
+        for log in logs:
+            con.execute(
+                "insert into ops.load_log (run_id, entity, source_file, rows_read, rows_loaded, rows_quarantined, "
+                "loaded_at, dlt_load_id, rows_deleted, rows_merged, file_unchanged) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run_id,
+                    log.entity,
+                    log.source_file,
+                    log.rows_read,
+                    log.rows_loaded,
+                    log.rows_quarantined,
+                    now,
+                    dlt_load_id,
+                    log.rows_deleted,
+                    log.rows_merged,
+                    log.unchanged,
+                ],
+            )
+            if log.quarantine_file is not None:
+                con.execute(
+                    "insert into ops.quarantine select ?, ?, ?, row_number, column_name, reason, "
+                    "cast(raw_row as json), ? from read_parquet(?)",
+                    [run_id, log.entity, log.source_file, now, str(log.quarantine_file)],
+                )
+            if log.quarantine_of_run is not None:
+                con.execute(
+                    "insert into ops.quarantine select ?, entity, source_file, row_number, column_name, reason, "
+                    "raw_row, ? from ops.quarantine where run_id = ? and entity = ?",
+                    [run_id, now, log.quarantine_of_run, log.entity],
+                )
+                for reason, count in con.execute(
+                    "select reason, count(*) from ops.quarantine where run_id = ? and entity = ? group by 1",
+                    [run_id, log.entity],
+                ).fetchall():
+                    carried[(log.entity, reason)] += count
+        loads = fingerprints.raw_loads(con, str(con.execute("select current_database()").fetchall()[0][0]))
+        fingerprints.write(con, [dataclasses.replace(fp, raw_loads=loads) for fp in prints], now)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return carried

@@ -1,10 +1,16 @@
-"""Find the contract files in a folder and read each one into Arrow, untouched.
+"""Find the contract files in a folder, check their columns, and stage each one as Parquet, untouched.
 
 CSV files are read with every column as text (empty means null) so that a bad value in
 one row never fails the whole file: parsing into contract types happens later, in
 DuckDB, where a failure can be pinned to its row. Parquet files keep their own types.
-Each table gets a `__row` column: the 1-based data row in the file (the header is not
-counted), which is what ops.quarantine reports.
+Rows are numbered from 1 in file order (the header is not counted), which is what
+ops.quarantine reports.
+
+The file ingest never holds a whole file in memory: `inspect` checks names and columns from
+the header or the Parquet footer, `copy_with_digest` takes a private copy (so the checks and
+the load read the same bytes whatever happens to the folder meanwhile) and its SHA-256, and
+`csv_to_parquet` streams a CSV copy into a Parquet file of text columns in record batches.
+`read` (whole file into Arrow) remains for callers that stage Arrow tables.
 
 Structural problems found here (unknown or duplicate files, missing files or columns,
 unknown columns, unreadable files) are collected, not raised one at a time, so the user
@@ -15,6 +21,8 @@ from __future__ import annotations
 
 import csv
 import difflib
+import hashlib
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,12 +112,7 @@ def _read_csv(path: Path) -> pa.Table:
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         if "UTF8" not in str(exc) and not isinstance(exc, UnicodeDecodeError):
             raise
-        line = first_invalid_utf8_line(path)
-        where = f" at line {line} of the file" if line else ""
-        raise ValueError(
-            f"the file is not UTF-8 text: bytes{where} are in another encoding; "
-            "save it as UTF-8 (CSV UTF-8 in Excel) and run again"
-        ) from None
+        raise _not_utf8(path) from None
 
 
 def _read_csv_utf8(path: Path) -> pa.Table:
@@ -194,37 +197,143 @@ def type_problems(source: SourceFile, entity: c.Entity, schema: pa.Schema) -> li
     return found
 
 
-def read(source: SourceFile, problems: list[str]) -> RawTable | None:
-    """Read one file and check its columns against the contract. None when it cannot be used."""
-    try:
-        table = _read_csv(source.path) if source.fmt == "csv" else _read_parquet(source.path)
-    except (pa.ArrowException, OSError, ValueError, UnicodeDecodeError, csv.Error) as exc:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        problems.append(f"{source.path.name}: cannot be read as {source.fmt.upper()} ({detail})")
-        return None
-
+def _column_problems(source: SourceFile, present: list[str], schema: pa.Schema | None) -> list[str]:
+    """Unknown and missing columns, and (Parquet) lossy physical types."""
     entity = c.entity(source.entity)
     known = set(entity.column_names)
-    present = table.column_names
-    ok = True
+    found = []
     for name in present:
         if name not in known:
             close = _close_column(name, entity.column_names)
             hint = f" (did you mean {close[0]}?)" if close else ""
-            problems.append(
+            found.append(
                 f"{source.path.name}: column {name!r} is not in the contract for {entity.name}{hint}; "
                 "remove or rename it"
             )
-            ok = False
     for col in entity.columns:
         if col.name not in present and not col.optional:
-            problems.append(f"{source.path.name}: required column {col.name} is missing")
-            ok = False
-    if source.fmt == "parquet":
-        mismatched = type_problems(source, entity, table.schema)
+            found.append(f"{source.path.name}: required column {col.name} is missing")
+    if schema is not None:
+        found.extend(type_problems(source, entity, schema))
+    return found
+
+
+def _unreadable(source: SourceFile, exc: BaseException) -> str:
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"{source.path.name}: cannot be read as {source.fmt.upper()} ({detail})"
+
+
+READ_ERRORS = (pa.ArrowException, OSError, ValueError, UnicodeDecodeError, csv.Error)
+
+
+def read(source: SourceFile, problems: list[str]) -> RawTable | None:
+    """Read one file and check its columns against the contract. None when it cannot be used."""
+    try:
+        table = _read_csv(source.path) if source.fmt == "csv" else _read_parquet(source.path)
+    except READ_ERRORS as exc:
+        problems.append(_unreadable(source, exc))
+        return None
+    mismatched = _column_problems(source, table.column_names, table.schema if source.fmt == "parquet" else None)
+    if mismatched:
         problems.extend(mismatched)
-        ok = ok and not mismatched
-    if not ok:
         return None
     rows = pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64))
     return RawTable(source, table.append_column(ROW_COLUMN, rows))
+
+
+# ---- streaming: the file ingest ---------------------------------------------------------------
+
+
+def _checked_csv_header(path: Path) -> list[str]:
+    try:
+        header = _csv_header(path)
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
+    if len(set(header)) != len(header):
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        raise ValueError(f"column(s) {', '.join(dupes)} appear more than once in the header")
+    return header
+
+
+def _parquet_schema(path: Path) -> pa.Schema:
+    """The file's Arrow schema from its footer; dictionary columns as their value type."""
+    schema = pq.read_schema(path)
+    names = schema.names
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"column(s) {', '.join(dupes)} appear more than once")
+    for i, field in enumerate(schema):
+        if pa.types.is_nested(field.type):
+            raise ValueError(f"column {field.name} is nested ({field.type}); contract columns are flat values")
+        if pa.types.is_dictionary(field.type):
+            schema = schema.set(i, field.with_type(field.type.value_type))
+    return schema
+
+
+def inspect(source: SourceFile, problems: list[str]) -> bool:
+    """Check a file's columns from its header (CSV) or footer (Parquet), reading no data.
+
+    CSV values that cannot be parsed at all (a row with too many values, bytes that are not UTF-8)
+    are found when the copy is converted (`csv_to_parquet`)."""
+    try:
+        if source.fmt == "csv":
+            names, schema = _checked_csv_header(source.path), None
+        else:
+            schema = _parquet_schema(source.path)
+            names = schema.names
+    except READ_ERRORS as exc:
+        problems.append(_unreadable(source, exc))
+        return False
+    mismatched = _column_problems(source, names, schema)
+    problems.extend(mismatched)
+    return not mismatched
+
+
+def copy_with_digest(path: Path, target: Path) -> str:
+    """Copy a file (in the kernel where it can) and return the SHA-256 of the copy (hex): the bytes
+    that are then checked and loaded, whatever happens to the original meanwhile."""
+    shutil.copyfile(path, target)
+    with target.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _not_utf8(path: Path) -> ValueError:
+    line = first_invalid_utf8_line(path)
+    where = f" at line {line} of the file" if line else ""
+    return ValueError(
+        f"the file is not UTF-8 text: bytes{where} are in another encoding; "
+        "save it as UTF-8 (CSV UTF-8 in Excel) and run again"
+    )
+
+
+def csv_to_parquet(source: SourceFile, copy: Path, target: Path, problems: list[str]) -> bool:
+    """Stream a CSV copy into a Parquet file of text columns (empty means null), batch by batch.
+
+    The Parquet rows are in file order, so Parquet row i is data row i + 1 of the CSV."""
+    try:
+        header = _checked_csv_header(copy)
+        schema = pa.schema([(name, pa.string()) for name in header])
+        reader = pacsv.open_csv(
+            copy,
+            # quoted values may contain line breaks (notes, names)
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+        with pq.ParquetWriter(target, schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        if "UTF8" in str(exc) or isinstance(exc, UnicodeDecodeError):
+            problems.append(_unreadable(source, _not_utf8(copy)))
+        else:
+            problems.append(_unreadable(source, exc))
+        return False
+    except READ_ERRORS as exc:
+        problems.append(_unreadable(source, exc))
+        return False
+    return True

@@ -65,7 +65,11 @@ def present_expr(col: c.Column, source_type: str | None) -> str | None:
 
 
 def can_fail_parse(col: c.Column, source_type: str | None) -> bool:
-    return source_type is not None and col.type not in (c.STRING, c.CURRENCY)
+    """Whether parse_expr can turn a present value into NULL (a typed Parquet column of the
+    warehouse type itself cannot fail, except a double, which may be NaN or infinite)."""
+    if source_type is None or col.type in (c.STRING, c.CURRENCY):
+        return False
+    return source_type != c.WAREHOUSE_TYPES[col.type] or col.type == c.NUMBER
 
 
 def parse_flag(col_name: str) -> str:
@@ -108,7 +112,9 @@ def _key_rules(entity: c.Entity, parsed: set[str]) -> list[Rule]:
         # an unparseable key is reported as unparseable (next rule), not as empty
         condition = f"{q(key)} IS NULL" + (f" AND NOT {q(parse_flag(key))}" if key in parsed else "")
         if entity.column(key).type == c.STRING:
-            condition = f"({condition} OR trim({q(key)}) = '')"
+            # only spaces: trim() is costly over millions of keys, so only for keys starting with one
+            k = q(key)
+            condition = f"({condition} OR {k} = '' OR (starts_with({k}, ' ') AND trim({k}) = ''))"
         rules.append(Rule(condition, key, f"{key} is empty (primary key)"))
     for key in entity.primary_key:
         if entity.column(key).type == c.STRING:

@@ -55,8 +55,87 @@ def new_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def typed_select(entity: c.Entity, source_types: dict[str, str]) -> tuple[str, set[str]]:
+    """SELECT list parsing raw_<entity> into contract types (with __row and a parse-failure flag per
+    column that can fail), and the columns that have such a flag."""
+    select = [q(ROW_COLUMN)]
+    flags: set[str] = set()
+    for col in entity.columns:
+        src = source_types.get(col.name)
+        select.append(f"{rules.parse_expr(col, src)} AS {q(col.name)}")
+        if rules.can_fail_parse(col, src):
+            flags.add(col.name)
+            select.append(
+                f"({rules.present_expr(col, src)} AND {rules.parse_expr(col, src)} IS NULL) "
+                f"AS {q(rules.parse_flag(col.name))}"
+            )
+    return ", ".join(select), flags
+
+
+def report_unparseable_columns(
+    con: duckdb.DuckDBPyConnection, entity: c.Entity, file_name: str, flags: set[str], problems: list[str]
+) -> None:
+    """A column in which no value parses (but some are present) is a structural problem: the file is
+    probably in another format. Reads typed_<entity> and raw_<entity>."""
+    if not flags:
+        return
+    ordered = [col for col in entity.column_names if col in flags]
+    stats = ", ".join(
+        f"count(*) FILTER (WHERE {q(rules.parse_flag(n))}), count({q(n)}), "
+        f"min({q(ROW_COLUMN)}) FILTER (WHERE {q(rules.parse_flag(n))})"
+        for n in ordered
+    )
+    row = con.execute(f"SELECT {stats} FROM typed_{entity.name}").fetchall()[0]
+    for i, name in enumerate(ordered):
+        failed, parsed, first_bad = row[3 * i], row[3 * i + 1], row[3 * i + 2]
+        if failed and not parsed:
+            value = con.execute(
+                f"SELECT CAST({q(name)} AS VARCHAR) FROM raw_{entity.name} WHERE {q(ROW_COLUMN)} = ?",
+                [first_bad],
+            ).fetchall()[0][0]
+            col = entity.column(name)
+            problems.append(
+                f"{file_name}: column {name}: none of its {failed} value(s) can be read as a "
+                f"{TYPE_WORDS[col.type]} (row {first_bad}: {value!r})"
+            )
+
+
+def row_conditions(entity: c.Entity, parsed: set[str], dups: str | None) -> list[tuple[str, str, str]]:
+    """Every row rule of an entity as (condition, column, reason), in reporting order: value rules,
+    then duplicates (when `dups`, a table of duplicated keys __k<i> with the row kept, __keep, is
+    joined as d), then parent references (against keys_<parent>). Columns are those of typed_ as t."""
+    conds = [(r.condition, r.column, r.reason) for r in rules.value_rules(entity, parsed)]
+    if dups:
+        column, reason = rules.duplicate_reason(entity)
+        conds.append((f"(d.__keep IS NOT NULL AND t.{q(ROW_COLUMN)} <> d.__keep)", column, reason))
+    return conds + reference_conditions(entity)
+
+
+def reference_conditions(entity: c.Entity) -> list[tuple[str, str, str]]:
+    """A row whose reference to a parent (over alias t) is not among keys_<parent>."""
+    conds = []
+    for col in entity.columns:
+        if col.references:
+            parent, pcol = col.references.split(".")
+            assert pcol == c.entity(parent).primary_key[0], col.references
+            conds.append(
+                (
+                    f"(t.{q(col.name)} IS NOT NULL AND t.{q(col.name)} NOT IN (SELECT k FROM keys_{parent}))",
+                    col.name,
+                    rules.reference_reason(col),
+                )
+            )
+    return conds
+
+
+def dups_join(entity: c.Entity, dups: str) -> str:
+    on = " AND ".join(f"t.{q(k)} = d.__k{i}" for i, k in enumerate(entity.primary_key))
+    return f"LEFT JOIN {dups} d ON {on}"
+
+
 class Validator:
-    """Holds the in-memory DuckDB where raw files are staged and checked."""
+    """Holds the in-memory DuckDB where raw tables are staged and checked (Arrow in, Arrow out;
+    the file ingest streams files instead, see ingest.filecheck)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
@@ -70,19 +149,9 @@ class Validator:
         name = entity.name
         self.con.register(f"raw_{name}", raw.table)
         source_types = {row[0]: row[1] for row in self.con.execute(f"DESCRIBE raw_{name}").fetchall()}
-        select = [q(ROW_COLUMN)]
-        flags: set[str] = set()
-        for col in entity.columns:
-            src = source_types.get(col.name)
-            select.append(f"{rules.parse_expr(col, src)} AS {q(col.name)}")
-            if rules.can_fail_parse(col, src):
-                flags.add(col.name)
-                select.append(
-                    f"({rules.present_expr(col, src)} AND {rules.parse_expr(col, src)} IS NULL) "
-                    f"AS {q(rules.parse_flag(col.name))}"
-                )
+        select, flags = typed_select(entity, source_types)
         try:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE typed_{name} AS SELECT {', '.join(select)} FROM raw_{name}")
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE typed_{name} AS SELECT {select} FROM raw_{name}")
         except duckdb.Error as exc:
             problems.append(
                 f"{raw.source.path.name}: columns cannot be read as contract types ({str(exc).splitlines()[0]})"
@@ -90,32 +159,7 @@ class Validator:
             return
         self._raw[name] = raw
         self._parsed[name] = flags
-        self._report_unparseable_columns(entity, raw, flags, problems)
-
-    def _report_unparseable_columns(
-        self, entity: c.Entity, raw: RawTable, flags: set[str], problems: list[str]
-    ) -> None:
-        if not flags:
-            return
-        ordered = [col for col in entity.column_names if col in flags]
-        stats = ", ".join(
-            f"count(*) FILTER (WHERE {q(rules.parse_flag(n))}), count({q(n)}), "
-            f"min({q(ROW_COLUMN)}) FILTER (WHERE {q(rules.parse_flag(n))})"
-            for n in ordered
-        )
-        row = self.con.execute(f"SELECT {stats} FROM typed_{entity.name}").fetchall()[0]
-        for i, name in enumerate(ordered):
-            failed, parsed, first_bad = row[3 * i], row[3 * i + 1], row[3 * i + 2]
-            if failed and not parsed:
-                value = self.con.execute(
-                    f"SELECT CAST({q(name)} AS VARCHAR) FROM raw_{entity.name} WHERE {q(ROW_COLUMN)} = ?",
-                    [first_bad],
-                ).fetchall()[0][0]
-                col = entity.column(name)
-                problems.append(
-                    f"{raw.source.path.name}: column {name}: none of its {failed} value(s) can be read as a "
-                    f"{TYPE_WORDS[col.type]} (row {first_bad}: {value!r})"
-                )
+        report_unparseable_columns(self.con, entity, raw.source.path.name, flags, problems)
 
     # ---- pass 2 -------------------------------------------------------------------------
     def load_existing_keys(self, work_db: Path, parents: set[str]) -> None:
@@ -183,7 +227,6 @@ class Validator:
             return Checked(name, 0, empty, QUARANTINE_SCHEMA.empty_table())
 
         parsed = self._parsed[name]
-        conds = [(r.condition, r.column, r.reason) for r in rules.value_rules(entity, parsed)]
 
         join = ""
         keys = entity.primary_key
@@ -197,22 +240,8 @@ class Validator:
         )
         n_dup_keys = self.con.execute(f"SELECT count(*) FROM dups_{name}").fetchall()[0][0]
         if n_dup_keys:
-            on = " AND ".join(f"t.{q(k)} = d.__k{i}" for i, k in enumerate(keys))
-            join = f"LEFT JOIN dups_{name} d ON {on}"
-            column, reason = rules.duplicate_reason(entity)
-            conds.append((f"(d.__keep IS NOT NULL AND t.{q(ROW_COLUMN)} <> d.__keep)", column, reason))
-
-        for col in entity.columns:
-            if col.references:
-                parent, pcol = col.references.split(".")
-                assert pcol == c.entity(parent).primary_key[0], col.references
-                conds.append(
-                    (
-                        f"(t.{q(col.name)} IS NOT NULL AND t.{q(col.name)} NOT IN (SELECT k FROM keys_{parent}))",
-                        col.name,
-                        rules.reference_reason(col),
-                    )
-                )
+            join = dups_join(entity, f"dups_{name}")
+        conds = row_conditions(entity, parsed, f"dups_{name}" if n_dup_keys else None)
 
         self.con.execute(
             f"CREATE OR REPLACE TEMP TABLE checked_{name} AS "

@@ -9,7 +9,6 @@ it if this process is killed outright).
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import signal
 import subprocess
@@ -20,19 +19,9 @@ from types import FrameType
 import typer
 
 from cli.console import console, out, settings
-from wipcast.transform import die_with_parent
+from wipcast.processes import die_with_parent
 
 APP_ENTRY = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
-ALLOW_SCENARIOS_ENV = "WIPCAST_APP_ALLOW_SCENARIOS"
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def app_cmd(
@@ -45,6 +34,8 @@ def app_cmd(
     ),
 ) -> None:
     """Serve the dashboard (reads the published warehouse only)."""
+    from app.access import ALLOW_SCENARIOS_ENV, is_loopback  # the app's own rule, so the two never disagree
+
     config = settings()
     if not is_loopback(host):
         console.print(

@@ -1,8 +1,7 @@
 """Run the dbt project as a subprocess against the working database.
 
-dbt is started so that it dies with the step: it gets SIGKILL from the kernel when its parent
-ends (Linux PR_SET_PDEATHSIG), so a killed `wipcast transform` never leaves dbt writing the
-warehouse behind the next writer's lock.
+dbt is started so that it dies with the step (wipcast.processes), so a killed `wipcast transform`
+never leaves dbt writing the warehouse behind the next writer's lock.
 
 dbt runs in its own process (not dbtRunner in-process) so that no DuckDB handle of ours and
 none of dbt's can keep a lock on the file after the step ends.
@@ -10,13 +9,10 @@ none of dbt's can keep a lock on the file after the step ends.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import datetime as dt
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -25,6 +21,7 @@ from typing import Any
 
 from wipcast.build_stamp import current_raw_loads, record_build
 from wipcast.errors import WipcastError
+from wipcast.processes import die_with_parent
 from wipcast.settings import Settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
@@ -100,26 +97,6 @@ def run_dbt(settings: Settings, command: list[str], progress: Progress | None = 
             "fix the rows or the model named, then rerun; the full log is in <warehouse>/dbt_logs",
         )
     return output
-
-
-PR_SET_PDEATHSIG = 1
-
-
-def _load_prctl() -> Any:
-    # Resolved in the parent: after fork, only the C call itself runs (no imports, no dlopen).
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _load_prctl()
-
-
-def die_with_parent() -> None:
-    """In the child before exec: ask the kernel for SIGKILL when the parent dies (Linux only)."""
-    if _PRCTL is not None:
-        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 MAX_KEYS_SHOWN = 3

@@ -1,9 +1,9 @@
 """Vendor connectors on the command line.
 
-- `wipcast ingest harvest|harvest-forecast [--since DATE] [--full-refresh] [--base-url URL]`
+- `wipcast ingest <connector> [--since DATE] [--full-refresh] [--base-url URL]` (one per connector)
 - `wipcast connectors list | check NAME | reconform NAME`
-- `wipcast demo generate --shape harvest` and `wipcast demo serve harvest DIR`: the demo firm as a
-  Harvest account, served locally, so the connectors can be tried without one.
+- `wipcast demo generate --shape SHAPE` and `wipcast demo serve SHAPE DIR`: the demo firm as a
+  vendor account (simulator.shapes.SHAPES), served locally, so the connectors can be tried without one.
 
 Every failure is a WipcastError (one line). Credentials are never printed: `list` says only
 whether they resolve.
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ingest.connectors.run import SyncResult
     from wipcast.settings import Settings
 
-connectors_app = typer.Typer(no_args_is_help=True, help="Vendor connectors (Harvest, Harvest Forecast).")
+connectors_app = typer.Typer(no_args_is_help=True, help="Vendor connectors (wipcast connectors list names them).")
 
 SINCE = typer.Option(None, "--since", help="Re-read rows updated since this date (YYYY-MM-DD).")
 FULL_REFRESH = typer.Option(
@@ -70,18 +70,17 @@ def sync_step(
     return result
 
 
-def ingest_harvest(
-    since: str | None = SINCE, full_refresh: bool = FULL_REFRESH, base_url: str | None = BASE_URL
-) -> None:
-    """Extract Harvest into raw_harvest, conform it into conformed_harvest."""
-    _sync("harvest", since, full_refresh, base_url)
+def ingest_command(name: str, label: str) -> Callable[..., None]:
+    """The `wipcast ingest <name>` command of one connector (cli/ingest.py registers one per connector)."""
+    schema = name.replace("-", "_")
 
+    def ingest_vendor(
+        since: str | None = SINCE, full_refresh: bool = FULL_REFRESH, base_url: str | None = BASE_URL
+    ) -> None:
+        _sync(name, since, full_refresh, base_url)
 
-def ingest_harvest_forecast(
-    since: str | None = SINCE, full_refresh: bool = FULL_REFRESH, base_url: str | None = BASE_URL
-) -> None:
-    """Extract Harvest Forecast into raw_harvest_forecast, conform it into conformed_harvest_forecast."""
-    _sync("harvest-forecast", since, full_refresh, base_url)
+    ingest_vendor.__doc__ = f"Extract {label} into raw_{schema}, conform it into conformed_{schema}."
+    return ingest_vendor
 
 
 @connectors_app.command("list")
@@ -109,7 +108,8 @@ def list_cmd() -> None:
 
 @connectors_app.command("check")
 def check_cmd(
-    name: str = typer.Argument(..., help="harvest or harvest-forecast."), base_url: str | None = BASE_URL
+    name: str = typer.Argument(..., help="A connector (wipcast connectors list names them)."),
+    base_url: str | None = BASE_URL,
 ) -> None:
     """Check the credentials with one cheap call."""
     from ingest.connectors import run
@@ -118,7 +118,7 @@ def check_cmd(
 
 
 @connectors_app.command("reconform")
-def reconform_cmd(name: str = typer.Argument(..., help="harvest or harvest-forecast.")) -> None:
+def reconform_cmd(name: str = typer.Argument(..., help="A connector (wipcast connectors list names them).")) -> None:
     """Replay the mapping from raw_<vendor> with the current settings (no network)."""
     from ingest.connectors import run
 
@@ -135,7 +135,7 @@ def reconform_cmd(name: str = typer.Argument(..., help="harvest or harvest-forec
 SHAPE = typer.Option(
     None,
     "--shape",
-    help="Also write the firm as a vendor's API holds it: harvest (canonical files go to OUT/canonical).",
+    help="Also write the firm as a vendor's API holds it (e.g. harvest; canonical files go to OUT/canonical).",
 )
 
 
@@ -164,7 +164,6 @@ def with_shape(generate: Callable[..., None]) -> Callable[..., None]:
 
 def _write_shape(generate: Callable[..., None], shape: str, options: dict[str, Any]) -> None:
     from simulator.shapes import SHAPES
-    from simulator.shapes.harvest import write_harvest_shape
 
     if shape not in SHAPES:
         raise typer.BadParameter(f"{shape!r} is not a shape; use {' or '.join(SHAPES)}", param_hint="--shape")
@@ -173,16 +172,17 @@ def _write_shape(generate: Callable[..., None], shape: str, options: dict[str, A
     generate(**{**options, "out_dir": canonical})
     day = parse_date(str(options["as_of"]), "--as-of")
     assert day is not None
-    counts = write_harvest_shape(canonical, out_dir, day)
+    counts = SHAPES[shape].write(canonical, out_dir, day)
     out.print(
-        f"[green]Harvest shape written[/green] to {out_dir}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+        f"[green]{SHAPES[shape].label} shape written[/green] to {out_dir}: "
+        + ", ".join(f"{k} {v:,}" for k, v in counts.items())
     )
-    out.print(f"serve it with: wipcast demo serve harvest {out_dir}", highlight=False)
+    out.print(f"serve it with: wipcast demo serve {shape} {out_dir}", highlight=False)
 
 
 def demo_serve(
-    shape: str = typer.Argument(..., help="harvest"),
-    folder: Path = typer.Argument(..., help="Folder written by `wipcast demo generate --shape harvest`."),
+    shape: str = typer.Argument(..., help="A shape written by `wipcast demo generate --shape` (e.g. harvest)."),
+    folder: Path = typer.Argument(..., help="Folder written by `wipcast demo generate --shape SHAPE`."),
     port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port)."),
     page_size: int | None = typer.Option(None, "--page-size", min=1, help="Cap every page (shows paging)."),
     token: str | None = typer.Option(None, "--token", help="Accept only this bearer token (default: any token)."),
@@ -190,24 +190,23 @@ def demo_serve(
     """Serve a vendor-shaped demo firm on 127.0.0.1 until interrupted."""
     from simulator.serve import FixtureServer
     from simulator.shapes import SHAPES
-    from simulator.shapes.harvest_api import HarvestDemoApi
 
     if shape not in SHAPES:
         raise typer.BadParameter(f"{shape!r} is not a shape; use {' or '.join(SHAPES)}", param_hint="SHAPE")
-    if not (folder / "harvest").is_dir():
+    spec = SHAPES[shape]
+    if not (folder / spec.folder).is_dir():
         raise InputError(
-            f"{folder} holds no harvest/ folder", "write one with `wipcast demo generate --shape harvest --out DIR`"
+            f"{folder} holds no {spec.folder}/ folder",
+            f"write one with `wipcast demo generate --shape {shape} --out DIR`",
         )
     try:
-        server = FixtureServer(HarvestDemoApi.from_dir(folder, page_size=page_size), port=port, token=token)
+        server = FixtureServer(spec.demo_api(folder, page_size=page_size), port=port, token=token)
     except OSError as exc:
         raise InputError(f"cannot listen on 127.0.0.1:{port} ({exc.strerror})", "pick another --port") from None
-    out.print(f"Harvest API:  {server.url}/v2/", highlight=False)
-    out.print(f"Forecast API: {server.url}/forecast/", highlight=False)
+    for label, path in spec.endpoints:
+        out.print(f"{label + ':':<14}{server.url}{path}", highlight=False)
     console.print(
-        "set SOURCES__HARVEST__ACCESS_TOKEN / __ACCOUNT_ID (and the same for SOURCES__HARVEST_FORECAST__), then run "
-        f"`wipcast ingest harvest --base-url {server.url}/v2/` from {folder} (its wipcast.toml maps the firm); "
-        "Ctrl-C stops the server",
+        spec.next_step.format(url=server.url, folder=folder) + "; Ctrl-C stops the server",
         highlight=False,
         soft_wrap=True,
     )

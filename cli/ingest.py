@@ -39,5 +39,6 @@ def ingest_files_cmd(
 
 
 # Vendor connectors (cli/connectors.py): extract, conform and load one source.
-ingest_app.command("harvest")(connectors.ingest_harvest)
-ingest_app.command("harvest-forecast")(connectors.ingest_harvest_forecast)
+# One line per connector (the names ingest.connectors.registry knows; a test checks they agree).
+ingest_app.command("harvest")(connectors.ingest_command("harvest", "Harvest"))
+ingest_app.command("harvest-forecast")(connectors.ingest_command("harvest-forecast", "Harvest Forecast"))

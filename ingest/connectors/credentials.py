@@ -1,5 +1,5 @@
 """Credentials the dlt way: dlt's config providers (environment, then .dlt/secrets.toml) resolve
-`sources.<vendor>.access_token` and `sources.<vendor>.account_id`.
+`sources.<vendor>.<key>` for every key the connector declares (by default access_token and account_id).
 
 The values are handed to the HTTP client's auth and headers only: they are never part of a
 message, a log line, a dlt state or trace, or a warehouse table.
@@ -22,14 +22,20 @@ def _lookup(key: str) -> Any:
 
 
 def resolve(connector: Connector) -> Credentials:
-    token_env, account_env = connector.credential_env
-    token = _lookup(f"sources.{connector.vendor}.access_token")
-    account = _lookup(f"sources.{connector.vendor}.account_id")
-    missing = [env for env, value in ((token_env, token), (account_env, account)) if value in (None, "")]
+    found: dict[str, str] = {}
+    missing: list[str] = []
+    for key in (*connector.credential_keys, *connector.optional_credential_keys):
+        value = _lookup(f"sources.{connector.vendor}.{key}")
+        if value in (None, ""):
+            if key in connector.credential_keys:
+                missing.append(key)
+            continue
+        found[key] = str(value)
     if missing:
+        envs = " and ".join(connector.env_name(key) for key in missing)
         raise InputError(
-            f"{connector.label} credentials are not configured ({' and '.join(missing)} not set)",
-            f"set {' and '.join(missing)} in the environment, or access_token and account_id under "
+            f"{connector.label} credentials are not configured ({envs} not set)",
+            f"set {envs} in the environment, or {' and '.join(missing)} under "
             f"[sources.{connector.vendor}] in .dlt/secrets.toml",
         )
-    return Credentials(access_token=str(token), account_id=str(account))
+    return Credentials(found)

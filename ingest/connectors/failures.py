@@ -47,7 +47,6 @@ def describe(connector: Connector, exc: BaseException, base_url: str) -> Wipcast
     """The one-line error for a failed extraction."""
     chain = _chain(exc)
     where = _resource(chain)
-    token_env, account_env = connector.credential_env
     for cause in chain:
         if isinstance(cause, WipcastError):
             return cause
@@ -62,7 +61,7 @@ def describe(connector: Connector, exc: BaseException, base_url: str) -> Wipcast
             if status in (401, 403):
                 return WipcastError(
                     f"{connector.label} refused the credentials (HTTP {status}{_where(url)})",
-                    f"check {token_env} and {account_env} (or [sources.{connector.vendor}] in .dlt/secrets.toml)",
+                    f"check {connector.credential_hint}",
                 )
             if status == 429:
                 return WipcastError(

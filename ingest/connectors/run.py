@@ -296,7 +296,6 @@ class Status:
 def status(settings: Settings) -> list[Status]:
     found = []
     for connector in registry.CONNECTORS.values():
-        token_env, account_env = connector.credential_env
         try:
             credentials.resolve(connector)
             configured = True

@@ -23,13 +23,30 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Credentials:
-    """Resolved by dlt's config providers; never printed, logged or stored."""
+    """Resolved by dlt's config providers; never printed, logged or stored.
 
-    access_token: str
-    account_id: str
+    `values` holds every key the connector declares (`Connector.credential_keys`); the common
+    two have properties. A connector with other keys (client id and secret, OAuth 1.0a tokens)
+    reads them with `get`.
+    """
+
+    values: Mapping[str, str]
+
+    @property
+    def access_token(self) -> str:
+        return self.values["access_token"]
+
+    @property
+    def account_id(self) -> str:
+        return self.values["account_id"]
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return self.values.get(key, default)
 
     def __repr__(self) -> str:  # a stray repr in a traceback must not show the token
-        return "Credentials(access_token=***, account_id=***)"
+        return "Credentials(" + ", ".join(f"{key}=***" for key in self.values) + ")"
+
+    __str__ = __repr__
 
 
 @dataclass(frozen=True)
@@ -78,6 +95,9 @@ class Connector:
     after_load: Callable[[duckdb.DuckDBPyConnection, str, str, dt.date], None] | None = None
     # other vendors whose conformed ids this one references (loaded first)
     depends_on: tuple[str, ...] = ()
+    # the secrets `sources.<vendor>.<key>` it needs (env SOURCES__<VENDOR>__<KEY>); optional ones may be absent
+    credential_keys: tuple[str, ...] = ("access_token", "account_id")
+    optional_credential_keys: tuple[str, ...] = ()
 
     @property
     def source_system(self) -> str:
@@ -91,10 +111,18 @@ class Connector:
     def conformed_schema(self) -> str:
         return f"conformed_{self.vendor}"
 
+    def env_name(self, key: str) -> str:
+        return f"SOURCES__{self.vendor.upper()}__{key.upper()}"
+
     @property
-    def credential_env(self) -> tuple[str, str]:
-        section = self.vendor.upper()
-        return f"SOURCES__{section}__ACCESS_TOKEN", f"SOURCES__{section}__ACCOUNT_ID"
+    def credential_env(self) -> tuple[str, ...]:
+        """The environment variables of the required credentials, in declaration order."""
+        return tuple(self.env_name(key) for key in self.credential_keys)
+
+    @property
+    def credential_hint(self) -> str:
+        """`check A and B (or [sources.v] in .dlt/secrets.toml)`, for messages about refused credentials."""
+        return f"{' and '.join(self.credential_env)} (or [sources.{self.vendor}] in .dlt/secrets.toml)"
 
     def sql(self, step: ConformStep) -> str:
         return (self.conform_dir / step.sql).read_text()

@@ -1,7 +1,57 @@
 """Vendor-shaped views of the demo firm: what its data looks like inside a vendor's API.
 
-`harvest` writes the canonical demo firm as Harvest v2 + Harvest Forecast collections;
-`harvest_api` serves such collections with the vendors' paging and filtering (simulator.serve).
+Each shape is a writer (canonical demo folder -> the vendor's collections as JSON) and a demo API
+that serves those collections with the vendor's paging and filtering (simulator.serve). `SHAPES`
+lists them by the name `wipcast demo generate --shape` and `wipcast demo serve` take; the modules
+load only when a shape is used.
 """
 
-SHAPES = ("harvest",)
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Shape:
+    name: str
+    label: str  # "Harvest + Harvest Forecast"
+    folder: str  # subfolder of OUT a written shape always has (how `serve` recognises one)
+    writer: str  # "module:function", (canonical_dir, out_dir, as_of) -> record counts per collection
+    api: str  # "module:Class", with from_dir(folder, page_size=None)
+    endpoints: tuple[tuple[str, str], ...]  # (label, path under the server URL) printed by `serve`
+    next_step: str  # printed by `serve`, {url} and {folder} filled in
+
+    def write(self, canonical_dir: Path, out_dir: Path, as_of: dt.date) -> dict[str, int]:
+        counts: dict[str, int] = _load(self.writer)(canonical_dir, out_dir, as_of)
+        return counts
+
+    def demo_api(self, folder: Path, page_size: int | None = None) -> Any:
+        return _load(self.api).from_dir(folder, page_size=page_size)
+
+
+def _load(ref: str) -> Any:
+    module, attr = ref.split(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+SHAPES: dict[str, Shape] = {
+    shape.name: shape
+    for shape in (
+        Shape(
+            name="harvest",
+            label="Harvest + Harvest Forecast",
+            folder="harvest",
+            writer="simulator.shapes.harvest:write_harvest_shape",
+            api="simulator.shapes.harvest_api:HarvestDemoApi",
+            endpoints=(("Harvest API", "/v2/"), ("Forecast API", "/forecast/")),
+            next_step=(
+                "set SOURCES__HARVEST__ACCESS_TOKEN / __ACCOUNT_ID (and the same for SOURCES__HARVEST_FORECAST__), "
+                "then run `wipcast ingest harvest --base-url {url}/v2/` from {folder} (its wipcast.toml maps the firm)"
+            ),
+        ),
+    )
+}

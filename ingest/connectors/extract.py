@@ -72,7 +72,9 @@ def extract(
         try:
             pipeline.sync_destination()  # restore the cursor from the warehouse before reading it
             before = _cursors(pipeline.state, connector.vendor)
-            info = pipeline.run(connector.build_source(options, credentials))
+            # Parquet load files: DuckDB reads them in bulk, where dlt's default INSERT batches were
+            # most of a large first sync's time
+            info = pipeline.run(connector.build_source(options, credentials), loader_file_format="parquet")
         except Exception as exc:
             raise failures.describe(connector, exc, options.base_url) from exc
         trace = pipeline.last_trace

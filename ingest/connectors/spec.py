@@ -8,6 +8,7 @@ dlt, validating, loading, logging) is shared and lives beside this module.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,8 @@ class ConformStep:
     sql: str  # file name in the vendor's conform/ folder
     # canonical column -> the setting that fills it; a row where it is empty is quarantined naming the setting
     gaps: Mapping[str, str] = field(default_factory=dict)
+    # `{{ name }}` placeholders in the SQL file, so two entities with one mapping share one file
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,4 +128,12 @@ class Connector:
         return f"{' and '.join(self.credential_env)} (or [sources.{self.vendor}] in .dlt/secrets.toml)"
 
     def sql(self, step: ConformStep) -> str:
-        return (self.conform_dir / step.sql).read_text()
+        text = (self.conform_dir / step.sql).read_text()
+
+        def fill(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in step.params:
+                raise KeyError(f"{step.sql} uses {{{{ {name} }}}} but the {step.entity} step gives no value for it")
+            return step.params[name]
+
+        return re.sub(r"\{\{\s*(\w+)\s*\}\}", fill, text)

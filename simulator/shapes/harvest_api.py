@@ -114,6 +114,19 @@ class HarvestDemoApi:
         return Reply(200, {name: rows})
 
     # ---- Harvest paging ----------------------------------------------------------------------
+    def select(
+        self, key: str, rows: list[dict[str, Any]], updated_since: str | None, is_running: str | None
+    ) -> list[dict[str, Any]]:
+        """The rows a list request returns, in id order (every page request filters afresh, so a test
+        can change the collections between requests)."""
+        if updated_since is not None:
+            since = _ts(updated_since)
+            rows = [r for r in rows if _ts(r["updated_at"]) >= since]
+        if key == "time_entries" and is_running is not None:
+            running = is_running == "true"
+            rows = [r for r in rows if bool(r.get("is_running")) == running]
+        return sorted(rows, key=lambda r: r["id"])
+
     def _page(self, base: str, path: str, key: str, rows: list[dict[str, Any]], query: Mapping[str, str]) -> Reply:
         try:
             per_page = int(query.get("per_page", HARVEST_MAX_PER_PAGE))
@@ -122,13 +135,7 @@ class HarvestDemoApi:
         if not 1 <= per_page <= HARVEST_MAX_PER_PAGE:
             return Reply(422, {"message": f"per_page must be between 1 and {HARVEST_MAX_PER_PAGE}"})
         size = min(per_page, self.page_size or per_page)
-        if "updated_since" in query:
-            since = _ts(query["updated_since"])
-            rows = [r for r in rows if _ts(r["updated_at"]) >= since]
-        if key == "time_entries" and "is_running" in query:
-            running = query["is_running"] == "true"
-            rows = [r for r in rows if bool(r.get("is_running")) == running]
-        rows = sorted(rows, key=lambda r: r["id"])
+        rows = self.select(key, rows, query.get("updated_since"), query.get("is_running"))
         total_pages = max(1, -(-len(rows) // size))
         keep = {k: v for k, v in query.items() if k not in ("page", "cursor", "ref")}
         cursor_style = key in CURSOR_ENDPOINTS and "page" not in query

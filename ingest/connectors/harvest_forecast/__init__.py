@@ -39,8 +39,20 @@ CONNECTOR = Connector(
     check_headers=_headers,
     conform_dir=Path(__file__).parent / "conform",
     conform_steps=(
-        ConformStep("assignments", "assignments", "assignments.sql", {"role": _ROLE}),
-        ConformStep("assignment_snapshots", "assignment_snapshots", "assignment_snapshots.sql", {"role": _ROLE}),
+        ConformStep(
+            "assignments",
+            "assignments",
+            "assignments.sql",
+            {"role": _ROLE},
+            {"plan_table": "assignments", "snapshot_columns": ""},
+        ),
+        ConformStep(  # the same mapping over the stored daily plans
+            "assignment_snapshots",
+            "assignment_snapshots",
+            "assignments.sql",
+            {"role": _ROLE},
+            {"plan_table": "assignment_snapshots", "snapshot_columns": "a.snapshot_date,"},
+        ),
         ConformStep(
             "milestones",
             "milestones",

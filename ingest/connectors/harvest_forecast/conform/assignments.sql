@@ -4,6 +4,10 @@
 -- reference neither resolves is set aside and listed in ops.identity_exceptions.
 -- hours_per_week: allocation is seconds per working day -> x the person's working days / 3600.
 -- A placeholder is an unnamed assignment (no employee) with the placeholder's first role.
+-- The same mapping conforms the daily plan snapshots (raw_harvest_forecast.assignment_snapshots: each
+-- sync appends the plan as it stands that day) into assignment_snapshots: {{ plan_table }} is the raw
+-- table and {{ snapshot_columns }} the snapshot's date. Names and roles resolve through today's people
+-- and placeholders (Forecast keeps no history of them).
 WITH person AS (
     SELECT
         p.*,
@@ -46,7 +50,7 @@ resolved AS (
         pe.days_per_week,
         ph.first_role AS placeholder_role,
         ph.name AS placeholder_name
-    FROM raw_harvest_forecast.assignments AS a
+    FROM raw_harvest_forecast.{{ plan_table }} AS a
     LEFT JOIN raw_harvest_forecast.projects AS fp ON fp.id = a.project_id AND fp._wipcast_deleted_at IS NULL
     LEFT JOIN person AS pe ON pe.id = a.person_id
     LEFT JOIN placeholder AS ph ON ph.id = a.placeholder_id
@@ -54,6 +58,7 @@ resolved AS (
 )
 
 SELECT
+    {{ snapshot_columns }}
     'harvest_forecast:' || a.id AS assignment_id,
     a.canonical_project AS project_id,
     a.canonical_employee AS employee_id,

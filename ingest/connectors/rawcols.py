@@ -6,7 +6,10 @@
 2. As the shim the conform step reads through: a table or column that does not exist yet (no row
    ever arrived) is presented as typed NULLs, so the mapping SQL never depends on what arrived.
 
-Written as "name type, name type" with dlt's type names.
+Written as "name type, name type" with dlt's type names. `decimal` marks a money number the vendor
+sends in JSON: raw keeps it as the DOUBLE that JSON number is (a rate with more decimals than a
+fixed scale would fail the whole Parquet load), and the conform SQL casts it to the contract's
+decimal type, rounding there.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ DUCKDB_TYPES = {
     "bool": "BOOLEAN",
     "timestamp": "TIMESTAMP WITH TIME ZONE",
     "date": "DATE",
-    "decimal": "DECIMAL(18,4)",
+    "decimal": "DOUBLE",
 }
 
 ROOT_COLUMNS = "_dlt_id text, _dlt_load_id text, _wipcast_deleted_at timestamp"
@@ -52,9 +55,7 @@ def dlt_hints(columns: dict[str, str]) -> dict[str, Any]:
     for name, type_ in columns.items():
         if name in ("_dlt_id", "_dlt_load_id"):
             continue
-        hint: dict[str, Any] = {"data_type": type_, "nullable": True}
-        if type_ == "decimal":
-            hint.update(precision=18, scale=4)
+        hint: dict[str, Any] = {"data_type": "double" if type_ == "decimal" else type_, "nullable": True}
         if type_ == "timestamp":
             hint.update(timezone=True)
         hints[name] = hint

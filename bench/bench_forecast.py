@@ -6,7 +6,8 @@
 `--regimes` runs the regime suite instead (bench/regimes.py): small simulated firms under other
 dynamics (growth, plan quality, extensions, seasonality, a price change, CRM calibration, a hiring
 freeze), several seeds each, as-of forecasts from three origins scored over the next 12 months,
-with WAPE, bias and 80% coverage per regime next to the best baseline, and the pooled figures.
+with WAPE, bias and 80% coverage per regime next to the best baseline, and the pooled figures: the
+published (self-assessed) forecast, and under "(before)" the engine's own draws of the same seed.
 
 Generates the demo firm (simulator.generate), loads its canonical files into a scratch
 warehouse's raw_canonical schema (the shape ingest writes), then measures:

@@ -33,6 +33,7 @@ EMPLOYEES = 70
 ORIGINS = (dt.date(2025, 4, 30), dt.date(2025, 7, 31), dt.date(2025, 10, 31))
 DRAWS = 400
 BASELINES = ("baseline_seasonal_naive", "baseline_ets", "baseline_scheduled")
+UNASSESSED = "engine_unassessed"  # the engine's own draws before self-assessment (the "before" figures)
 
 # name -> simulator.generate knobs (everything else at today's default)
 REGIMES: dict[str, dict[str, Any]] = {
@@ -72,6 +73,7 @@ def forecast_at(raw: RawData, origin: dt.date, draws: int, seed: int) -> tuple[e
     """The published forecast as of `origin` (what run_forecast stores), from the raw data."""
     inputs = as_of_view(raw, origin)
     prep = engine.prepare(inputs, 12, diagnose=False)
+    engine.self_assess(prep, raw)
     return prep, engine.simulate(prep, draws, seed)
 
 
@@ -81,13 +83,18 @@ def firm_points(
     draws: int = DRAWS,
     forecaster: Forecaster = forecast_at,
 ) -> pl.DataFrame:
-    """Firm-level (origin, method, h, point, p10, p90, actual) for every origin."""
+    """Firm-level (origin, method, h, point, p10, p90, actual) for every origin; where the forecast
+    was self-assessed, the engine's own draws of the same seed too (method UNASSESSED)."""
     truth, last_complete = backtest.truth_by_practice(raw, raw.latest_activity_date())
     firm_truth = truth.pipe(lambda t: t.group_by("month").agg(pl.col("actual").sum()))
     out = []
     for i, origin in enumerate(origins):
         prep, result = forecaster(raw, origin, draws, i + 1)
         rec = backtest._records_for_origin(origin, prep, result, 12)
+        if prep.assessment is not None:
+            own = engine.simulate(prep, draws, i + 1, publish=False)
+            own_rec = backtest._records_for_origin(origin, prep, own, 12).filter(pl.col("method") == "wipcast")
+            rec = pl.concat([rec, own_rec.with_columns(pl.lit(UNASSESSED).alias("method"))])
         rec = rec.filter(pl.col("level_key").is_null() & (pl.col("month") < last_complete))
         out.append(rec.join(firm_truth, on="month", how="inner"))
     return pl.concat(out).select("origin", "method", "h", "point", "p10", "p90", "actual")
@@ -140,6 +147,13 @@ def score(points: pl.DataFrame) -> dict[str, Any]:
     }
 
 
+def _as_published(points: pl.DataFrame) -> pl.DataFrame:
+    """The points with the engine's own draws in place of the published forecast."""
+    return points.filter(pl.col("method") != "wipcast").with_columns(
+        pl.when(pl.col("method") == UNASSESSED).then(pl.lit("wipcast")).otherwise("method").alias("method")
+    )
+
+
 def run_suite(
     names: list[str] | tuple[str, ...] | None = None,
     seeds: int = 3,
@@ -175,6 +189,8 @@ def run_suite(
                     progress(f"  {name} seed {seed}: {time.perf_counter() - t:.1f} s")
             points = pl.concat(pts)
             per[name] = score(points)
+            if points.filter(pl.col("method") == UNASSESSED).height:
+                per[name]["before"] = score(_as_published(points))
             all_points.append(points)
     pooled_points = pl.concat(all_points)
     # Pooled over firms of different size: each firm-origin is scaled to its own mean actual first.
@@ -186,7 +202,10 @@ def run_suite(
     norm = pooled_points.join(scale, on=["regime", "seed", "origin"]).with_columns(
         (pl.col(c) / pl.col("_s")).alias(c) for c in ("point", "p10", "p90", "actual")
     )
-    pooled = score(norm.with_columns(pl.concat_str("regime", "seed", "origin").alias("origin")))
+    norm = norm.with_columns(pl.concat_str("regime", "seed", "origin").alias("origin"))
+    pooled = score(norm)
+    if norm.filter(pl.col("method") == UNASSESSED).height:
+        pooled["before"] = score(_as_published(norm))
     return {
         "employees": employees,
         "seeds": seeds,
@@ -209,6 +228,8 @@ def format_table(suite: dict[str, Any]) -> str:
     ]
     short = {"baseline_seasonal_naive": "SN", "baseline_ets": "ETS", "baseline_scheduled": "sched"}
     rows = [*suite["regimes"].items(), ("**pooled**", suite["pooled"])]
+    if any("before" in r for _, r in rows):  # before (the engine's own draws) and after, side by side
+        rows = [x for name, r in rows for x in ((name, r), (f"{name} (before)", r["before"]))]
     for name, r in rows:
         lines.append(
             f"| {name} | {r['wape_h1_3']:.3f} | {r['best_baseline_wape_h1_3']:.3f} {short[r['best_baseline_h1_3']]} | "

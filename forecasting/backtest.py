@@ -347,6 +347,7 @@ def run_backtest(
     for i, origin in enumerate(origins):
         _tick(progress, f"backtest as of {origin}", i, total)
         prep = engine.prepare(as_of_view(raw, origin), horizon, diagnose=False)
+        engine.self_assess(prep, raw)  # as published then: only origins before this one are assessed
         result = engine.simulate(prep, draws, None if seed is None else seed + i)
         params = {
             "kind": "backtest",

@@ -149,6 +149,31 @@ def factor_for(rows: pl.DataFrame, factors: Factors) -> pl.DataFrame:
     )
 
 
+CALENDAR_SHRINK_HOURS = 5 * SHRINK_HOURS
+
+
+def calendar_month_factors(pw: pl.DataFrame) -> dict[int, float]:
+    """Per calendar month (1-12), hours worked / planned in that month relative to all months
+    (planned_vs_worked rows), shrunk toward 1 with a prior of CALENDAR_SHRINK_HOURS planned hours.
+    Plans know public holidays but not leave, so December and the summer deliver less of them."""
+    out = {k: 1.0 for k in range(1, 13)}
+    if not pw.height:
+        return out
+    W, P = float(pw["worked"].sum()), float(pw["planned"].sum())
+    if P <= 0 or W <= 0:
+        return out
+    f = W / P
+    g = (
+        pw.with_columns(pl.col("month").dt.month().alias("_m"))
+        .pipe(ordered)
+        .group_by("_m", maintain_order=True)
+        .agg(pl.col("worked").sum(), pl.col("planned").sum())
+    )
+    for k, w, p in g.iter_rows():
+        out[int(k)] = float((w + CALENDAR_SHRINK_HOURS * f) / (p + CALENDAR_SHRINK_HOURS) / f)
+    return out
+
+
 def dispersion(pw: pl.DataFrame) -> dict[str, float]:
     """Spread of delivery around the factor, for the Monte Carlo:
     project: planned-hours-weighted sd of log(worked/planned) per project x month, less the common part;

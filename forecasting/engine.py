@@ -15,11 +15,11 @@ from typing import cast
 import numpy as np
 import polars as pl
 
-from forecasting import calibration, delivery, pipeline, unplanned
+from forecasting import calibration, delivery, pipeline, selfassess, unplanned
 from forecasting import components as C
 from forecasting.calendar import add_months, first_date, forecast_months, month_index, month_start
 from forecasting.frames import ordered
-from forecasting.inputs import Inputs
+from forecasting.inputs import Inputs, RawData
 from forecasting.plans import month_end_origins, plan_by_origin
 from forecasting.rates import extend_fx_flat, future_bill_rates, fx_monthly, rated_time, role_cost_rates
 from forecasting.recognition import earned_history, retainer_by_month
@@ -53,6 +53,7 @@ class Prepared:
     factors: delivery.Factors
     diagnostics: dict[str, float] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    assessment: selfassess.Assessment | None = None  # set by `self_assess` (needs the raw data)
 
     def shares_for(self, n_months: int) -> np.ndarray:
         return pipeline.profile_shares(self.profile, n_months)
@@ -240,6 +241,17 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
         .with_columns(pl.col("billable_share").fill_null(1.0), pl.col("rate").fill_null(0.0))
         .with_columns((pl.col("factor") * pl.col("realization")).alias("factor"))
     )
+    # Same-month-of-year delivery: plans know public holidays but not leave, so a calendar month
+    # (summer, year end) delivers its own share of the plan (learned from every origin, shrunk to 1).
+    month_delivery = delivery.calendar_month_factors(pw)
+    for k, r in month_delivery.items():
+        diag[f"delivery.calendar_month.m{k:02d}"] = r
+    tm_rows = tm_rows.with_columns(
+        (
+            pl.col("factor")
+            * pl.col("month").dt.month().replace_strict(month_delivery, default=1.0, return_dtype=pl.Float64)
+        ).alias("factor")
+    )
     earned_pc = (
         history.pipe(ordered)
         .group_by("project_id", maintain_order=True)
@@ -361,6 +373,20 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
         .agg(pl.col("revenue").sum())
     )
     shares = unplanned.horizon_shares(uh, totals, practices, horizon)
+    # With under SEASONAL_FIT_MONTHS of history the ETS fits have no seasonality of their own: the
+    # firm's same-month-of-year shape (its total revenue) then applies to the unplanned run-rate.
+    firm_total = totals.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("revenue").sum()).sort("month")
+    first_firm = first_date(firm_total["month"])
+    season = np.ones(12)
+    if first_firm is not None:
+        grid = pl.DataFrame({"month": pl.date_range(first_firm, add_months(last_complete, -1), "1mo", eager=True)})
+        y_firm = grid.join(firm_total, on="month", how="left").fill_null(0.0).sort("month")["revenue"].to_numpy()
+        if len(y_firm) < unplanned.SEASONAL_FIT_MONTHS:
+            season = unplanned.season_index(y_firm, first_firm.month)
+    season_t = np.array([season[m.month - 1] for m in months])
+    for k in range(12):
+        diag[f"unplanned.season_index.m{k + 1:02d}"] = float(season[k])
+    fits = {pr: (fc * season_t[: len(fc)], sd) for pr, (fc, sd) in fits.items()}
     ratios: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for pr in practices:
         revenue = totals.filter(pl.col("practice") == pr).sort("month")
@@ -377,7 +403,7 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
         fc_total, sd_total, model, reason = unplanned.guarded_forecast(y, horizon)
         diag[f"unplanned.{pr}.total_model_fallback"] = 0.0 if model == "ets" else 1.0
         gap = np.maximum(shares[pr] - shares[pr][0], 0.0)
-        ratios[pr] = (gap * fc_total, gap * sd_total)
+        ratios[pr] = (gap * fc_total * season_t[: len(fc_total)], gap * sd_total)
         for h in (1, 3, 6, 12):
             if h <= horizon:
                 diag[f"unplanned.{pr}.share.h{h}"] = float(shares[pr][h - 1])
@@ -442,8 +468,22 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
     )
 
 
+def self_assess(prep: Prepared, raw: RawData) -> Prepared:
+    """Backtest the engine and the baselines on the firm's own history (forecasting/selfassess.py)
+    and attach what they imply (fall-back or combination weights, level correction, interval scale
+    per horizon band, frozen against this forecast), so `simulate` publishes the calibrated
+    forecast. `raw` must hold the data `prep` was prepared from (its as-of view at earlier month
+    ends is what the engine would have known then)."""
+    a = selfassess.assess(prep, raw)
+    prep.assessment = a
+    prep.diagnostics.update(a.diagnostics)
+    prep.notes["self_assessment"] = a.reason
+    return prep
+
+
 # --------------------------------------------------------------------------- simulate
 
+COMPONENT_STREAMS = ("booked_time_and_materials", "booked_fixed_fee", "milestone", "pipeline", "unplanned")
 MAX_DRAW_CELLS = 120_000_000  # series x months x draws held in memory at once (~1 GB of float64)
 MIN_AFFORDABLE_DRAWS = 200  # the memory cap never cuts a run below this (a request for fewer is honoured)
 
@@ -458,32 +498,45 @@ def affordable_draws(prep: Prepared, draws: int) -> int:
         + prep.opportunities.height
         + 3 * len(prep.unplanned_forecasts)
         + 1
+        # the self-assessment's spread scaling gives deterministic series (retainers) draws too
+        + (prep.retainer_rows["project_id"].n_unique() if prep.assessment is not None else 0)
     )
     cap = MAX_DRAW_CELLS // max(1, n_series * len(prep.months))
     return int(min(draws, max(MIN_AFFORDABLE_DRAWS, cap)))
 
 
-def simulate(prep: Prepared, draws: int = 2000, seed: int | None = None) -> ForecastResult:
-    rng = np.random.default_rng(seed)
+def simulate(prep: Prepared, draws: int = 2000, seed: int | None = None, publish: bool = True) -> ForecastResult:
+    """Monte Carlo draws of every component. After `self_assess` (and with `publish`) the draws are
+    the published forecast: level-corrected and with calibrated spread (selfassess.apply);
+    otherwise the engine's own."""
+    # Common random numbers: every component draws from its own stream of the seed, so a scenario
+    # that edits one component (more deals, later starts) leaves the others' draws exactly as in the
+    # base, and the paired difference of a scenario carries only its edits.
+    tm_rng, ff_rng, ms_rng, pipe_rng, unpl_rng = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(COMPONENT_STREAMS))
+    )
     months = prep.months
     attrs = prep.projects.select("project_id", "customer_id", "practice", "region", "entity_id", "remaining_cap")
     comps = [
         C.booked_time_and_materials(
-            prep.tm_rows, attrs, months, draws, rng, prep.dispersion["project"], prep.dispersion["common"]
+            prep.tm_rows, attrs, months, draws, tm_rng, prep.dispersion["project"], prep.dispersion["common"]
         ),
-        C.booked_fixed_fee(prep.ff, prep.ff_planned_cost, months, draws, rng, prep.overrun, prep.overrun_sd),
-        C.milestones(prep.open_milestones, attrs, prep.milestone_slips, prep.as_of, months, draws, rng),
+        C.booked_fixed_fee(prep.ff, prep.ff_planned_cost, months, draws, ff_rng, prep.overrun, prep.overrun_sd),
+        C.milestones(prep.open_milestones, attrs, prep.milestone_slips, prep.as_of, months, draws, ms_rng),
         C.retainers(prep.retainer_rows, attrs, months),
-        C.pipeline(prep.opportunities, months, draws, rng, prep.start_slips, prep.shares_for),
-        C.unplanned(prep.unplanned_forecasts, prep.unplanned_uplift, prep.region_shares, months, draws, rng),
+        C.pipeline(prep.opportunities, months, draws, pipe_rng, prep.start_slips, prep.shares_for),
+        C.unplanned(prep.unplanned_forecasts, prep.unplanned_uplift, prep.region_shares, months, draws, unpl_rng),
     ]
+    diag = dict(prep.diagnostics)
+    if publish and prep.assessment is not None:
+        diag.update(selfassess.apply(comps, months, prep.assessment))
     actual = prep.actual.join(
         prep.projects.select("project_id", "customer_id", "practice", "region", "entity_id"),
         on="project_id",
         how="left",
         maintain_order="left",
     )
-    return ForecastResult(prep.as_of, months, comps, actual, dict(prep.diagnostics), dict(prep.notes))
+    return ForecastResult(prep.as_of, months, comps, actual, diag, dict(prep.notes))
 
 
 def forecast(inputs: Inputs, horizon: int = 12, draws: int = 2000, seed: int | None = None) -> ForecastResult:

@@ -258,6 +258,11 @@ def run_forecast(
     if not 100 <= draws <= 20000:
         raise InputError(f"draws {draws} is out of range", "use 100 to 20000")
     check_seed(seed)
+    seed_given = seed is not None
+    if seed is None:
+        # A run without a seed still records the one it drew, so a scenario can reuse its random
+        # numbers (common random numbers) and differ from it only by its edits.
+        seed = int(np.random.default_rng().integers(0, SEED_MAX, endpoint=True))
     started = time.perf_counter()
     _tick(progress, "reading the warehouse", 0, 4)
     raw = raw if raw is not None else read_raw(settings)
@@ -266,6 +271,9 @@ def run_forecast(
     _tick(progress, "learning from history", 1, 4)
     inputs = as_of_view(raw, as_of)
     prep = engine.prepare(inputs, horizon)
+    # Rolling-origin backtests on the firm's own history: fall-back weights, level correction and
+    # calibrated bands, frozen before a scenario edits `prep` (so a no-change scenario equals the base).
+    engine.self_assess(prep, raw)
     extra: list[Component] = []
     if adjust is not None:
         prep, extra = adjust(prep, inputs)  # may raise on bad scenario names: nothing written yet
@@ -282,6 +290,7 @@ def run_forecast(
         "draws": draws,
         "draws_requested": requested,
         "seed": seed,
+        "seed_given": seed_given,
         "reporting_currency": settings.reporting_currency,
         "scenario_id": scenario_id,
         "models": result.notes,

@@ -6,7 +6,9 @@ types), nor an open opportunity. The h = 1 series per practice is forecast with 
 ExponentialSmoothing; every fit is guarded (exceptions, non-finite or implausible output) with a
 seasonal-naive fallback, recorded in the diagnostics. Longer horizons add (share at h - share at 1)
 x the practice's total revenue forecast (the same guarded ExponentialSmoothing on all its revenue),
-where share at h is the learned share of revenue that was unplanned h months ahead.
+where share at h is the learned share of revenue that was unplanned h months ahead. While the
+history is under SEASONAL_FIT_MONTHS (the fits then carry no seasonal term) the engine multiplies
+both by the firm's same-month-of-year shape (`season_index`).
 """
 
 from __future__ import annotations
@@ -194,6 +196,32 @@ def guarded_forecast(y: np.ndarray, horizon: int, fitter: Fitter = ets_fit) -> t
     except Exception as exc:  # noqa: BLE001 — every failure is recorded, never raised
         fc, sd = seasonal_naive(y, horizon)
         return np.maximum(fc, 0), sd, "seasonal_naive", type(exc).__name__
+
+
+SEASON_SHRINK_YEARS = 1.0  # a calendar month's index is shrunk toward 1 as if one more flat year had been seen
+SEASONAL_FIT_MONTHS = 24  # from this much history the ETS fits carry their own seasonality
+
+
+def season_index(y: np.ndarray, first_month: int) -> np.ndarray:
+    """Multiplicative same-month-of-year shape (12 values, calendar month 1..12 at index 0..11,
+    mean 1) of a monthly series starting at calendar month `first_month` (1-12): each month over
+    the mean of the 12 months around it (trailing/leading windows at the ends), averaged per
+    calendar month and shrunk toward 1 by SEASON_SHRINK_YEARS; flat with under 12 months."""
+    n = len(y)
+    idx = np.ones(12)
+    if n < 12 or not np.all(np.isfinite(y)) or float(np.mean(y)) <= 0:
+        return idx
+    ratios: list[list[float]] = [[] for _ in range(12)]
+    for t in range(n):
+        lo = min(max(0, t - 6), n - 12)
+        w = float(np.mean(y[lo : lo + 12]))
+        if w > 0:
+            ratios[(first_month - 1 + t) % 12].append(float(y[t]) / w)
+    for k in range(12):
+        r = ratios[k]
+        if r:
+            idx[k] = (sum(r) + SEASON_SHRINK_YEARS) / (len(r) + SEASON_SHRINK_YEARS)
+    return idx / idx.mean()
 
 
 def series_by_practice(uh: pl.DataFrame, practices: list[str], last_complete: dt.date) -> dict[str, np.ndarray]:

@@ -5,7 +5,8 @@ and simulate, its extra capacity component appended after simulate (so the base 
 exactly the random numbers the base forecast drew), and the scenario tables written with the run.
 
 Defaults come from the latest base forecast so that a scenario compares like with like: its
-as-of date, horizon, draws and seed (seed 0 when the base run had none). A neutral scenario with
+as-of date, horizon, draws and seed (a base run without --seed records the seed it drew; seed 0
+for older runs that recorded none). A neutral scenario with
 the base run's seed reproduces it number for number.
 """
 

@@ -17,10 +17,12 @@ DEMO_ARGS ?= --employees 150 --months 30 --as-of 2026-10-31 --seed 7
 BACKTEST_FROM ?= 2025-11
 BACKTEST_TO ?= 2026-09
 CHROMIUM := /usr/bin/chromium
+# tests/postgres starts a private cluster with these (Debian's layout)
+PG_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 # uv must never fetch an interpreter of its own: only the package index is reachable.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup lock build demo test test-fast lint format chromium clean bench python
+.PHONY: setup lock build demo test test-fast lint format chromium postgresql clean bench python
 
 python:
 	@test -n "$(PYTHON)" || { echo "wipcast needs Python 3.11 or newer: none of python3.13, python3.12, python3.11, python3 on PATH is"; exit 1; }
@@ -74,7 +76,15 @@ chromium:
 	fi
 	@test -x $(CHROMIUM) || { echo "chromium could not be installed at $(CHROMIUM)"; exit 1; }
 
-test: lint chromium
+# The PostgreSQL tests run a private cluster (initdb + pg_ctl, no service); install Debian's server when missing.
+postgresql:
+	@if [ -z "$(PG_INITDB)" ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi; \
+	fi
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "postgresql could not be installed (no initdb under /usr/lib/postgresql)"; exit 1; }
+
+test: lint chromium postgresql
 	$(BIN)/pytest -n 2 --dist loadfile
 
 # Quick loop while developing: no browser, no end-to-end build, no linters.

@@ -91,6 +91,11 @@ def forecast(
     import forecasting
 
     require_work_db(settings, "nothing to forecast from")
+    if settings.warehouse_kind != "duckdb":
+        raise WipcastError(
+            f"forecasts are not written to a {settings.warehouse_kind} warehouse yet",
+            "use the default DuckDB warehouse for forecasts (docs/warehouses.md, limits)",
+        )
     with logged_step(settings, run_id, "forecast") as record, progress_bar() as progress:
         summary = forecasting.run_forecast(
             settings,
@@ -112,7 +117,7 @@ def forecast(
         )
 
 
-def publish(settings: Settings, run_id: str) -> Path:
+def publish(settings: Settings, run_id: str) -> Path | str:
     from wipcast.publish import publish as publish_warehouse
 
     require_work_db(settings, "nothing to publish")

@@ -2,10 +2,17 @@
 
 Only a complete, current build is published: the latest transform must have succeeded and no
 data may have been loaded since it started (wipcast.build_stamp). The working database is then
-checkpointed, copied to a temporary file in the same folder, stamped with the publish row of
-ops.run_log, checked, fsynced and renamed over wipcast.duckdb. A
-rename within one folder is atomic on POSIX: a reader sees the old file or the new one,
-never a half-written one, and readers that still hold the old file keep reading it.
+checkpointed, copied (COPY FROM DATABASE) into a temporary file in the same folder written in the
+storage format STORAGE_VERSION, stamped with the publish row of ops.run_log, checked, fsynced and
+renamed over wipcast.duckdb. A rename within one folder is atomic on POSIX: a reader sees the old
+file or the new one, never a half-written one, and readers that still hold the old file keep reading it.
+
+The published file is written in an older storage format than the pipeline's DuckDB writes by
+default, so that the DuckDB clients analysts and BI tools have (the `duckdb` CLI from PyPI, drivers
+that lag a release or two) can open it; the working file keeps the pipeline's own format.
+
+With `[warehouse] kind = "postgres"` the same checks run, then wipcast.warehouses.swap renames the
+built schemas into place on the server in one transaction.
 """
 
 from __future__ import annotations
@@ -13,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -23,6 +29,11 @@ from wipcast.errors import WipcastError
 from wipcast.runlog import ensure_run_log
 from wipcast.settings import Settings
 from wipcast.warehouse import table_exists, work_connection
+
+# Storage format of the published file: v1.0.0 (storage version 64) is read by every DuckDB from 0.10
+# to today, including the newest `duckdb` CLI on PyPI (1.5.x reads 64 to 68; the pipeline's DuckDB 2.0
+# writes 69 by default). tests/core/test_published_storage.py opens it with the installed CLI.
+STORAGE_VERSION = "v1.0.0"
 
 # Tables a published warehouse must hold; a build that lacks them is not published.
 REQUIRED_TABLES = (("marts", "dim_project"),)
@@ -61,8 +72,21 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def publish(settings: Settings, run_id: str, required: tuple[tuple[str, str], ...] = REQUIRED_TABLES) -> Path:
-    """Replace settings.published_db with a consistent copy of the working database."""
+def _copy_database(work: Path, tmp: Path) -> None:
+    """Every schema, table, view and macro of the working file into a new file at STORAGE_VERSION."""
+    con = duckdb.connect()
+    try:
+        con.execute("attach ? as source (read_only)", [str(work)])
+        con.execute(f"attach ? as published (storage_version '{STORAGE_VERSION}')", [str(tmp)])
+        con.execute("copy from database source to published")
+        con.execute("detach published")
+    finally:
+        con.close()
+
+
+def publish(settings: Settings, run_id: str, required: tuple[tuple[str, str], ...] = REQUIRED_TABLES) -> Path | str:
+    """Replace settings.published_db with a consistent copy of the working database (on PostgreSQL:
+    swap the built schemas into place); return what was published, for the message."""
     work = settings.work_db
     if not work.exists():
         raise WipcastError(f"nothing to publish: no working warehouse at {work}", "run `wipcast run` first")
@@ -82,7 +106,12 @@ def publish(settings: Settings, run_id: str, required: tuple[tuple[str, str], ..
                 f"remove run {bad_run} from the forecast tables (delete from forecast.<table> where run_id = "
                 f"'{bad_run}') and publish again",
             )
-        con.execute("checkpoint")  # fold the WAL into the file so a plain file copy is complete
+        if settings.warehouse_kind == "postgres":
+            from wipcast.warehouses.swap import publish_postgres
+
+            ensure_run_log(con)
+            return publish_postgres(settings, con, run_id, required)
+        con.execute("checkpoint")  # fold the WAL into the file: the copy below reads a complete file
     if Path(str(work) + ".wal").exists():
         raise WipcastError(
             f"the working warehouse {work} still has a write-ahead log",
@@ -92,7 +121,7 @@ def publish(settings: Settings, run_id: str, required: tuple[tuple[str, str], ..
     target = settings.published_db
     tmp = target.with_name(f".{target.name}.{run_id}.tmp")
     try:
-        shutil.copyfile(work, tmp)
+        _copy_database(work, tmp)
         con = duckdb.connect(str(tmp))
         try:
             missing = [f"{s}.{t}" for s, t in required if not table_exists(con, s, t)]

@@ -15,8 +15,11 @@ CONFIG_FILE = "wipcast.toml"
 ENV_PREFIX = "WIPCAST_"
 # Top-level tables of wipcast.toml that other readers own (ingest.connectors.config): `[connectors.<vendor>]`
 # (vendor mappings) and `[sources]` (what `wipcast run` ingests). The settings skip them, with or without
-# a `[wipcast]` table.
-FOREIGN_TABLES = ("connectors", "sources")
+# a `[wipcast]` table. `[warehouse]` is read below into the warehouse_* settings.
+FOREIGN_TABLES = ("connectors", "sources", "warehouse")
+WAREHOUSE_KINDS = ("duckdb", "postgres")
+# keys of the `[warehouse]` table -> settings
+WAREHOUSE_TABLE = {"kind": "warehouse_kind", "dsn": "warehouse_dsn"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,10 @@ class Settings:
     # Who may run scenarios from a dashboard served beyond loopback: e-mails ("cfo@firm.com") and domains
     # ("@firm.com"), matched against the logged-in user's e-mail. Empty: nobody (see docs/operations.md).
     app_allowed_users: tuple[str, ...] = ()
+    # Where raw data, models and marts live: "duckdb" (the files below warehouse_dir) or "postgres"
+    # (a server named by warehouse_dsn; its password never sits here: wipcast.warehouses.postgres).
+    warehouse_kind: str = "duckdb"
+    warehouse_dsn: str | None = None
 
     @property
     def dlt_runs_dir(self) -> Path:
@@ -76,6 +83,13 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
             raise ValueError
         if name == "app_allowed_users":
             return _allowed_users(raw)
+        if name == "warehouse_kind":
+            kind = str(raw).strip().lower()
+            if kind not in WAREHOUSE_KINDS:
+                raise ValueError
+            return kind
+        if name == "warehouse_dsn":
+            return _dsn(str(raw).strip())
         if name == "reporting_currency":
             code = str(raw).strip().upper()
             if len(code) != 3 or not code.isalpha():
@@ -88,11 +102,25 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
             "lock_wait_seconds": "seconds from 0 to 86400",
             "verbose": "true or false",
             "reporting_currency": "an ISO 4217 code such as USD",
+            "warehouse_kind": " or ".join(WAREHOUSE_KINDS),
+            "warehouse_dsn": "postgresql://USER@HOST:PORT/DATABASE, the password in WIPCAST_WAREHOUSE_PASSWORD or "
+            "the password key of the warehouse table in .dlt/secrets.toml (never in the DSN)",
             "app_allowed_users": 'e-mails and domains such as ["cfo@firm.com", "@firm.com"] (comma-separated in '
             "the environment)",
         }.get(name, "a valid value")
-        raise InputError(f"setting {name} from {source} is {raw!r}", f"use {expected}") from None
+        shown = "not a PostgreSQL URL without a password" if name == "warehouse_dsn" else f"{raw!r}"  # no secret echoed
+        raise InputError(f"setting {name} from {source} is {shown}", f"use {expected}") from None
     return raw
+
+
+def _dsn(text: str) -> str:
+    """A PostgreSQL URL without a password: the DSN is shown in messages and sits in wipcast.toml."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    if parts.scheme not in ("postgresql", "postgres") or parts.password is not None or not parts.path.strip("/"):
+        raise ValueError
+    return text
 
 
 def _allowed_users(raw: Any) -> tuple[str, ...]:
@@ -112,6 +140,22 @@ def _allowed_users(raw: Any) -> tuple[str, ...]:
             raise ValueError
         entries.append(entry)
     return tuple(dict.fromkeys(entries))
+
+
+def _warehouse_table(table: Any, config_path: Path) -> dict[str, Any]:
+    """The `[warehouse]` table of wipcast.toml (kind, dsn) as settings."""
+    if table is None:
+        return {}
+    if not isinstance(table, dict):
+        raise InputError(f"{config_path}: warehouse is not a table", "write kind and dsn in a table named warehouse")
+    unknown = sorted(set(table) - set(WAREHOUSE_TABLE))
+    if unknown:
+        raise InputError(
+            f"{config_path}: the warehouse table has unknown key(s): {', '.join(unknown)}",
+            f"known keys: {', '.join(WAREHOUSE_TABLE)} (the password goes in WIPCAST_WAREHOUSE_PASSWORD)",
+        )
+    source = f"{config_path} (warehouse table)"
+    return {WAREHOUSE_TABLE[key]: _coerce(WAREHOUSE_TABLE[key], raw, source) for key, raw in table.items()}
 
 
 def load_settings(overrides: dict[str, Any] | None = None, cwd: Path | None = None) -> Settings:
@@ -138,6 +182,7 @@ def load_settings(overrides: dict[str, Any] | None = None, cwd: Path | None = No
             )
         for key, raw in section.items():
             values[key] = _coerce(key, raw, str(config_path))
+        values.update(_warehouse_table(data.get("warehouse"), config_path))
 
     for key in names:
         env_name = ENV_PREFIX + key.upper()
@@ -149,6 +194,12 @@ def load_settings(overrides: dict[str, Any] | None = None, cwd: Path | None = No
             values[key] = _coerce(key, raw, f"flag --{key.replace('_', '-')}")
 
     settings = Settings(**{k: v for k, v in values.items() if v is not None})
+    if settings.warehouse_kind == "postgres" and not settings.warehouse_dsn:
+        raise InputError(
+            "warehouse kind postgres needs a DSN",
+            'set dsn = "postgresql://USER@HOST:PORT/DATABASE" in the warehouse table of wipcast.toml '
+            "(or WIPCAST_WAREHOUSE_DSN)",
+        )
     if not settings.warehouse_dir.is_absolute():
         settings = replace(settings, warehouse_dir=(cwd / settings.warehouse_dir))
     if not settings.input_dir.is_absolute():

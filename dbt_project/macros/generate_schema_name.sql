@@ -1,8 +1,13 @@
 {#- Use the custom schema name exactly (staging, intermediate, marts, snapshots) instead of
-    dbt's default "<target schema>_<custom>", so analysts always query marts.<name>. -#}
+    dbt's default "<target schema>_<custom>", so analysts always query marts.<name>.
+    On a server warehouse (var publish_by_swap), the schemas readers query are built under
+    <name>__build and renamed into place by `wipcast publish` in one transaction
+    (wipcast.warehouses.postgres.DBT_SWAPPED_SCHEMAS lists the same schemas). -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}
         {{ target.schema }}
+    {%- elif var('publish_by_swap', false) and (custom_schema_name | trim) in ['marts'] -%}
+        {{ custom_schema_name | trim }}__build
     {%- else -%}
         {{ custom_schema_name | trim }}
     {%- endif -%}

@@ -45,7 +45,7 @@ month_average as (
     select
         currency,
         {{ month_start('rate_date') }} as month_start,
-        avg(rate_to_reporting) as average_rate
+        {{ stable_avg('rate_to_reporting') }} as average_rate
     from fx
     group by 1, 2
 ),

@@ -108,7 +108,7 @@ role_rates as (
     select
         employee_rates.role,
         fx.month_start,
-        avg(employee_rates.cost_rate * fx.rate_to_reporting) as cost_rate_reporting
+        {{ stable_avg('employee_rates.cost_rate * fx.rate_to_reporting') }} as cost_rate_reporting
     from employee_rates
     inner join fx
         on fx.currency = employee_rates.cost_currency

@@ -26,13 +26,14 @@ with base as (
         coalesce(tm.over_cap_value, 0) as over_cap_value,
         coalesce(tm.at_risk_after_close_hours, 0) as at_risk_after_close_hours,
         coalesce(tm.at_risk_missing_rate_hours, 0) as at_risk_missing_rate_hours,
-        case projects.billing_type
+        -- cast: PostgreSQL types a case over decimals as numeric of any scale (DuckDB keeps (38,6))
+        cast(case projects.billing_type
             when 'time_and_materials' then coalesce(tm.earned_revenue, 0)
             when 'fixed_fee' then coalesce(ff.earned_revenue, 0)
             when 'milestone' then coalesce(ms.earned_revenue, 0)
             when 'retainer' then coalesce(rt.earned_revenue, 0)
             else 0
-        end as earned_revenue,
+        end as {{ finance_money_type() }}) as earned_revenue,
         coalesce(ff.loss_provision, 0) as loss_provision,
         coalesce(ff.loss_provision_change, 0) as loss_provision_change,
         ff.percent_complete,

@@ -1,0 +1,1 @@
+"""Warehouse kinds other than the default DuckDB files: the connection layer and what differs per kind."""

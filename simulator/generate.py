@@ -30,6 +30,7 @@ from .calendar import (
     month_start_day,
 )
 from .crm import Opportunities, build_opportunities
+from .erp import ErpView, MonthlyFx, plan_discrepancies
 from .firm import NO_DATE, People, build_people, role_names
 from .plans import DAY_US, Plan, build_plan, build_stints, monday_on_or_before, plan_as_of, snapshot_rows
 from .projects import (
@@ -486,13 +487,27 @@ def _generate(
     gen = TimeEntryGenerator(rng, seed, people, projects, segments, cal, rates, customers, window_start, as_of_day)
     stream = EntityStream(out, "time_entries", fmt)
     months_list = gen.months()
+    erp = ErpView(
+        out,
+        fmt,
+        plan_discrepancies(seed, projects, int(months_list[0]), last_m, as_of_day),
+        people,
+        projects,
+        rates,
+        MonthlyFx.from_daily(fx, int(fx_days[0])),
+        as_of_day,
+        int(months_list[0]),
+        last_m,
+    )
     for i, m in enumerate(months_list):
         chunk = gen.month(int(m))
         if chunk is not None:
             stream.write(chunk)
+            erp.month(gen.detail["ids"], gen.detail)
         if progress is not None:
             progress("time entries", 5 + 3 * (i + 1) / len(months_list), steps)
     rows["time_entries"] = stream.close()
+    rows.update(erp.close())
     acc = gen.acc
 
     # ---- billing
@@ -527,6 +542,8 @@ def _generate(
             "amount": bill.inv_amount,
             "status": bill.inv_status,
             "updated_at": bill.inv_updated,
+            "invoice_number": [None] * len(bill.inv_id),
+            "source_system": [None] * len(bill.inv_id),
         },
     )
     inv_arr = pa.array(bill.inv_id, pa.string())
@@ -541,6 +558,7 @@ def _generate(
             "line_type": bill.line_type,
             "hours": bill.line_hours,
             "amount": bill.line_amount,
+            "source_system": [None] * len(bill.line_invoice),
         },
     )
     rows["payments"] = write_entity(
@@ -583,6 +601,7 @@ def _generate(
         vis,
         won_visible,
     )
+    truth["reconciliation"] = erp.truth()
     if not regime.is_default():
         truth["generator"]["regime"] = regime.as_dict()
     (out / "_truth.json").write_text(json.dumps(truth, indent=2, sort_keys=False) + "\n")

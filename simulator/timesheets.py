@@ -187,6 +187,7 @@ class TimeEntryGenerator:
         self.proj_closed = np.array([s == "closed" for s in projects.status])
         price = np.array([P.CURRENCY_PRICE_LEVEL[c] for c in P.REGION_CURRENCY])
         self.price_level = price
+        self.detail: dict[str, Any] = {}  # the last chunk's arrays, for the ERP view
 
     def months(self) -> np.ndarray:
         return np.arange(
@@ -360,6 +361,21 @@ class TimeEntryGenerator:
         ids = pc.utf8_lpad(pc.cast(pa.array(np.arange(self.counter + 1, self.counter + n + 1)), pa.string()), 10, "0")
         ids = pc.binary_join_element_wise("TE", ids, "")
         self.counter += n
+        # what the ERP view (simulator/erp.py) needs of this chunk beyond the written columns
+        self.detail = dict(
+            ids=ids,
+            emp=emp,
+            proj=proj,
+            day=day,
+            hours=hours,
+            billable=billable,
+            status=status,
+            approved_at=approved_at,
+            posted=posted,
+            entry_rate=entry_rate,
+            card=card,
+            role=role,
+        )
         return {
             "time_entry_id": ids,
             "employee_id": self.emp_ids.take(pa.array(emp)),

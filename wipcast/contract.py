@@ -1,4 +1,8 @@
-"""Canonical input contract v1: the vendor-neutral shape every source is conformed to.
+"""Canonical input contract v2: the vendor-neutral shape every source is conformed to.
+
+v2 is additive to v1 (a v1 folder loads unchanged): the optional erp_time_postings and
+accounting_periods files (the ERP's side of time, for reconciliation) and the optional
+source_system column of invoices and invoice lines.
 
 This module is the single source of truth for entity names, columns, types, keys,
 enumerations and parent references. The ingest step validates files against it, the
@@ -11,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-CONTRACT_VERSION = "1"
+CONTRACT_VERSION = "2"
 
 # Logical column types and the warehouse type each is stored as.
 STRING = "string"
@@ -79,6 +83,12 @@ APPROVAL_STATUSES = ("draft", "submitted", "approved", "rejected")
 INVOICE_STATUSES = ("draft", "open", "paid", "void")
 LINE_TYPES = ("time", "milestone", "fixed_fee", "retainer", "expense", "other")
 OPPORTUNITY_STATUSES = ("open", "won", "lost")
+POSTING_STATUSES = ("posted", "reversed")
+
+# One meaning of source_system wherever a row carries it: the system the row came from. A file may
+# name it (e.g. the PSA and the ERP view of one invoice); the union models fill it in with the
+# source ("canonical" for files that leave it empty, the vendor for a connector).
+SOURCE_SYSTEM_MEANING = "System the row came from (e.g. psa, erp, netsuite); empty means the source that loaded it."
 
 ENTITIES: tuple[Entity, ...] = (
     Entity(
@@ -286,6 +296,14 @@ ENTITIES: tuple[Entity, ...] = (
             _c("amount", MONEY, "Invoice total."),
             _c("status", STRING, "Invoice state.", enum=INVOICE_STATUSES),
             _c("updated_at", TIMESTAMP, "Last change in the source system."),
+            _c(
+                "invoice_number",
+                STRING,
+                "Number printed on the invoice; the PSA and ERP rows of one invoice share it (empty: the id).",
+                nullable=True,
+                optional=True,
+            ),
+            _c("source_system", STRING, SOURCE_SYSTEM_MEANING, nullable=True, optional=True),
         ),
         ("invoice_id",),
         checks=("due_not_before_invoice",),
@@ -300,6 +318,7 @@ ENTITIES: tuple[Entity, ...] = (
             _c("line_type", STRING, "What the line bills.", enum=LINE_TYPES),
             _c("hours", NUMBER, "Hours billed on time lines; empty otherwise.", nullable=True, min_value=0),
             _c("amount", MONEY, "Line amount in the invoice currency."),
+            _c("source_system", STRING, SOURCE_SYSTEM_MEANING, nullable=True, optional=True),
         ),
         ("invoice_line_id",),
     ),
@@ -394,6 +413,55 @@ ENTITIES: tuple[Entity, ...] = (
         ),
         ("month", "practice", "region"),
         checks=("month_is_first_day",),
+    ),
+    Entity(
+        "erp_time_postings",
+        "Time as the ERP booked it, one row per posting (optional file; the ERP's side of time_entries).",
+        (
+            _c("posting_id", STRING, "Identifier of the posting in the ERP."),
+            _c(
+                "time_entry_id",
+                STRING,
+                "PSA time entry the posting claims to post; empty when the ERP does not carry it.",
+                nullable=True,
+            ),
+            # no references: a posting the PSA does not know (an orphan) must load to be reported
+            _c("project_id", STRING, "Project the ERP booked the time to (may be unknown to the PSA)."),
+            _c(
+                "employee_id",
+                STRING,
+                "Person the ERP booked the time for; empty when it does not carry one.",
+                nullable=True,
+            ),
+            _c("work_date", DATE, "Day the work was done, as the ERP holds it."),
+            _c("hours", NUMBER, "Hours posted.", min_value=0),
+            _c("amount", MONEY, "Amount posted, in the posting currency."),
+            _c("currency", CURRENCY, "Currency of the amount."),
+            _c("posted_at", TIMESTAMP, "When the ERP booked the posting."),
+            _c(
+                "accounting_period", DATE, "Accounting period booked into (any day of it; its first day by convention)."
+            ),
+            _c(
+                "status",
+                STRING,
+                "posted, or reversed (cancelled in the ERP; counts for nothing).",
+                enum=POSTING_STATUSES,
+            ),
+            _c("source_system", STRING, SOURCE_SYSTEM_MEANING, nullable=True, optional=True),
+        ),
+        ("posting_id",),
+        optional_file=True,
+    ),
+    Entity(
+        "accounting_periods",
+        "The ERP's monthly accounting periods per legal entity and when each was closed (optional file).",
+        (
+            _c("entity_id", STRING, "Legal entity of the period.", references="legal_entities.entity_id"),
+            _c("period_start", DATE, "First day of the period (a calendar month)."),
+            _c("closed_at", TIMESTAMP, "When the period was closed to postings; empty while open.", nullable=True),
+        ),
+        ("entity_id", "period_start"),
+        optional_file=True,
     ),
 )
 

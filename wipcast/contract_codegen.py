@@ -117,6 +117,27 @@ VENDOR_SOURCES: tuple[VendorSource, ...] = (
     VendorSource(
         "harvest_forecast", "wipcast ingest harvest-forecast", ("assignments", "assignment_snapshots", "milestones")
     ),
+    VendorSource(
+        "kantata",
+        "wipcast ingest kantata",
+        ("legal_entities", "customers", "employees", "projects", "time_entries", "assignments"),
+    ),
+    VendorSource("salesforce", "wipcast ingest salesforce", ("customers", "opportunities", "opportunity_history")),
+    VendorSource("hubspot", "wipcast ingest hubspot", ("customers", "opportunities", "opportunity_history")),
+    VendorSource(
+        "netsuite",
+        "wipcast ingest netsuite",
+        (
+            "legal_entities",
+            "fx_rates",
+            "customers",
+            "projects",
+            "invoices",
+            "invoice_lines",
+            "payments",
+            "erp_time_postings",
+        ),
+    ),
 )
 # Columns a connector adds to every conformed table besides the contract's.
 VENDOR_LOAD_COLUMNS = (
@@ -274,7 +295,8 @@ def render_union_yaml(entities: Sequence[Entity]) -> str:
             if tests:
                 lines.append("        data_tests:")
                 lines.extend(f"          {t}" for t in tests)
-        lines += [f"      - name: {SOURCE_SYSTEM[0]}", f"        description: {_q(SOURCE_SYSTEM[1])}"]
+        if SOURCE_SYSTEM[0] not in ent.column_names:  # else the contract's column (union_entity fills it in)
+            lines += [f"      - name: {SOURCE_SYSTEM[0]}", f"        description: {_q(SOURCE_SYSTEM[1])}"]
         if len(ent.primary_key) > 1:
             lines += [
                 "    data_tests:",
@@ -324,6 +346,8 @@ def render_vendor_sources_yaml(vendor: VendorSource, entities: Sequence[Entity])
                 f"            data_type: {_sql_type(col.type)}",
             ]
         for col_name, meaning, data_type in VENDOR_LOAD_COLUMNS:
+            if col_name in ent.column_names:  # source_system of an entity whose contract carries it
+                continue
             lines += [
                 f"          - name: {col_name}",
                 f"            description: {_q(meaning)}",

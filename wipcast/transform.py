@@ -30,11 +30,18 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 _PROGRESS = re.compile(r"\b(\d+) of (\d+) (START|OK|PASS|ERROR|FAIL|WARN|SKIP)\b")
 
 
-def dbt_vars(settings: Settings) -> dict[str, str]:
-    values: dict[str, str] = {"reporting_currency": settings.reporting_currency}
+def dbt_vars(settings: Settings) -> dict[str, str | bool]:
+    values: dict[str, str | bool] = {"reporting_currency": settings.reporting_currency}
     if settings.as_of is not None:
         values["as_of"] = settings.as_of.isoformat()
+    if settings.warehouse_kind == "postgres":
+        values["publish_by_swap"] = True
     return values
+
+
+def dbt_target(settings: Settings) -> str:
+    """The output of dbt_project/profiles.yml: `work` (the DuckDB file) or `postgres`."""
+    return "postgres" if settings.warehouse_kind == "postgres" else "work"
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
@@ -44,6 +51,11 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     env["DBT_USE_COLORS"] = "false"
     env["DBT_LOG_PATH"] = str(settings.warehouse_dir / "dbt_logs")
     env["DBT_TARGET_PATH"] = str(settings.warehouse_dir / "dbt_target")
+    if settings.warehouse_kind == "postgres":
+        from wipcast.warehouses.postgres import dbt_env as postgres_env
+
+        env.update(postgres_env(settings))
+        env["WIPCAST_DBT_THREADS"] = str(settings.dbt_threads)
     return env
 
 
@@ -67,9 +79,13 @@ def run_dbt(settings: Settings, command: list[str], progress: Progress | None = 
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
+        "--target",
+        dbt_target(settings),
         "--vars",
         json.dumps(dbt_vars(settings)),
     ]
+    # a run that fails before dbt writes its results must not report the previous run's failures
+    (settings.warehouse_dir / "dbt_target" / "run_results.json").unlink(missing_ok=True)
     lines: list[str] = []
     proc = subprocess.Popen(
         args,
@@ -141,6 +157,8 @@ def failed_nodes(settings: Settings) -> list[str]:
 def _first_rows(settings: Settings, compiled: object) -> list[str]:
     if not isinstance(compiled, str) or not compiled.strip():
         return []
+    if settings.warehouse_kind == "postgres":
+        return _first_rows_postgres(settings, compiled)
     import duckdb
 
     try:
@@ -150,6 +168,24 @@ def _first_rows(settings: Settings, compiled: object) -> list[str]:
     try:
         rows = con.execute(f"select * from ({compiled}) limit {MAX_KEYS_SHOWN}").fetchall()
     except duckdb.Error:
+        return []
+    finally:
+        con.close()
+    return ["(" + ", ".join(str(v) for v in row) + ")" for row in rows]
+
+
+def _first_rows_postgres(settings: Settings, compiled: str) -> list[str]:
+    from wipcast.warehouses import postgres
+
+    try:
+        con = postgres.connect(settings)
+    except WipcastError:
+        return []
+    try:
+        with con.cursor() as cur:
+            cur.execute(f"select * from ({compiled}) as failing limit {MAX_KEYS_SHOWN}")
+            rows = cur.fetchall()
+    except Exception:  # a query that fails again only loses the example rows, not the error
         return []
     finally:
         con.close()
@@ -174,7 +210,17 @@ def dbt_build(settings: Settings, run_id: str, progress: Progress | None = None)
     started = dt.datetime.now(dt.UTC)
     loads = current_raw_loads(settings)
     try:
+        if settings.warehouse_kind == "postgres":
+            from wipcast.warehouses.raw_sync import sync_raw
+
+            if progress:
+                progress("copying raw data to PostgreSQL", 0.0, 1.0)
+            loads = sync_raw(settings, run_id)  # the loads the server now holds, which dbt reads
         output = run_dbt(settings, ["build"], progress)
+        if settings.warehouse_kind != "postgres":  # the exceptions' state for the next build (wipcast.exceptions)
+            from wipcast.exceptions import record_after_build
+
+            record_after_build(settings)
     except BaseException:
         record_build(settings, run_id, started, "failed", loads, _invocation_id(settings))
         raise

@@ -99,9 +99,13 @@ def test_a_column_added_to_a_copy_of_the_contract_reaches_sources_staging_and_un
             contract_codegen.STAGING_YAML,
             contract_codegen.UNION_YAML,
             contract_codegen.DOCS_MD,
-            # Harvest produces time_entries: its conformed source and staging descriptions list the columns
-            "models/staging/harvest/_harvest__sources.yml",
-            "models/staging/harvest/_harvest__models.yml",
+            # each connector producing time_entries (Harvest, Kantata): its conformed source and staging
+            # descriptions list the columns
+            *(
+                f"models/staging/{vendor}/_{vendor}__{kind}.yml"
+                for vendor in ("harvest", "kantata")
+                for kind in ("sources", "models")
+            ),
         ]
     )
     assert contract_codegen.check(project, entities) == []

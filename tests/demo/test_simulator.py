@@ -514,7 +514,7 @@ def test_generating_over_files_of_the_other_format_needs_replace(tmp_path):
 
     out = tmp_path / "firm"
     generate(out, employees=5, months=3, seed=1, fmt="csv")
-    with pytest.raises(InputError, match=r"already holds contract files in another format \(assignment_snapshots.csv"):
+    with pytest.raises(InputError, match=r"already holds contract files in another format \(accounting_periods.csv"):
         generate(out, employees=5, months=3, seed=1, fmt="parquet")
     assert not list(out.glob("*.parquet"))  # nothing was written
     assert (out / "customers.csv").exists()

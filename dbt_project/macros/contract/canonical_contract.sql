@@ -1,5 +1,5 @@
 {#- Generated from wipcast/contract.py by `python -m wipcast.contract_codegen`; do not edit by hand.
-    Canonical input contract v1 for dbt: every entity's columns in contract order, as
+    Canonical input contract v2 for dbt: every entity's columns in contract order, as
     [name, logical type] pairs (contract_warehouse_type() in macros/types.sql gives the warehouse
     type of a logical type). Read it through contract_columns() (macros/contract/entities.sql). -#}
 {% macro canonical_contract() -%}
@@ -112,6 +112,8 @@
             ['amount', 'money'],
             ['status', 'string'],
             ['updated_at', 'timestamp'],
+            ['invoice_number', 'string'],
+            ['source_system', 'string'],
         ],
         'invoice_lines': [
             ['invoice_line_id', 'string'],
@@ -120,6 +122,7 @@
             ['line_type', 'string'],
             ['hours', 'number'],
             ['amount', 'money'],
+            ['source_system', 'string'],
         ],
         'payments': [
             ['payment_id', 'string'],
@@ -171,6 +174,25 @@
             ['practice', 'string'],
             ['region', 'string'],
             ['amount', 'money'],
+        ],
+        'erp_time_postings': [
+            ['posting_id', 'string'],
+            ['time_entry_id', 'string'],
+            ['project_id', 'string'],
+            ['employee_id', 'string'],
+            ['work_date', 'date'],
+            ['hours', 'number'],
+            ['amount', 'money'],
+            ['currency', 'currency'],
+            ['posted_at', 'timestamp'],
+            ['accounting_period', 'date'],
+            ['status', 'string'],
+            ['source_system', 'string'],
+        ],
+        'accounting_periods': [
+            ['entity_id', 'string'],
+            ['period_start', 'date'],
+            ['closed_at', 'timestamp'],
         ],
     }) }}
 {%- endmacro %}

@@ -66,11 +66,16 @@ from source
 
 {#- Union point of an entity: for each [source_system, relation] pair in `sources` (staging models
     of that entity), the contract's columns in contract order plus source_system, stacked with
-    `union all`. With `deduplicate_on` (a key column), one row per key value is kept: the canonical
+    `union all` (an entity with a contract column source_system keeps a row's own value, when set).
+    With `deduplicate_on` (a key column), one row per key value is kept: the canonical
     files' row when they have one, else the first source_system by name (for ids shared across
     sources, such as legal entities a connector's settings declare with the firm's own ids). -#}
 {% macro union_entity(entity, sources, deduplicate_on=none) -%}
-    {%- set columns = contract_columns(entity) | map(attribute=0) | join(',\n    ') -%}
+    {#- an entity whose contract has its own source_system column (a file may name the system, e.g.
+        the PSA's and the ERP's view of an invoice) keeps that value; empty means the branch's -#}
+    {%- set names = contract_columns(entity) | map(attribute=0) | list -%}
+    {%- set own_source_system = 'source_system' in names -%}
+    {%- set columns = names | reject('equalto', 'source_system') | join(',\n    ') -%}
     {%- if deduplicate_on %}
 with unioned as (
     {%- endif %}
@@ -81,7 +86,8 @@ union all
 {% endif %}
 select
     {{ columns }},
-    '{{ source_system }}' as source_system
+    {{ "coalesce(source_system, '" ~ source_system ~ "')" if own_source_system else "'" ~ source_system ~ "'" }}
+    as source_system
 from {{ relation }}
     {%- endfor %}
     {%- if deduplicate_on %}

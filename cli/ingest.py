@@ -42,3 +42,7 @@ def ingest_files_cmd(
 # One line per connector (the names ingest.connectors.registry knows; a test checks they agree).
 ingest_app.command("harvest")(connectors.ingest_command("harvest", "Harvest"))
 ingest_app.command("harvest-forecast")(connectors.ingest_command("harvest-forecast", "Harvest Forecast"))
+ingest_app.command("kantata")(connectors.ingest_command("kantata", "Kantata"))
+ingest_app.command("salesforce")(connectors.ingest_command("salesforce", "Salesforce"))
+ingest_app.command("hubspot")(connectors.ingest_command("hubspot", "HubSpot"))
+ingest_app.command("netsuite")(connectors.ingest_command("netsuite", "NetSuite"))

@@ -66,6 +66,7 @@ class RequestRecord:
     query: dict[str, str]
     status: int  # 0: the connection was dropped without a response
     at: float  # time.monotonic() when the request arrived
+    body: Any = None  # a POST's JSON body (a query, never a credential)
 
 
 class _Server(ThreadingHTTPServer):
@@ -134,11 +135,14 @@ class FixtureServer:
                     return fault
         return None
 
-    def _log(self, method: str, path: str, query: dict[str, str], status: int, at: float) -> None:
+    def _log(self, method: str, path: str, query: dict[str, str], status: int, at: float, body: Any = None) -> None:
         with self._lock:
-            self.requests.append(RequestRecord(method, path, query, status, at))
+            self.requests.append(RequestRecord(method, path, query, status, at, body))
 
-    def authorized(self, headers: Mapping[str, str]) -> bool:
+    def authorized(self, headers: Mapping[str, str], path: str = "/") -> bool:
+        gate = getattr(self.api, "authorize", None)  # a demo API that issues its own tokens checks them itself
+        if gate is not None:
+            return bool(gate(path, headers))
         if self.token is not None and headers.get("Authorization") != f"Bearer {self.token}":
             return False
         if self.account_id is not None:
@@ -155,37 +159,63 @@ def _handler(server: FixtureServer) -> type[BaseHTTPRequestHandler]:
             return
 
         def do_GET(self) -> None:
+            self._respond("GET")
+
+        def do_POST(self) -> None:
+            self._respond("POST")
+
+        def _respond(self, method: str) -> None:
+            """GET goes to `api.handle`; POST (a query in a JSON body) to `api.handle_post(base, path_and_query,
+            body, headers)`, which gets the headers so a demo API can check a request signature itself."""
             at = time.monotonic()
             parts = urlsplit(self.path)
             query = dict(parse_qsl(parts.query, keep_blank_values=True))
+            body: Any = None
+            form: dict[str, str] | None = None  # a form body (an OAuth token request): for the API, never logged
+            if method == "POST":
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    form = dict(parse_qsl(raw.decode(errors="replace")))
             fault = server._fault_for(parts.path)
             if fault is not None and fault.kind == "drop":
-                server._log("GET", parts.path, query, 0, at)
+                server._log(method, parts.path, query, 0, at, body)
                 self.close_connection = True
                 self.connection.close()  # no status line at all: the client sees a dropped connection
                 return
-            if not server.authorized({k: v for k, v in self.headers.items()}):
-                self._send(Reply(401, {"error": "invalid_token", "error_description": "The access token is invalid"}))
-                server._log("GET", parts.path, query, 401, at)
+            if not server.authorized({k: v for k, v in self.headers.items()}, parts.path):
+                default = {"error": "invalid_token", "error_description": "The access token is invalid"}
+                server._log(method, parts.path, query, 401, at, body)
+                self._send(Reply(401, getattr(server.api, "refusal_body", None) or default))  # the vendor's own 401
                 return
             if fault is not None and fault.kind in ("429", "500", "503", "401"):
                 headers = {"Retry-After": str(fault.retry_after)} if fault.kind == "429" else {}
+                server._log(method, parts.path, query, int(fault.kind), at, body)
                 self._send(Reply(int(fault.kind), {"message": f"scripted {fault.kind}"}, headers))
-                server._log("GET", parts.path, query, int(fault.kind), at)
                 return
             host = self.headers.get("Host") or "127.0.0.1"
-            reply = server.api.handle(f"http://{host}", parts.path, query)
-            body = json.dumps(reply.body).encode()
+            if method == "POST":
+                handle_post = getattr(server.api, "handle_post", None)
+                if handle_post is None:
+                    reply = Reply(405, {"message": "this API takes no POST"})
+                else:
+                    headers = {k: v for k, v in self.headers.items()}
+                    reply = handle_post(f"http://{host}", self.path, body if form is None else form, headers)
+            else:
+                reply = server.api.handle(f"http://{host}", parts.path, query)
+            data = json.dumps(reply.body).encode()
             if fault is not None and fault.kind == "repeat_next" and isinstance(reply.body, dict):
                 links = dict(reply.body.get("links") or {})
                 links["next"] = f"http://{host}{self.path}"  # the page points at itself
-                body = json.dumps({**reply.body, "links": links}).encode()
+                data = json.dumps({**reply.body, "links": links}).encode()
             elif fault is not None and fault.kind == "truncate":
-                body = body[: max(1, len(body) // 2)]  # cut mid-document, Content-Length honest
+                data = data[: max(1, len(data) // 2)]  # cut mid-document, Content-Length honest
             elif fault is not None and fault.kind == "invalid_json":
-                body = b"<html><body>Service temporarily unavailable</body></html>"
-            self._send(reply, body)
-            server._log("GET", parts.path, query, reply.status, at)
+                data = b"<html><body>Service temporarily unavailable</body></html>"
+            # logged before the reply is sent: a client that has its answer finds its request in the log
+            server._log(method, parts.path, query, reply.status, at, body)
+            self._send(reply, data)
 
         def _send(self, reply: Reply, body: bytes | None = None) -> None:
             data = json.dumps(reply.body).encode() if body is None else body

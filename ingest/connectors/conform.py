@@ -242,6 +242,8 @@ def conform(connector: Connector, work_db: Path, config_tables: dict[str, pa.Tab
         shim.raw_views(run.con, connector.raw_schema, dict(connector.raw_tables))
         for dep in connector.depends_on:
             shim.conformed_views(run.con, f"conformed_{dep}")
+        for schema in connector.reads_schemas:
+            shim.conformed_views(run.con, schema)
         for name, table in config_tables.items():
             run.con.register(name, table)
         results: dict[str, EntityResult] = {}

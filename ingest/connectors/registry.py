@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from ingest.connectors.harvest import CONNECTOR as HARVEST
 from ingest.connectors.harvest_forecast import CONNECTOR as HARVEST_FORECAST
+from ingest.connectors.hubspot import CONNECTOR as HUBSPOT
+from ingest.connectors.kantata import CONNECTOR as KANTATA
+from ingest.connectors.netsuite import CONNECTOR as NETSUITE
+from ingest.connectors.salesforce import CONNECTOR as SALESFORCE
 from ingest.connectors.spec import Connector
 from wipcast.errors import InputError
 
-CONNECTORS: dict[str, Connector] = {conn.name: conn for conn in (HARVEST, HARVEST_FORECAST)}
+CONNECTORS: dict[str, Connector] = {
+    conn.name: conn for conn in (HARVEST, HARVEST_FORECAST, KANTATA, SALESFORCE, NETSUITE, HUBSPOT)
+}
 
 
 def get(name: str) -> Connector:

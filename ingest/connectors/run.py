@@ -135,6 +135,8 @@ def sync(
     tables = _tables(connector, config, as_of)  # settings errors surface before any request
     url = _base_url(connector, config, base_url)
     creds = credentials.resolve(connector)
+    if connector.resolve_base_url is not None:
+        url = connector.resolve_base_url(url, creds)
 
     initial, end, mode = _initial(config), None, "incremental"
     if full_refresh:
@@ -275,14 +277,22 @@ def check(name: str, base_url: str | None = None) -> str:
     config = cfg.load_connector_config(connector.vendor, connector.settings_keys)
     url = _base_url(connector, config, base_url)
     creds = credentials.resolve(connector)
+    if connector.resolve_base_url is not None:
+        url = connector.resolve_base_url(url, creds)
     target = url + connector.check_path
+    method = "GET" if connector.check_json is None else "POST"
     try:
         with dltenv.quiet():
-            response = dlt_requests.get(target, headers=connector.check_headers(creds), timeout=30)
+            auth = connector.check_auth
+            headers = connector.check_headers(creds) if auth is None else auth(url, creds)
+            if connector.check_json is None:
+                response = dlt_requests.get(target, headers=headers, timeout=30)
+            else:
+                response = dlt_requests.post(target, headers=headers, json=connector.check_json, timeout=30)
             response.json()
     except Exception as exc:
         raise failures.describe(connector, exc, url) from exc
-    return f"{connector.label} accepted the credentials at {url} (GET {connector.check_path} answered HTTP 200)"
+    return f"{connector.label} accepted the credentials at {url} ({method} {connector.check_path} answered HTTP 200)"
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,16 @@ class Connector:
     # the secrets `sources.<vendor>.<key>` it needs (env SOURCES__<VENDOR>__<KEY>); optional ones may be absent
     credential_keys: tuple[str, ...] = ("access_token", "account_id")
     optional_credential_keys: tuple[str, ...] = ()
+    # `connectors check` headers for a connector that must fetch a token first: (base URL, credentials)
+    check_auth: Callable[[str, Credentials], dict[str, str]] | None = None
+    # a `connectors check` that is a POST with this JSON body (NetSuite: a one-row SuiteQL query); None: GET
+    check_json: Any = None
+    # a base URL that names the account (https://{account}.suitetalk.api.netsuite.com/), filled in from
+    # the credentials before any request
+    resolve_base_url: Callable[[str, Credentials], str] | None = None
+    # canonical schemas the conform SQL reads besides the depends_on vendors' (raw_canonical, to match
+    # records the files already hold); presented as empty typed tables until they exist
+    reads_schemas: tuple[str, ...] = ()
 
     @property
     def source_system(self) -> str:

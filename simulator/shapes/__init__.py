@@ -53,5 +53,54 @@ SHAPES: dict[str, Shape] = {
                 "then run `wipcast ingest harvest --base-url {url}/v2/` from {folder} (its wipcast.toml maps the firm)"
             ),
         ),
+        Shape(
+            name="kantata",
+            label="Kantata",
+            folder="kantata",
+            writer="simulator.shapes.kantata:write_kantata_shape",
+            api="simulator.shapes.kantata_api:KantataDemoApi",
+            endpoints=(("Kantata API", "/api/v1/"),),
+            next_step=(
+                "set SOURCES__KANTATA__ACCESS_TOKEN, then run "
+                "`wipcast ingest kantata --base-url {url}/api/v1/` from {folder} (its wipcast.toml maps the firm)"
+            ),
+        ),
+        Shape(
+            name="salesforce",
+            label="Salesforce",
+            folder="salesforce",
+            writer="simulator.shapes.salesforce:write_salesforce_shape",
+            api="simulator.shapes.salesforce_api:SalesforceDemoApi",
+            endpoints=(("Salesforce", "/"), ("OAuth token", "/services/oauth2/token")),
+            next_step=(
+                "set SOURCES__SALESFORCE__CLIENT_ID and __CLIENT_SECRET (any values), then run "
+                "`wipcast ingest salesforce --base-url {url}/` from {folder} (its wipcast.toml names the custom fields)"
+            ),
+        ),
+        Shape(
+            name="hubspot",
+            label="HubSpot",
+            folder="hubspot",
+            writer="simulator.shapes.hubspot:write_hubspot_shape",
+            api="simulator.shapes.hubspot_api:HubSpotDemoApi",
+            endpoints=(("HubSpot API", "/"),),
+            next_step=(
+                "set SOURCES__HUBSPOT__ACCESS_TOKEN (any value), then run "
+                "`wipcast ingest hubspot --base-url {url}/` from {folder} (its wipcast.toml names its properties)"
+            ),
+        ),
+        Shape(
+            name="netsuite",
+            label="NetSuite (the ERP side; the PSA side as files in psa/)",
+            folder="netsuite",
+            writer="simulator.shapes.netsuite:write_netsuite_shape",
+            api="simulator.shapes.netsuite_api:NetSuiteDemoApi",
+            endpoints=(("SuiteQL", "/services/rest/query/v1/suiteql"),),
+            next_step=(
+                "from {folder}: `wipcast ingest files psa`, set SOURCES__NETSUITE__ACCOUNT_ID, __CONSUMER_KEY, "
+                "__CONSUMER_SECRET, __TOKEN_ID and __TOKEN_SECRET (any values), then run "
+                "`wipcast ingest netsuite --base-url {url}/` (its wipcast.toml maps the firm)"
+            ),
+        ),
     )
 }

@@ -37,9 +37,10 @@ def test_failures_are_one_line(workdir: Path) -> None:
     assert done.returncode == 1
     line = _one_line(done)
     assert "SOURCES__HARVEST__ACCESS_TOKEN" in line and "SOURCES__HARVEST__ACCOUNT_ID" in line
+    assert "[sources.harvest]" in line  # printed as text, not swallowed as console markup
     line = _one_line(_cli(["ingest", "harvest", "--since", "2026-01-01", "--full-refresh"], workdir))
     assert "--since and --full-refresh" in line
-    line = _one_line(_cli(["connectors", "reconform", "kantata"], workdir))
+    line = _one_line(_cli(["connectors", "reconform", "workday"], workdir))
     assert "unknown connector" in line and "harvest-forecast" in line
     line = _one_line(_cli(["connectors", "reconform", "harvest"], workdir))
     assert "nothing to reconform" in line and "wipcast ingest harvest" in line

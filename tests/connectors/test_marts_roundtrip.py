@@ -226,3 +226,22 @@ def test_dimensions_count_the_same(builds: duckdb.DuckDBPyConnection) -> None:
     # difference: no CRM in Harvest, so no pipeline
     assert _rows(con, "SELECT count(*) FROM a.marts.mart_pipeline")[0][0] > 0
     assert _rows(con, "SELECT count(*) FROM b.marts.mart_pipeline") == [(0,)]
+
+
+def test_reconciliation_differs_only_by_the_missing_erp_view(builds: duckdb.DuckDBPyConnection) -> None:
+    con = builds
+    time_types = (
+        "('approved_not_posted', 'posted_not_approved', 'hours_mismatch', 'duplicate_posting', "
+        "'orphan_posting', 'closed_period_posting')"
+    )
+    # difference: the files carry the demo's ERP view (erp_time_postings with planted discrepancies); Harvest
+    # has no ERP and no erp_posted_at, so its time is not reconciled at all (docs/reconciliation.md)
+    count = "SELECT count(*) FROM {}.marts.fct_sync_exceptions WHERE exception_type IN " + time_types
+    assert _rows(con, count.format("a"))[0][0] > 0
+    assert _rows(con, count.format("b")) == [(0,)]
+    assert _rows(con, "SELECT count(*) FROM b.marts.mart_unposted_approved_time") == [(0,)]
+    posted = "SELECT sum(posted_hours), sum(approved_not_posted_hours) FROM {}.marts.mart_time_reconciliation_monthly"
+    assert _rows(con, posted.format("b")) == [(0.0, 0.0)]
+    # approved hours agree: a rejected entry arrives as draft, and neither is approved
+    approved = "SELECT round(sum(approved_hours), 2) FROM {}.marts.mart_time_reconciliation_monthly"
+    assert _rows(con, approved.format("a")) == _rows(con, approved.format("b"))

@@ -52,6 +52,11 @@ DIFFERENCES = {
     # Harvest records no approval time: an approved entry's last update stands in for it
     ("time_entries", "approved_at"): "CASE WHEN approval_status = 'approved' THEN updated_at END",
     ("time_entries", "erp_posted_at"): "CAST(NULL AS TIMESTAMPTZ)",  # no ERP in Harvest
+    # Harvest's invoice `number` (the shape writes the firm's invoice id there); the demo's files leave it empty
+    ("invoices", "invoice_number"): "invoice_id",
+    # a conformed row names its system; the demo's files leave source_system empty (read as canonical)
+    ("invoices", "source_system"): "'harvest'",
+    ("invoice_lines", "source_system"): "'harvest'",
     # Forecast milestones are dated markers: no completion, no invoice
     ("milestones", "completed_date"): "CAST(NULL AS DATE)",
     ("milestones", "invoice_id"): "CAST(NULL AS VARCHAR)",

@@ -4,4 +4,5 @@
 {{ union_entity('assignments', [
     ['canonical', ref('stg_canonical__assignments')],
     ['harvest_forecast', ref('stg_harvest_forecast__assignments')],
+    ['kantata', ref('stg_kantata__assignments')],
 ]) }}

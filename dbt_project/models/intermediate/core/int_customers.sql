@@ -4,4 +4,8 @@
 {{ union_entity('customers', [
     ['canonical', ref('stg_canonical__customers')],
     ['harvest', ref('stg_harvest__customers')],
+    ['kantata', ref('stg_kantata__customers')],
+    ['salesforce', ref('stg_salesforce__customers')],
+    ['hubspot', ref('stg_hubspot__customers')],
+    ['netsuite', ref('stg_netsuite__customers')],
 ]) }}

@@ -4,4 +4,5 @@
 {{ union_entity('employees', [
     ['canonical', ref('stg_canonical__employees')],
     ['harvest', ref('stg_harvest__employees')],
+    ['kantata', ref('stg_kantata__employees')],
 ]) }}

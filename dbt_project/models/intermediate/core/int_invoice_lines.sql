@@ -4,4 +4,5 @@
 {{ union_entity('invoice_lines', [
     ['canonical', ref('stg_canonical__invoice_lines')],
     ['harvest', ref('stg_harvest__invoice_lines')],
+    ['netsuite', ref('stg_netsuite__invoice_lines')],
 ]) }}

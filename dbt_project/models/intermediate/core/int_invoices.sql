@@ -4,4 +4,5 @@
 {{ union_entity('invoices', [
     ['canonical', ref('stg_canonical__invoices')],
     ['harvest', ref('stg_harvest__invoices')],
+    ['netsuite', ref('stg_netsuite__invoices')],
 ]) }}

@@ -6,4 +6,6 @@
 {{ union_entity('legal_entities', [
     ['canonical', ref('stg_canonical__legal_entities')],
     ['harvest', ref('stg_harvest__legal_entities')],
+    ['kantata', ref('stg_kantata__legal_entities')],
+    ['netsuite', ref('stg_netsuite__legal_entities')],
 ], deduplicate_on='entity_id') }}

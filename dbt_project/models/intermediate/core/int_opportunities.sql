@@ -1,6 +1,8 @@
 -- Union point of every source of opportunities, in the contract's column names (union_entity).
--- Today only the canonical files; a vendor source (stg_harvest__*, stg_netsuite__*, ...) is
--- added as another [source_system, staging model] pair.
+-- The canonical files and each vendor connector that produces the entity (its staging model
+-- is empty until the connector has synced); another source is another [source_system, staging model] pair.
 {{ union_entity('opportunities', [
     ['canonical', ref('stg_canonical__opportunities')],
+    ['salesforce', ref('stg_salesforce__opportunities')],
+    ['hubspot', ref('stg_hubspot__opportunities')],
 ]) }}

@@ -4,4 +4,5 @@
 {{ union_entity('payments', [
     ['canonical', ref('stg_canonical__payments')],
     ['harvest', ref('stg_harvest__payments')],
+    ['netsuite', ref('stg_netsuite__payments')],
 ]) }}

@@ -4,4 +4,6 @@
 {{ union_entity('projects', [
     ['canonical', ref('stg_canonical__projects')],
     ['harvest', ref('stg_harvest__projects')],
+    ['kantata', ref('stg_kantata__projects')],
+    ['netsuite', ref('stg_netsuite__projects')],
 ]) }}

@@ -4,4 +4,5 @@
 {{ union_entity('time_entries', [
     ['canonical', ref('stg_canonical__time_entries')],
     ['harvest', ref('stg_harvest__time_entries')],
+    ['kantata', ref('stg_kantata__time_entries')],
 ]) }}

@@ -13,17 +13,14 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from app.formatting import CURRENCY_SYMBOLS, chart_text
+from app import palette
+from app.formatting import CURRENCY_SYMBOLS, chart_text, money_compact
+from app.palette import COMPONENT_COLORS, COMPONENT_PATTERNS, EXPOSURE_COLORS, EXPOSURE_PATTERNS  # noqa: F401 - pages read the colours here
 
-COMPONENT_COLORS = {
-    "actual": "#1f3b73",
-    "booked_time_and_materials": "#2f6fb5",
-    "booked_fixed_fee": "#5b9bd5",
-    "milestone": "#8fbce6",
-    "retainer": "#b7d4ef",
-    "pipeline": "#f2a541",
-    "unplanned": "#c9c9c9",
-}
+FONT_SIZE = 14  # axis, legend and label text (Streamlit's plotly theme draws 12 px)
+THEMED_LINE = "themed-line"  # meta of a trace whose line takes the theme's foreground colour
+THEMED_BAND = "themed-band"
+
 COMPONENT_LABELS = {
     "actual": "Actual",
     "booked_time_and_materials": "Booked T&M",
@@ -32,12 +29,6 @@ COMPONENT_LABELS = {
     "retainer": "Retainers",
     "pipeline": "Pipeline",
     "unplanned": "Unplanned",
-}
-EXPOSURE_COLORS = {
-    "approved_unbilled": "#2f6fb5",
-    "pending_approval": "#8fbce6",
-    "at_risk": "#d9534f",
-    "contract_asset": "#5cb85c",
 }
 EXPOSURE_LABELS = {
     "approved_unbilled": "Approved, unbilled",
@@ -57,9 +48,45 @@ def _money_axis(fig: go.Figure, currency: str, axis: str = "yaxis") -> None:
     fig.update_layout(**{axis: {"tickprefix": prefix, "tickformat": ",.3~s", "separatethousands": True}})
 
 
-def monthly_axis(fig: go.Figure) -> go.Figure:
-    """Month ticks on a monthly x axis (plotly would otherwise pick weekly ticks for a short range)."""
-    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
+def month_ticks(months: Iterable[Any], most: int = 13) -> tuple[list[pd.Timestamp], list[str]]:
+    """Tick positions and labels for monthly bars: one per month up to `most`, else every n-th counted back
+    from the latest, so the latest month always has its label."""
+    distinct = sorted({pd.Timestamp(m) for m in months})
+    if not distinct:
+        return [], []
+    step = max(1, -(-len(distinct) // most))
+    chosen = distinct[::-1][::step][::-1]
+    # Short labels ("Oct", with the year on the first month and each January) never need rotating, so no
+    # label is hidden for lack of room.
+    return chosen, [f"{m:%b %Y}" if i == 0 or m.month == 1 else f"{m:%b}" for i, m in enumerate(chosen)]
+
+
+def monthly_axis(fig: go.Figure, months: Iterable[Any] | None = None) -> go.Figure:
+    """Month labels under monthly bars (plotly picks fortnightly ticks for a short range and may drop the last)."""
+    if months is None:
+        months = [x for trace in fig.data for x in (trace.x if trace.x is not None else ())]
+    values, labels = month_ticks(months)
+    if values:
+        fig.update_xaxes(tickmode="array", tickvals=values, ticktext=labels)
+    return fig
+
+
+def apply_theme(fig: go.Figure, dark: bool) -> go.Figure:
+    """Text at 14 px in the theme's text colour (WCAG AA on its background), lines and bands that stay
+    visible on it; the rest comes from Streamlit's plotly theme."""
+    theme = "dark" if dark else "light"
+    text = palette.TEXT[theme]
+    fig.update_layout(font={"size": FONT_SIZE, "color": text}, legend={"font": {"size": FONT_SIZE, "color": text}})
+    fig.update_xaxes(tickfont={"size": FONT_SIZE, "color": text}, gridcolor=palette.GRID[theme])
+    fig.update_yaxes(tickfont={"size": FONT_SIZE, "color": text}, gridcolor=palette.GRID[theme])
+    for trace in fig.data:
+        if trace.meta == THEMED_LINE:
+            trace.line.color = palette.LINE[theme]
+            if getattr(trace, "marker", None) is not None:
+                trace.marker.color = palette.LINE[theme]
+        elif trace.meta == THEMED_BAND:
+            trace.fillcolor = palette.BAND[theme]
+            trace.line.color = palette.BAND_EDGE[theme]
     return fig
 
 
@@ -84,27 +111,33 @@ def fan_chart(components: pd.DataFrame, quantiles: pd.DataFrame | None, currency
             x=part["month"],
             y=part["mean"],
             name=COMPONENT_LABELS[component],
-            marker_color=COMPONENT_COLORS[component],
+            marker={
+                "color": COMPONENT_COLORS[component],
+                "pattern": {"shape": COMPONENT_PATTERNS.get(component, "")},
+            },
             hovertemplate="%{y:,.0f}",
         )
     if quantiles is not None and not quantiles.empty:
+        # The band: a translucent blue with dashed edges, unlike any bar (the unplanned bars are hatched grey).
         fig.add_scatter(
             x=quantiles["month"],
             y=quantiles["p90"],
             mode="lines",
-            line={"width": 0},
+            line={"width": 1, "dash": "dash", "color": palette.BAND_EDGE["light"]},
             name="p90",
             showlegend=False,
+            meta=THEMED_BAND,
             hovertemplate="p90 %{y:,.0f}",
         )
         fig.add_scatter(
             x=quantiles["month"],
             y=quantiles["p10"],
             mode="lines",
-            line={"width": 0},
+            line={"width": 1, "dash": "dash", "color": palette.BAND_EDGE["light"]},
             fill="tonexty",
-            fillcolor="rgba(31,59,115,0.15)",
+            fillcolor=palette.BAND["light"],
             name="p10-p90 range",
+            meta=THEMED_BAND,
             hovertemplate="p10 %{y:,.0f}",
         )
         fig.add_scatter(
@@ -112,11 +145,14 @@ def fan_chart(components: pd.DataFrame, quantiles: pd.DataFrame | None, currency
             y=quantiles["p50"],
             mode="lines+markers",
             name="p50",
-            line={"color": "#111111", "width": 2},
+            line={"color": palette.LINE["light"], "width": 3},
+            marker={"color": palette.LINE["light"], "size": 7},
+            meta=THEMED_LINE,
             hovertemplate="p50 %{y:,.0f}",
         )
     fig.update_layout(barmode="stack", title=chart_text(title) if title else "")
     _money_axis(fig, currency)
+    monthly_axis(fig, components["month"])
     return _layout(fig)
 
 
@@ -128,7 +164,9 @@ def stacked_bars(
     currency: str,
     horizontal: bool = False,
     title: str = "",
+    patterns: dict[str, str] | None = None,
 ) -> go.Figure:
+    patterns = EXPOSURE_PATTERNS if patterns is None else patterns
     fig = go.Figure()
     for column, label in series.items():
         if column not in frame:
@@ -139,7 +177,7 @@ def stacked_bars(
                 x=frame[column],
                 name=label,
                 orientation="h",
-                marker_color=colors.get(column),
+                marker={"color": colors.get(column), "pattern": {"shape": patterns.get(column, "")}},
                 hovertemplate="%{x:,.0f}",
             )
         else:
@@ -147,7 +185,7 @@ def stacked_bars(
                 x=texts(frame[x]),
                 y=frame[column],
                 name=label,
-                marker_color=colors.get(column),
+                marker={"color": colors.get(column), "pattern": {"shape": patterns.get(column, "")}},
                 hovertemplate="%{y:,.0f}",
             )
     fig.update_layout(barmode="stack", title=chart_text(title) if title else "")
@@ -158,12 +196,21 @@ def stacked_bars(
 
 
 def grouped_lines(frame: pd.DataFrame, x: str, y: str, group: str, currency: str | None, title: str = "") -> go.Figure:
+    """One line per group in its own colour and dash (at most 8 are distinct: callers fold the rest into one)."""
     fig = go.Figure()
-    for name, part in frame.groupby(group, sort=True):
-        fig.add_scatter(x=part[x], y=part[y], mode="lines+markers", name=chart_text(name))
+    order = list(dict.fromkeys(frame[group]))  # callers sort: largest first, "all other" last
+    for index, name in enumerate(order):
+        part = frame[frame[group] == name]
+        color = palette.SERIES[min(index, len(palette.SERIES) - 1)]
+        dash = palette.DASHES[index % len(palette.DASHES)]
+        fig.add_scatter(
+            x=part[x], y=part[y], mode="lines+markers", name=chart_text(name), line={"color": color, "dash": dash}
+        )
     fig.update_layout(title=chart_text(title) if title else "")
     if currency:
         _money_axis(fig, currency)
+    if x == "month":
+        monthly_axis(fig, frame[x])
     return _layout(fig)
 
 
@@ -173,58 +220,102 @@ def actual_vs_lines(
     fig = go.Figure()
     if bars:
         fig.add_bar(
-            x=frame[x], y=frame[bars], name=lines.get(bars, bars), marker_color="#2f6fb5", hovertemplate="%{y:,.0f}"
+            x=frame[x], y=frame[bars], name=lines.get(bars, bars), marker_color=palette.GOOD, hovertemplate="%{y:,.0f}"
         )
+    styles = iter([("#e69f00", "solid"), ("#009e73", "dash"), ("#cc79a7", "dot")])
     for column, label in lines.items():
-        if column == bars or column not in frame:
+        if column == bars or column not in frame or frame[column].isna().all():
             continue
-        fig.add_scatter(x=frame[x], y=frame[column], mode="lines+markers", name=label, hovertemplate="%{y:,.0f}")
+        color, dash = next(styles, ("#7f7f7f", "dashdot"))
+        fig.add_scatter(
+            x=frame[x],
+            y=frame[column],
+            mode="lines+markers",
+            name=label,
+            line={"color": color, "dash": dash, "width": 3},
+            hovertemplate="%{y:,.0f}",
+        )
     fig.update_layout(title=chart_text(title) if title else "")
     _money_axis(fig, currency)
-    if x == "month" and len(frame) <= 12:
-        monthly_axis(fig)
+    if x == "month":
+        monthly_axis(fig, frame[x])
     return _layout(fig)
+
+
+def bridge_range(start: float, steps: list[float], end: float) -> tuple[float, float]:
+    """The y range of a bridge: around the running totals, not from 0, so steps of a few percent of the
+    total are visible. 15% of the span of the running totals (at least 2% of the largest) as margin."""
+    running = [start]
+    for step in steps:
+        running.append(running[-1] + step)
+    running.append(end)
+    low, high = min(running), max(running)
+    pad = max((high - low) * 0.15, 0.02 * max(abs(high), abs(low), 1.0))
+    return low - pad, high + pad
 
 
 def bridge(
     start_label: str, start: float, steps: list[tuple[str, float]], end_label: str, end: float, currency: str
 ) -> go.Figure:
-    """Waterfall from one total to another through signed contributions."""
+    """Waterfall from one total to another through signed contributions: floating bars, each labelled with
+    its signed amount; the axis starts near the smallest running total, not at 0 (said on the axis)."""
+    values = [value for _, value in steps]
+    labels = [money_compact(start, currency)]
+    labels += [("+" if v > 0 else "") + money_compact(v, currency) for v in values]
+    labels += [money_compact(end, currency)]
     fig = go.Figure(
         go.Waterfall(
             x=texts([start_label] + [label for label, _ in steps] + [end_label]),
-            y=[start] + [value for _, value in steps] + [end],
+            y=[start, *values, end],
             measure=["absolute"] + ["relative"] * len(steps) + ["total"],
-            increasing={"marker": {"color": "#5cb85c"}},
-            decreasing={"marker": {"color": "#d9534f"}},
-            totals={"marker": {"color": "#1f3b73"}},
-            connector={"line": {"color": "#999999"}},
-            hovertemplate="%{y:,.0f}",
+            text=labels,
+            textposition="outside",
+            increasing={"marker": {"color": palette.GOOD}},
+            decreasing={"marker": {"color": palette.BAD}},  # the signed labels say it without colour
+            totals={"marker": {"color": palette.NEUTRAL}},
+            connector={"line": {"color": "#999999", "dash": "dot"}},
+            hovertemplate="%{x}: %{text}<extra></extra>",
+            cliponaxis=False,
         )
     )
     _money_axis(fig, currency)
-    fig.update_layout(showlegend=False)
+    low, high = bridge_range(start, values, end)
+    fig.update_layout(showlegend=False, yaxis={"range": [low, high], "title": "axis does not start at 0"})
     return _layout(fig)
 
 
+HEATMAP_SPAN = 0.25  # the colour scale runs from 25 points below a row's target to 25 points above
+
+
 def heatmap(
-    frame: pd.DataFrame, x: str, y: str, z: str, title: str = "", zmax: float = 1.2, zmid: float | None = None
+    frame: pd.DataFrame, x: str, y: str, z: str, targets: dict[str, float] | None = None, title: str = ""
 ) -> go.Figure:
-    """Red below `zmid` (the utilization target when known), green above it."""
+    """Utilization per row and week, coloured by the distance to the row's own target (orange below, near white
+    at target, blue above), the value written in each cell and the target in the row label."""
+    targets = targets or {}
     pivot = frame.pivot_table(index=y, columns=x, values=z, aggfunc="first").sort_index(axis=1)
     columns = [c.strftime("%d %b") if hasattr(c, "strftime") else chart_text(c) for c in pivot.columns]
+    row_targets = [targets.get(str(row)) for row in pivot.index]
+    gap = pivot.values - [[t if t is not None else float("nan")] for t in row_targets]
+    row_labels = [
+        chart_text(row) + (f" · target {t:.0%}" if t is not None else "")
+        for row, t in zip(pivot.index, row_targets, strict=True)
+    ]
     fig = go.Figure(
         go.Heatmap(
-            z=pivot.values,
+            z=gap,
             x=columns,
-            y=texts(pivot.index),
-            zmin=0,
-            zmax=zmax,
-            zmid=zmid,
-            colorscale="RdYlGn",
-            texttemplate="%{z:.0%}",
-            hovertemplate="%{y} week of %{x}: %{z:.1%}<extra></extra>",
-            colorbar={"tickformat": ".0%"},
+            y=row_labels,
+            customdata=pivot.values,
+            zmin=-HEATMAP_SPAN,
+            zmax=HEATMAP_SPAN,
+            zmid=0,
+            colorscale=palette.DIVERGING,
+            text=[[f"{v:.0%}" if v == v else "" for v in row] for row in pivot.values],
+            texttemplate="%{text}",
+            textfont={"color": palette.HEATMAP_TEXT, "size": 13},
+            hovertemplate="%{y}, week of %{x}: %{customdata:.1%} (%{z:+.1%} vs target)<extra></extra>",
+            colorbar={"tickformat": "+.0%", "title": {"text": "vs target"}},
         )
     )
     fig.update_layout(title=chart_text(title) if title else "", hovermode="closest")
@@ -241,7 +332,7 @@ def metric_by_horizon(
     fig = go.Figure()
     greys = iter(BASELINE_GREYS * 3)
     for method, part in frame.groupby("method", sort=True):
-        color = "#1f3b73" if method == highlight else next(greys)
+        color = palette.GOOD if method == highlight else next(greys)
         fig.add_bar(
             x=part["horizon"].astype(int).astype(str) + " mo",
             y=part["value"],
@@ -277,7 +368,7 @@ def capacity_vs_demand(frame: pd.DataFrame) -> go.Figure:
         x=frame["week"],
         y=frame["planned"],
         name="Planned (demand)",
-        marker_color="#2f6fb5",
+        marker_color=palette.GOOD,
         hovertemplate="%{y:,.0f} h",
     )
     fig.add_scatter(
@@ -285,7 +376,8 @@ def capacity_vs_demand(frame: pd.DataFrame) -> go.Figure:
         y=frame["capacity"],
         mode="lines+markers",
         name="Capacity",
-        line={"color": "#111111"},
+        line={"color": palette.LINE["light"], "width": 3},
+        meta=THEMED_LINE,
         hovertemplate="%{y:,.0f} h",
     )
     fig.update_layout(yaxis={"title": "Hours", "tickformat": ",.0f"})

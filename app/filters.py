@@ -1,7 +1,15 @@
-"""The global filters in the sidebar: forecast run (as-of date), legal entity, region, practice, customer."""
+"""The global filters in the sidebar: forecast run (as-of date), legal entity, region, practice, customer.
+
+Only the filters a page applies are drawn on it; the others keep their values for the pages they apply
+to. The chosen values live in session state (so they survive a page change) and in the address bar
+(app.url_state), so a copied link opens the same view: the first run of a session restores them from it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -10,14 +18,51 @@ import streamlit as st
 from app import data
 from app.formatting import plain
 from app.ui import FILTER_STATE_KEY
+from app.url_state import FILTER_PARAMS, filters_from_params, filters_to_params
 
 RUN_KEY = "filter_run"
+STORE_KEY = "wipcast_filter_values"  # the chosen values, kept while a page does not draw their widgets
+RESTORED_KEY = "wipcast_filters_restored"
 DIMENSION_WIDGETS = {  # dimension -> (label, widget key)
     "entity_id": ("Legal entity", "filter_entity"),
     "region": ("Region", "filter_region"),
     "practice": ("Practice", "filter_practice"),
     "customer_id": ("Customer", "filter_customer"),
 }
+FIELD_OF = {"entity_id": "entities", "region": "regions", "practice": "practices", "customer_id": "customers"}
+ALL_DIMENSIONS = tuple(DIMENSION_WIDGETS)
+
+
+class PageScope:
+    """Which filters a page applies (`run`: the forecast run chooser) and what its figures are counted over."""
+
+    def __init__(self, dimensions: tuple[str, ...], run: bool, grains: tuple[str, ...]):
+        self.dimensions, self.run, self.grains = dimensions, run, grains
+
+
+PAGE_SCOPES = {  # by page title; a page not listed gets every filter (and no empty-combination check)
+    "Overview": PageScope(ALL_DIMENSIONS, True, ("projects", "employees", "forecast")),
+    "Forecast": PageScope(ALL_DIMENSIONS, True, ("forecast",)),
+    "Variance": PageScope(ALL_DIMENSIONS, False, ("projects",)),  # it picks the earlier run itself
+    "Unbilled exposure": PageScope(ALL_DIMENSIONS, False, ("projects",)),
+    "Utilization": PageScope(("entity_id", "region", "practice"), False, ("employees",)),  # per person
+    "Forecast accuracy": PageScope((), False, ()),  # backtests are scored for the firm and per practice
+    "Data health": PageScope((), False, ()),
+    "Reconciliation": PageScope(("entity_id", "practice"), False, ()),  # the marts carry entity and practice
+    "Scenarios": PageScope((), False, ()),  # scenarios run for the whole firm
+}
+DEFAULT_SCOPE = PageScope(ALL_DIMENSIONS, True, ())
+
+_BACKTEST_ORIGIN = re.compile(r"@(\d{4}-\d{2})$")
+
+
+def run_label(as_of: dt.date | str, kind: object, run_id: str) -> str:
+    """'31 Oct 2026 · forecast · 0612ab'; a backtest's rebuilt forecast (`<backtest>@YYYY-MM`) reads
+    '31 Jul 2026 · backtest · 2026-07': its origin month, not the last characters of its id."""
+    kind_text = f" · {kind}" if isinstance(kind, str) and kind else ""
+    origin = _BACKTEST_ORIGIN.search(run_id)
+    tail = origin.group(1) if origin else run_id[-6:]
+    return f"{pd.Timestamp(as_of):%d %b %Y}{kind_text} · {tail}"
 
 
 def _run_label(runs: pd.DataFrame) -> Callable[[str], str]:
@@ -26,13 +71,7 @@ def _run_label(runs: pd.DataFrame) -> Callable[[str], str]:
         run_id: (as_of, kind)
         for run_id, as_of, kind in zip(runs["run_id"], runs["as_of_date"], runs["kind"], strict=True)
     }
-
-    def label(run_id: str) -> str:
-        as_of, kind = by_id[run_id]
-        kind_text = f" · {kind}" if isinstance(kind, str) and kind else ""
-        return f"{pd.Timestamp(as_of):%d %b %Y}{kind_text} · {run_id[-6:]}"
-
-    return label
+    return lambda run_id: run_label(*by_id[run_id], run_id)
 
 
 def _name_of(names: dict[str, str]) -> Callable[[str], str]:
@@ -40,45 +79,93 @@ def _name_of(names: dict[str, str]) -> Callable[[str], str]:
     return lambda i: str(names.get(i, i))
 
 
-def sidebar_filters() -> data.Filters:
-    """Draw the filters and return them; also stored in session state for the pages."""
+def _stored() -> data.Filters:
+    """The chosen filters: from the address bar on a session's first run, then from session state."""
+    if RESTORED_KEY not in st.session_state:
+        st.session_state[RESTORED_KEY] = True
+        st.session_state[STORE_KEY] = filters_from_params({p: st.query_params.get_all(p) for p in FILTER_PARAMS})
+    stored: data.Filters = st.session_state.get(STORE_KEY, data.Filters())
+    return stored
+
+
+def _sync_address_bar(chosen: data.Filters, newest_run: str | None) -> None:
+    """Write the filters to the query parameters (the newest run is the default and stays out of the URL);
+    other parameters (a project, a drill) are left alone."""
+    pinned = chosen if chosen.run_id != newest_run else dataclasses.replace(chosen, run_id=None)
+    wanted = filters_to_params(pinned)
+    for param in FILTER_PARAMS:
+        if st.query_params.get_all(param) != wanted.get(param, []):
+            if param in wanted:
+                st.query_params[param] = wanted[param]
+            else:
+                del st.query_params[param]
+
+
+def _run_chooser(runs: pd.DataFrame, stored: str | None, draw: bool) -> str | None:
+    if runs.empty:
+        if draw:
+            st.caption("No forecast run in the warehouse yet: run `wipcast forecast`.")
+        return None
+    ids = list(runs["run_id"])
+    wanted = stored if stored in ids else ids[0]  # newest as-of by default, and after a publish drops a run
+    if stored and stored not in ids and draw:
+        st.caption(f"Forecast run {plain(stored)} is not in the warehouse (any more): showing the newest.")
+    if not draw:
+        return wanted
+    if st.session_state.get(RUN_KEY) not in ids:
+        st.session_state[RUN_KEY] = wanted
+    chosen: str = st.selectbox(
+        "Forecast run",
+        ids,
+        key=RUN_KEY,
+        format_func=_run_label(runs),
+        help="The forecast shown: the date its data runs to (as-of), its kind (forecast, or a "
+        "backtest's rebuilt forecast, labelled with its origin month) and the end of its run id.",
+    )
+    return chosen
+
+
+def sidebar_filters(page_title: str = "Overview") -> data.Filters:
+    """Draw the filters that apply to the page and return them (also stored in session state for the page)."""
+    scope = PAGE_SCOPES.get(page_title, DEFAULT_SCOPE)
+    stored = _stored()
+    kept: dict[str, tuple[str, ...]] = {d: getattr(stored, FIELD_OF[d]) for d in ALL_DIMENSIONS}
     with st.sidebar:
         st.subheader("Filters")
-        run_id = None
         try:
             runs = data.forecast_runs()
         except data.DataUnavailable:
             runs = pd.DataFrame()
-        if runs.empty:
-            st.caption("No forecast run in the warehouse yet: run `wipcast forecast`.")
-        else:
-            ids = list(runs["run_id"])
-            if st.session_state.get(RUN_KEY) not in ids:
-                st.session_state[RUN_KEY] = ids[0]  # newest as-of by default, and after a publish drops a run
-            run_id = st.selectbox(
-                "Forecast run",
-                ids,
-                key=RUN_KEY,
-                format_func=_run_label(runs),
-                help="The forecast shown: the date its data runs to (as-of), its kind (forecast, or a "
-                "backtest's rebuilt forecast) and the end of its run id.",
-            )
-        options = data.filter_options()
-        chosen: dict[str, tuple[str, ...]] = {}
-        for dim, (label, key) in DIMENSION_WIDGETS.items():
+        run_id = _run_chooser(runs, stored.run_id, scope.run)
+        options = data.filter_options() if scope.dimensions else {}
+        for dim in scope.dimensions:
+            label, key = DIMENSION_WIDGETS[dim]
             frame = options.get(dim, pd.DataFrame(columns=["id", "label"]))
             ids = [i for i in frame["id"] if i is not None]
             names = dict(zip(frame["id"], frame["label"], strict=True))
-            if key in st.session_state:  # drop values a new publish no longer has
+            if key not in st.session_state:  # a page change or a link: the widget starts from the kept values
+                st.session_state[key] = [v for v in kept[dim] if v in names]
+            else:  # drop values a new publish no longer has
                 st.session_state[key] = [v for v in st.session_state[key] if v in names]
-            chosen[dim] = tuple(st.multiselect(label, ids, key=key, format_func=_name_of(names), placeholder="All"))
+            kept[dim] = tuple(st.multiselect(label, ids, key=key, format_func=_name_of(names), placeholder="All"))
+        if not scope.dimensions:
+            st.caption("No filter applies on this page: its figures are for the whole firm.")
+        elif hidden := [DIMENSION_WIDGETS[d][0].lower() for d in ALL_DIMENSIONS if d not in scope.dimensions]:
+            st.caption(f"The {', '.join(hidden)} filter does not apply on this page.")
         st.caption(f"Amounts in {plain(st.session_state.get('wipcast_currency', 'USD'))}, the reporting currency.")
+    chosen_run = run_id if scope.run else (stored.run_id or run_id)
+    everything = data.Filters(run_id=chosen_run, **{FIELD_OF[d]: kept[d] for d in ALL_DIMENSIONS})
+    st.session_state[STORE_KEY] = everything
+    newest = str(runs["run_id"].iloc[0]) if not runs.empty else None
+    _sync_address_bar(everything, newest)
+    # The page gets only the filters it applies; the run falls back to the newest on pages without the chooser.
     filters = data.Filters(
         run_id=run_id,
-        entities=chosen["entity_id"],
-        regions=chosen["region"],
-        practices=chosen["practice"],
-        customers=chosen["customer_id"],
+        **{FIELD_OF[d]: (kept[d] if d in scope.dimensions else ()) for d in ALL_DIMENSIONS},
     )
     st.session_state[FILTER_STATE_KEY] = filters
     return filters
+
+
+def page_scope(page_title: str) -> PageScope:
+    return PAGE_SCOPES.get(page_title, DEFAULT_SCOPE)

@@ -108,6 +108,16 @@ def points(value: Number) -> str:
     return MISSING if number is None else f"{number * 100:+.1f} pts"
 
 
+def error_ratio_change(ours: Number, best: Number) -> str | None:
+    """Our error against the best baseline's as a signed change: 0.057 vs 0.100 -> '-43% error vs best baseline
+    (0.57×)'. Shown with inverse delta colours, a smaller error (good) is green with a downward arrow."""
+    mine, theirs = _number(ours), _number(best)
+    if mine is None or not theirs:
+        return None
+    ratio = mine / theirs
+    return f"{ratio - 1:+.0%} error vs best baseline ({ratio:.2f}×)"
+
+
 def days(value: Number) -> str:
     number = _number(value)
     return MISSING if number is None else f"{number:,.0f} days"

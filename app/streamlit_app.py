@@ -17,7 +17,7 @@ if PROJECT_ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from app import data, ui  # noqa: E402
-from app.filters import sidebar_filters  # noqa: E402
+from app.filters import page_scope, sidebar_filters  # noqa: E402
 from app.warehouse_access import FileIdentity, WarehouseBusy, WarehouseMissing, file_identity  # noqa: E402
 
 PAGES = [
@@ -27,6 +27,7 @@ PAGES = [
     st.Page("app_pages/unbilled.py", title="Unbilled exposure", icon=":material/receipt_long:"),
     st.Page("app_pages/utilization.py", title="Utilization", icon=":material/groups:"),
     st.Page("app_pages/accuracy.py", title="Forecast accuracy", icon=":material/target:"),
+    st.Page("app_pages/reconciliation.py", title="Reconciliation", icon=":material/rule:"),
     st.Page("app_pages/data_health.py", title="Data health", icon=":material/monitor_heart:"),
 ]
 # The Scenarios page (what-if runs through the forecast engine) joins the navigation only when its file is present.
@@ -61,8 +62,12 @@ with st.sidebar:
     watch_for_publish()
 try:
     st.session_state["wipcast_currency"] = data.reporting_currency()
-    sidebar_filters()
-    page.run()
+    chosen = sidebar_filters(page.title)
+    if data.combination_is_empty(chosen, page_scope(page.title).grains):
+        st.title(page.title)
+        ui.no_data_for_combination(chosen)
+    else:
+        page.run()
 except WarehouseMissing as missing:
     st.title(page.title)
     ui.missing_warehouse(missing.path)

@@ -9,14 +9,14 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
-from app import data
+from app import charts, data
 from app.formatting import plain
 
 LOG = logging.getLogger("wipcast.app")
@@ -39,9 +39,25 @@ def reporting_currency() -> str:
     return currency
 
 
+def readable_headers(frame: pd.DataFrame, column_config: Mapping[str, ColumnConfig | str | None]) -> pd.DataFrame:
+    """The table as the page labels it: each column under its on-screen label, hidden columns left out."""
+    renamed: dict[str, str] = {}
+    for column in frame.columns:
+        config = column_config.get(column, column)
+        if config is None:
+            continue
+        label = str(config if isinstance(config, str) else config.get("label") or column)
+        renamed[column] = label if label not in renamed.values() else f"{label} ({column})"  # headers stay unique
+    return frame[list(renamed)].rename(columns=renamed)
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV for spreadsheets: numbers stay numbers, text that could run as a formula gets a leading quote."""
+    """CSV for spreadsheets: numbers stay numbers (floats without binary artefacts such as 5294084.430000001),
+    text that could run as a formula gets a leading quote."""
     safe = frame.copy()
+    for column in safe.columns:
+        if pd.api.types.is_float_dtype(safe[column]):
+            safe[column] = safe[column].round(6)
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(
@@ -59,17 +75,29 @@ def table_with_download(
     name: str,
     column_config: Mapping[str, ColumnConfig | str | None] | None = None,
     height: int | Literal["auto"] = "auto",
-) -> None:
-    st.dataframe(frame, hide_index=True, column_config=column_config or {}, width="stretch", height=height)
+    selectable: bool = False,
+) -> Any:
+    """The table and its CSV; with `selectable`, rows can be ticked and the selection is returned."""
+    event = st.dataframe(
+        frame,
+        hide_index=True,
+        column_config=column_config or {},
+        width="stretch",
+        height=height,
+        key=f"table-{_slug(name)}" if selectable else None,
+        on_select="rerun" if selectable else "ignore",
+        selection_mode="multi-row",
+    )
     st.download_button(
         "Download CSV",
-        csv_bytes(frame),
+        csv_bytes(readable_headers(frame, column_config or {})),
         file_name=f"{_slug(name)}.csv",
         mime="text/csv",
         key=f"csv-{_slug(name)}",
         on_click="ignore",
         icon=":material/download:",
     )
+    return event if selectable else None
 
 
 def chart_with_table(
@@ -78,20 +106,57 @@ def chart_with_table(
     name: str,
     column_config: Mapping[str, ColumnConfig | str | None] | None = None,
     caption: str | None = None,
-) -> None:
-    """A chart, with the numbers behind it one click away (Table tab) and a CSV download."""
+    selectable: bool = False,
+) -> tuple[Any, Any]:
+    """A chart, with the numbers behind it one click away (Table tab) and a CSV download.
+
+    With `selectable`, clicking bars (or ticking table rows) reruns the page and the two selections are
+    returned (chart event, table event) for the page to open the rows behind them.
+    """
+    charts.apply_theme(figure, dark=theme_is_dark())
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
-        st.plotly_chart(figure, width="stretch", key=f"chart-{_slug(name)}", config={"displaylogo": False})
+        chart_event = st.plotly_chart(
+            figure,
+            width="stretch",
+            key=f"chart-{_slug(name)}",
+            config={"displaylogo": False},
+            on_select="rerun" if selectable else "ignore",
+            selection_mode=("points",),
+        )
     with table_tab:
-        table_with_download(frame, name, column_config)
+        table_event = table_with_download(frame, name, column_config, selectable=selectable)
     if caption:
         st.caption(caption)
+    return (chart_event, table_event) if selectable else (None, None)
+
+
+def theme_is_dark() -> bool:
+    """Whether the viewer's browser shows Streamlit's dark theme (unknown outside a browser: light)."""
+    try:
+        return st.context.theme.type == "dark"
+    except Exception:  # noqa: BLE001 - no browser context (AppTest, bare mode): charts use the light colours
+        return False
 
 
 def empty_state(reason: str) -> None:
     """Say why a section is empty, and what would fill it."""
     st.info(f"Nothing to show here: {reason}.", icon=":material/info:")
+
+
+def no_data_for_combination(filters: data.Filters) -> None:
+    """A combination of filters nothing matches (a region and a legal entity with no project in common):
+    said once, instead of $0 tiles and a $0-$0 range."""
+    parts = []
+    for dim, values in filters.by_dimension().items():
+        if values:
+            names = data.labels(dim)
+            parts.append(f"{data._label(dim)} {', '.join(names.get(v, v) for v in values)}")
+    st.info(
+        f"No data for this combination of filters ({plain('; '.join(parts))}): nothing in the warehouse matches "
+        "all of them at once. Remove one of the filters in the sidebar.",
+        icon=":material/filter_alt_off:",
+    )
 
 
 def guarded(render: Callable[[], None]) -> None:

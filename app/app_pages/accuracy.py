@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app import charts, data, ui
-from app.formatting import percent, plain
+from app.formatting import error_ratio_change, percent, plain
 
 filters = ui.current_filters()
 
@@ -51,7 +51,9 @@ def render() -> None:
         st.metric(
             "WAPE, horizons 1-3 months",
             percent(ours_wape),
-            delta=(f"{ours_wape / best:.2f} × best baseline" if best and ours_wape == ours_wape else None),
+            # A ratio below 1 (a smaller error than the best baseline) is good: shown as a negative change with
+            # inverse colours, so it is green with a downward arrow, and the text says the ratio too.
+            delta=error_ratio_change(ours_wape, best),
             delta_color="inverse",
             help=f"Method {plain(ours)}; baselines: {', '.join(plain(b) for b in baselines.index)}",
         )

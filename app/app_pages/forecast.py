@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from app import charts, data, ui
+from app import charts, data, drill_view, ui
 from app.formatting import hours, money, money_column, percent, plain
 
-MAX_LINES = 10
+MAX_LINES = 7  # lines with a colour and dash of their own; the rest are summed into an eighth
 filters = ui.current_filters()
 currency = ui.reporting_currency()
 
@@ -81,7 +81,36 @@ def fan() -> None:
         **{c: money_column(label, currency) for c, label in charts.COMPONENT_LABELS.items()},
         **{q: money_column(q, currency) for q in ("p10", "p50", "p90")},
     }
-    ui.chart_with_table(figure, table, "forecast by month", config, caption=note)
+    hint = "Click a bar (or tick a month in the table) for the forecast rows behind it."
+    chart_event, table_event = ui.chart_with_table(
+        figure, table, "forecast by month", config, caption=f"{note} {hint}" if note else hint, selectable=True
+    )
+    drawn = [c for c in charts.COMPONENT_COLORS if c in set(components["component"])]  # the bar traces, in order
+    picks: list[tuple[pd.Timestamp, str | None]] = []
+    for point in (chart_event or {}).get("selection", {}).get("points", []):
+        curve = point.get("curve_number")
+        if isinstance(curve, int) and curve < len(drawn) and "x" in point:
+            picks.append((pd.Timestamp(point["x"]), drawn[curve]))
+    picks += [(pd.Timestamp(table["month"].iloc[i]), None) for i in drill_view.selected_rows(table_event)]
+    for month, component in dict.fromkeys(picks):
+        rows = data.forecast_rows(filters, run_id, month.date(), component)
+        what = charts.COMPONENT_LABELS.get(component, "all components") if component else "all components"
+        drill_view.detail_table(
+            f"Forecast rows, {month:%b %Y}, {what}",
+            rows,
+            f"forecast rows {month:%Y-%m} {component or 'all'}",
+            {
+                "component": "Component",
+                "project_id": "Project id",
+                "project": "Project",
+                "opportunity_id": "Opportunity",
+                "practice": "Practice",
+                "mean": money_column("Expected revenue", currency),
+            },
+            "mean",
+            currency,
+            note="Run-rate (unplanned) lines and pipeline have no project: they show their practice.",
+        )
 
 
 def by_group() -> None:
@@ -100,14 +129,22 @@ def by_group() -> None:
         return
     label = data.FORECAST_GROUPINGS[group]
     frame = frame.rename(columns={"grp": label})
+    unattributed = frame[frame[label] == data.NO_GROUP]
+    frame = frame[frame[label] != data.NO_GROUP]
+    if not unattributed.empty:
+        st.caption(
+            f"{money(unattributed['mean'].sum(), currency)} of the forecast (run-rate work and pipeline not yet "
+            f"tied to a {label.lower()}) has no {label.lower()} and is left out here."
+        )
     # A line per group stays readable up to about ten: the rest are summed into one line (the table has all).
     totals = frame.groupby(label)["mean"].sum().sort_values(ascending=False)
-    charted = frame
+    rank = {name: i for i, name in enumerate(totals.index)}
+    charted = frame.sort_values(label, key=lambda s: s.map(rank), kind="stable")  # largest first
     if len(totals) > MAX_LINES:
         others = ~frame[label].isin(totals.index[:MAX_LINES])
         charted = pd.concat(
             [
-                frame[~others],
+                charted[~charted[label].isin(frame.loc[others, label])],
                 frame[others]
                 .groupby("month", as_index=False)["mean"]
                 .sum()
@@ -135,8 +172,14 @@ def pick_delivery_factor(factors: pd.DataFrame, practice: object) -> tuple[str |
     return None, float(factors["value"].mean())
 
 
+def with_id(label: object, project_id: str) -> str:
+    """'Name (id)' once: a name shared by two projects already carries its id."""
+    text = str(label)
+    return text if text.endswith(f"({project_id})") else f"{text} ({project_id})"
+
+
 def drill() -> None:
-    st.subheader("A project's forecast and its inputs")
+    st.subheader("A project's forecast and its inputs", anchor="project")
     projects = data.forecast_projects(filters, run_id)
     if projects.empty:
         ui.empty_state("no project-level forecast rows for the chosen filters")
@@ -146,8 +189,10 @@ def drill() -> None:
     wanted = st.query_params.get("project")
     index = ids.index(wanted) if wanted in ids else 0
     project_id = st.selectbox(
-        "Project", ids, index=index, key="forecast_project", format_func=lambda i: f"{names.get(i, i)} ({i})"
+        "Project", ids, index=index, key="forecast_project", format_func=lambda i: with_id(names.get(i, i), i)
     )
+    if wanted and wanted != project_id:  # the address bar names the project shown, for a copied link
+        st.query_params["project"] = project_id
     inputs = data.project_inputs(project_id)
     rate = data.project_bill_rate(project_id)
     factors = data.model_factors(run_id, "delivery") if data.has_table("diagnostics") else pd.DataFrame()
@@ -189,7 +234,13 @@ def drill() -> None:
             ui.table_with_download(factors, f"delivery factors {run_id}")
 
 
-ui.guarded(headline)
-ui.guarded(fan)
-ui.guarded(by_group)
-ui.guarded(drill)
+if st.query_params.get("project"):  # opened for one project (a risk, a bar): it comes first
+    ui.guarded(drill)
+    ui.guarded(headline)
+    ui.guarded(fan)
+    ui.guarded(by_group)
+else:
+    ui.guarded(headline)
+    ui.guarded(fan)
+    ui.guarded(by_group)
+    ui.guarded(drill)

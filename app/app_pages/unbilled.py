@@ -1,12 +1,10 @@
 """Unbilled exposure: work done and not yet billed, by age, customer, project and entity; receivables and DSO."""
 
-from urllib.parse import quote
-
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import charts, data, ui
-from app.formatting import days, money, money_column
+from app import charts, data, drill_view, palette, ui
+from app.formatting import days, hours_column, money, money_column
 
 filters = ui.current_filters()
 currency = ui.reporting_currency()
@@ -21,6 +19,51 @@ except data.DataUnavailable:
 
 MEASURE_CONFIG: ui.ColumnConfigs = {m: money_column(label, currency) for m, label in charts.EXPOSURE_LABELS.items()}
 MEASURE_CONFIG["total"] = money_column("Total", currency)
+DETAIL_CONFIG: ui.ColumnConfigs = {
+    **MEASURE_CONFIG,
+    "project_id": "Project id",
+    "project": "Project",
+    "customer": "Customer",
+    "bucket": "Age (days)",
+    "time_entry_id": "Time entry",
+    "employee_id": "Person id",
+    "work_date": st.column_config.DateColumn("Work date", format="DD MMM YYYY"),
+    "exposure_class": "Why it is exposure",
+    "approval_status": "Approval",
+    "hours": hours_column("Hours"),
+    "value": money_column("Value", currency),
+    "invoice_id": "Invoice",
+    "invoice_date": st.column_config.DateColumn("Invoice date", format="DD MMM YYYY"),
+    "due_date": st.column_config.DateColumn("Due date", format="DD MMM YYYY"),
+    "days_past_due": st.column_config.NumberColumn("Days past due", format="%d"),
+    "open_amount": money_column("Open amount", currency),
+}
+ENTRIES_NOTE = (
+    "Billable time-and-materials entries not billed yet, valued at their bill rate in the project currency at the "
+    "as-of month's rate, as the exposure is. Over a contract's cap the excess counts as at risk in the figures "
+    "above; here each entry keeps its full value, so the classes can differ while the total agrees."
+)
+
+
+def rows_behind(projects: list[str], bucket: str | None, what: str) -> None:
+    """The projects behind a selection, then the time entries behind their time-and-materials amounts."""
+    rows = data.exposure_rows(filters, bucket=bucket, group="project_id", ids=tuple(projects) if projects else None)
+    drill_view.detail_table(
+        f"Projects behind {what}", rows, f"projects behind {what}", DETAIL_CONFIG, "total", currency
+    )
+    if rows.empty:
+        return
+    entries = data.unbilled_time_entries(filters, bucket=bucket, project_ids=tuple(rows["project_id"]))
+    if not entries.empty:
+        drill_view.detail_table(
+            f"Time entries behind {what}",
+            entries,
+            f"time entries behind {what}",
+            DETAIL_CONFIG,
+            "value",
+            currency,
+            note=ENTRIES_NOTE,
+        )
 
 
 def tiles() -> None:
@@ -41,6 +84,18 @@ def tiles() -> None:
                     st.caption(
                         f"plus {hours_no_rate:,.0f} h of billable time with no bill rate (no value can be put on it)"
                     )
+                    drill_view.drill_button("no_rate", "time entries")
+    if drill_view.open_drill() == "no_rate":
+        entries = data.unbilled_time_entries(filters, no_rate_only=True)
+        drill_view.detail_table(
+            "Billable time with no bill rate",
+            entries.drop(columns=["value"]),
+            "time with no bill rate",
+            DETAIL_CONFIG,
+            "hours",
+            currency,
+            note="Sum in hours: these entries have no value until a rate is set.",
+        )
 
 
 def by_age() -> None:
@@ -50,7 +105,18 @@ def by_age() -> None:
         ui.empty_state("no unbilled time or contract asset for the chosen filters")
         return
     figure = charts.stacked_bars(buckets, "bucket", charts.EXPOSURE_LABELS, charts.EXPOSURE_COLORS, currency)
-    ui.chart_with_table(figure, buckets, "unbilled by age", {"bucket": "Age (days)", **MEASURE_CONFIG})
+    chart_event, table_event = ui.chart_with_table(
+        figure,
+        buckets,
+        "unbilled by age",
+        {"bucket": "Age (days)", **MEASURE_CONFIG},
+        caption="Click a bar (or tick a row of the table) for the projects and time entries behind it.",
+        selectable=True,
+    )
+    chosen = drill_view.selected_categories(chart_event, "x")
+    chosen += [buckets["bucket"].iloc[i] for i in drill_view.selected_rows(table_event)]
+    for bucket in dict.fromkeys(chosen):
+        rows_behind([], str(bucket), f"the exposure aged {bucket} days")
 
 
 def by_group() -> None:
@@ -80,15 +146,35 @@ def by_group() -> None:
         **MEASURE_CONFIG,
     }
     if group == "project_id":
-        frame = frame.assign(link=[f"forecast?project={quote(str(pid), safe='')}" for pid in frame["id"]])
-        config["link"] = st.column_config.LinkColumn("Project forecast", display_text="open")
-    ui.chart_with_table(
+        frame = frame.assign(link=[drill_view.project_link(str(pid)) for pid in frame["id"]])
+        config["link"] = st.column_config.LinkColumn("Project forecast", display_text="open in a new tab")
+    largest = f"Chart: the 15 largest of {len(frame)}; the table lists all. " if len(frame) > 15 else ""
+    chart_event, table_event = ui.chart_with_table(
         figure,
         frame,
         f"unbilled by {group}",
         config,
-        caption=f"Chart: the 15 largest of {len(frame)}; the table lists all." if len(frame) > 15 else None,
+        caption=largest + "Click a bar (or tick rows of the table) for the rows behind it.",
+        selectable=True,
     )
+    id_of_label = dict(zip(charts.texts(top["label"]), top["id"], strict=True))
+    chosen = [id_of_label[c] for c in drill_view.selected_categories(chart_event, "y") if c in id_of_label]
+    chosen += [frame["id"].iloc[i] for i in drill_view.selected_rows(table_event)]
+    chosen = list(dict.fromkeys(chosen))
+    if not chosen:
+        return
+    names = dict(zip(frame["id"], frame["label"], strict=True))
+    what = ", ".join(str(names.get(i, i)) for i in chosen[:3]) + (
+        f" and {len(chosen) - 3} more" if len(chosen) > 3 else ""
+    )
+    if group == "project_id":
+        rows_behind(chosen, None, what)
+    else:
+        projects = list(dict.fromkeys(data.exposure_rows(filters, group=group, ids=tuple(chosen))["project_id"]))
+        if projects:
+            rows_behind(projects, None, what)
+        else:
+            ui.empty_state("no project carries unbilled amounts for this selection")
 
 
 def receivables() -> None:
@@ -100,17 +186,34 @@ def receivables() -> None:
     st.metric("Open receivables", money(frame["open_amount"].sum(), currency))
     figure = go.Figure(
         go.Bar(
-            x=charts.texts(frame["bucket"]), y=frame["open_amount"], marker_color="#2f6fb5", hovertemplate="%{y:,.0f}"
+            x=charts.texts(frame["bucket"]),
+            y=frame["open_amount"],
+            marker_color=palette.GOOD,
+            hovertemplate="%{y:,.0f}",
         )
     )
     charts._money_axis(figure, currency)
     figure.update_layout(xaxis={"title": "Days past due"})
-    ui.chart_with_table(
+    chart_event, table_event = ui.chart_with_table(
         charts._layout(figure, 320),
         frame,
         "receivables ageing",
         {"bucket": "Days past due", "open_amount": money_column("Open amount", currency), "invoices": "Invoices"},
+        caption="Click a bar (or tick a row) for its invoices.",
+        selectable=True,
     )
+    chosen = drill_view.selected_categories(chart_event, "x")
+    chosen += [frame["bucket"].iloc[i] for i in drill_view.selected_rows(table_event)]
+    for bucket in dict.fromkeys(chosen):
+        invoices = data.receivable_rows(filters, bucket=str(bucket))
+        drill_view.detail_table(
+            f"Open invoices, {bucket} days past due",
+            invoices,
+            f"invoices {bucket}",
+            DETAIL_CONFIG,
+            "open_amount",
+            currency,
+        )
 
 
 def dso() -> None:
@@ -128,7 +231,7 @@ def dso() -> None:
             x=frame["month"],
             y=frame["dso"],
             mode="lines+markers",
-            line={"color": "#1f3b73"},
+            line={"color": palette.GOOD, "width": 3},
             hovertemplate="%{y:.0f} days",
         )
     )

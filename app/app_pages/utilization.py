@@ -5,7 +5,7 @@ import datetime as dt
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import charts, data, ui
+from app import charts, data, palette, ui
 from app.formatting import chart_text, hours, hours_column, percent, percent_column, points
 
 filters = ui.current_filters()
@@ -30,8 +30,6 @@ st.caption(
     f"{next_start:%d %b %Y}. Utilization = billable hours / capacity hours (holidays and employment dates "
     "taken out of capacity)."
 )
-if filters.customers:
-    st.caption("The customer filter does not apply on this page: utilization is measured per person.")
 
 CONFIG: ui.ColumnConfigs = {
     "week": st.column_config.DateColumn("Week starting", format="DD MMM YYYY"),
@@ -44,12 +42,6 @@ CONFIG: ui.ColumnConfigs = {
     "utilization": percent_column("Billable utilization"),
     "planned_utilization": percent_column("Planned utilization"),
 }
-
-
-def target() -> float | None:
-    """The capacity-weighted utilization target of the last four weeks (the heat maps' midpoint)."""
-    summary, _ = data.utilization_summary(filters, *data.last_complete_weeks(as_of, 4))
-    return summary["target"]
 
 
 def tiles() -> None:
@@ -84,32 +76,30 @@ def heatmap(title: str, start: dt.date, end: dt.date, measure: str, columns: lis
     if frame.empty:
         ui.empty_state(empty)
         return
-    figure = charts.heatmap(frame, "week", "practice", measure, zmid=target())
+    figure = charts.heatmap(frame, "week", "practice", measure, targets=data.practice_targets(frame))
     ui.chart_with_table(
         figure, frame[["week", "practice", *columns, measure]], f"{title.lower()} by practice and week", CONFIG
     )
 
 
 def heatmaps() -> None:
-    left, right = st.columns(2)
-    with left:
-        heatmap(
-            "Actual billable utilization",
-            past_start,
-            past_end,
-            "utilization",
-            ["capacity", "billable"],
-            "no time recorded in the last 12 weeks for the chosen filters",
-        )
-    with right:
-        heatmap(
-            "Planned billable utilization",
-            next_start,
-            next_end,
-            "planned_utilization",
-            ["capacity", "planned"],
-            "no capacity or plan in the next 12 weeks for the chosen filters",
-        )
+    """Full width, one above the other: twelve weeks of cells each need the room to show their values."""
+    heatmap(
+        "Actual billable utilization",
+        past_start,
+        past_end,
+        "utilization",
+        ["capacity", "billable"],
+        "no time recorded in the last 12 weeks for the chosen filters",
+    )
+    heatmap(
+        "Planned billable utilization",
+        next_start,
+        next_end,
+        "planned_utilization",
+        ["capacity", "planned"],
+        "no capacity or plan in the next 12 weeks for the chosen filters",
+    )
 
 
 def capacity_demand() -> None:
@@ -130,8 +120,14 @@ def bench() -> None:
         ui.empty_state("no capacity in the next 12 weeks for the chosen filters")
         return
     figure = go.Figure()
-    for practice, part in future.groupby("practice", sort=True):
-        figure.add_bar(x=part["week"], y=part["unassigned"], name=chart_text(practice), hovertemplate="%{y:,.0f} h")
+    for index, (practice, part) in enumerate(future.groupby("practice", sort=True)):
+        figure.add_bar(
+            x=part["week"],
+            y=part["unassigned"],
+            name=chart_text(practice),
+            marker_color=palette.SERIES[index % len(palette.SERIES)],
+            hovertemplate="%{y:,.0f} h",
+        )
     figure.update_layout(barmode="stack", yaxis={"title": "Hours", "tickformat": ",.0f"})
     ui.chart_with_table(
         charts._layout(figure), future[["week", "practice", "capacity", "planned", "unassigned"]], "bench hours", CONFIG

@@ -1,12 +1,10 @@
 """Variance: actual earned revenue against the forecast made 1, 3 or 6 months earlier, and against target."""
 
-from urllib.parse import quote
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import charts, data, ui
+from app import charts, data, drill_view, palette, ui
 from app.formatting import money, money_column, plain
 
 filters = ui.current_filters()
@@ -107,8 +105,10 @@ def practice() -> None:
         return
     figure = go.Figure()
     practices = charts.texts(frame["practice"])
-    figure.add_bar(x=practices, y=frame["forecast"], name="Forecast", marker_color="#b7d4ef")
-    figure.add_bar(x=practices, y=frame["actual"], name="Actual", marker_color="#1f3b73")
+    figure.add_bar(
+        x=practices, y=frame["forecast"], name="Forecast", marker={"color": "#56b4e9", "pattern": {"shape": "/"}}
+    )
+    figure.add_bar(x=practices, y=frame["actual"], name="Actual", marker_color=palette.GOOD)
     figure.update_layout(barmode="group")
     charts._money_axis(figure, currency)
     ui.chart_with_table(
@@ -147,17 +147,22 @@ def projects() -> None:
     if frame.empty:
         ui.empty_state("no project-level revenue or forecast in this window")
         return
-    frame = frame.assign(link=[f"forecast?project={quote(str(pid), safe='')}" for pid in frame["id"]])
-    ui.table_with_download(
+    frame = frame.assign(link=[drill_view.project_link(str(pid)) for pid in frame["id"]])
+    event = ui.table_with_download(
         frame,
         "largest project variances",
         {
             "id": "Project id",
             "label": "Project",
             **{c: money_column(c.title(), currency) for c in ("actual", "forecast", "variance")},
-            "link": st.column_config.LinkColumn("Forecast", display_text="open"),
+            "link": st.column_config.LinkColumn("Forecast", display_text="open in a new tab"),
         },
+        selectable=True,
     )
+    st.caption("Tick a row to open that project on the Forecast page (filters kept).")
+    rows = drill_view.selected_rows(event)
+    if rows:
+        drill_view.open_project(str(frame["id"].iloc[rows[0]]), "variance-projects")
 
 
 ui.guarded(tiles)

@@ -31,6 +31,7 @@ COMPONENT_OF = {
     "retainer": "retainer",
 }
 DRAWS = 60
+DUPLICATE_NAME = "Project 012"  # P012's name, given to P024 as well
 
 
 def months(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -72,12 +73,17 @@ def build_fixture_warehouse(
             "billing_type": [BILLING[i % 4] for i in range(n_projects)],
             "status": ["active" if i % 5 else "closed" for i in range(n_projects)],
             "opportunity_id": [f"O{i:03d}" if i % 6 == 0 else None for i in range(n_projects)],
+            # Closed projects ended 100 days before the as-of date: their later time is at risk.
+            "end_date": [AS_OF - dt.timedelta(days=100) if i % 5 == 0 else None for i in range(n_projects)],
         }
     )
+    # Two projects share a name (as 431 projects share 307 names in the demo firm): never merged by the app.
+    projects.loc[n_projects - 1, "project_name"] = DUPLICATE_NAME
     projects = projects.merge(customers[["customer_id", "region"]].rename(columns={"region": "customer_region"}))
     employees = pd.DataFrame(
         {
             "employee_id": [f"EMP{i:03d}" for i in range(1, 31)],
+            "employee_name": [f"Person {i:03d}" for i in range(1, 31)],
             "practice": [practices[i % 3] for i in range(30)],
             "region": [REGIONS[(i // 3) % 2] for i in range(30)],
             "entity_id": [ENTITIES[(i // 3) % 2][0] for i in range(30)],
@@ -96,6 +102,7 @@ def build_fixture_warehouse(
         columns=["project_id", "month_start", "earned_revenue_reporting", "cost_reporting", "billed_reporting"],
     )
     revenue["as_of_date"] = AS_OF
+    revenue["margin_reporting"] = (revenue["earned_revenue_reporting"] - revenue["cost_reporting"]).round(2)
 
     targets = []
     for practice in practices:
@@ -103,6 +110,14 @@ def build_fixture_warehouse(
             for m in months(dt.date(2025, 1, 1), dt.date(2026, 12, 1)):
                 targets.append((practice, region, m, round(rng.uniform(140_000, 220_000), 2)))
     targets = pd.DataFrame(targets, columns=["practice", "region", "month_start", "target_amount"])
+    # Like the mart: earned revenue by the project's practice and its customer's region, beside the target.
+    earned = (
+        revenue.merge(projects[["project_id", "practice", "customer_region"]], on="project_id")
+        .groupby(["practice", "customer_region", "month_start"], as_index=False)["earned_revenue_reporting"]
+        .sum()
+        .rename(columns={"customer_region": "region", "earned_revenue_reporting": "earned_revenue"})
+    )
+    targets = targets.merge(earned, on=["practice", "region", "month_start"], how="left").fillna({"earned_revenue": 0})
 
     financials = projects[["project_id"]].copy()
     financials["as_of_date"] = AS_OF
@@ -162,6 +177,29 @@ def build_fixture_warehouse(
             "fx_rate_to_reporting",
         ],
     )
+    billed_entries = pd.DataFrame(  # approved and invoiced: billed, so in no exposure
+        {
+            "time_entry_id": [f"T{i}" for i in range(n_projects * 2)],
+            "employee_id": [f"EMP{1 + i % 30:03d}" for i in range(n_projects * 2)],
+            "project_id": [projects.project_id[i % n_projects] for i in range(n_projects * 2)],
+            "work_date": [AS_OF - dt.timedelta(days=i % 20) for i in range(n_projects * 2)],
+            "hours": [8.0] * (n_projects * 2),
+            "billable": [True] * (n_projects * 2),
+            "approval_status": ["approved"] * (n_projects * 2),
+            "is_invoiced": [True] * (n_projects * 2),
+            "rate_source": ["rate_card"] * (n_projects * 2),
+            "bill_value": [8.0 * (150 + 10 * (i % n_projects)) for i in range(n_projects * 2)],
+        }
+    )
+    billed_entries["project_billing_type"] = billed_entries["project_id"].map(
+        dict(zip(projects.project_id, projects.billing_type, strict=True))
+    )
+    billed_entries["fx_rate_to_reporting"] = 1.0
+    # Kept at rate 1 so the realised bill rate (value / hours) of a project stays a round figure.
+    billed_entries["bill_value_reporting"] = billed_entries["bill_value"]
+    entries = _unbilled_time_entries(projects, fx)
+    time_entries = pd.concat([billed_entries, entries], ignore_index=True)
+    _exposure_from_entries(unbilled, time_entries, projects)
     unbilled["total_exposure_value_reporting"] = (
         unbilled[
             [
@@ -183,6 +221,8 @@ def build_fixture_warehouse(
         receivables.append(
             (
                 AS_OF,
+                AS_OF - dt.timedelta(days=days + 30),
+                AS_OF - dt.timedelta(days=days),
                 f"INV{i:04d}",
                 p.project_id,
                 p.customer_id,
@@ -196,6 +236,8 @@ def build_fixture_warehouse(
         receivables,
         columns=[
             "as_of_date",
+            "invoice_date",
+            "due_date",
             "invoice_id",
             "project_id",
             "customer_id",
@@ -230,16 +272,6 @@ def build_fixture_warehouse(
             "utilization_target",
             "bench_hours",
         ],
-    )
-    time_entries = pd.DataFrame(
-        {
-            "time_entry_id": [f"T{i}" for i in range(n_projects * 2)],
-            "project_id": [projects.project_id[i % n_projects] for i in range(n_projects * 2)],
-            "work_date": [AS_OF - dt.timedelta(days=i % 20) for i in range(n_projects * 2)],
-            "hours": [8.0] * (n_projects * 2),
-            "billable": [True] * (n_projects * 2),
-            "bill_value_reporting": [8.0 * (150 + 10 * (i % n_projects)) for i in range(n_projects * 2)],
-        }
     )
 
     customers.loc[0, "customer_name"] = renames.get("customer", customers.loc[0, "customer_name"])
@@ -340,6 +372,86 @@ def build_fixture_warehouse(
     con.close()
     tmp.replace(path)
     return path
+
+
+# Billable time on time-and-materials projects that is not billed yet, per ageing bucket (ages in days).
+ENTRY_AGES = {"0-30": (3, 24), "31-60": (35, 52), "61-90": (64, 88), "over_90": (95, 140)}
+
+
+def _unbilled_time_entries(projects: pd.DataFrame, fx: dict[str, float]) -> pd.DataFrame:
+    """Per T&M project and bucket: two approved unbilled entries, one pending, one rejected (no exposure), one
+    non-billable (no exposure), and on every third project one with no bill rate (at risk, in hours only)."""
+    rng = np.random.default_rng(97)  # its own stream: the other tables keep their values
+    rows = []
+    for i, p in enumerate(projects.itertuples()):
+        if p.billing_type != "time_and_materials":
+            continue
+        for bucket, (young, old) in ENTRY_AGES.items():
+            kinds = ["approved", "approved", "submitted", "rejected", "non_billable"] + (
+                ["no_rate"] if i % 3 == 0 else []
+            )
+            for k, kind in enumerate(kinds):
+                age = int(rng.integers(young, old))
+                hours = float(rng.integers(2, 9))
+                rate = None if kind == "no_rate" else 150.0 + 10 * (i % 5)
+                rows.append(
+                    {
+                        "time_entry_id": f"U{p.project_id}-{bucket}-{k}",
+                        "employee_id": f"EMP{1 + (i + k) % 30:03d}",
+                        "project_id": p.project_id,
+                        "work_date": AS_OF - dt.timedelta(days=age),
+                        "hours": hours,
+                        "billable": kind != "non_billable",
+                        "approval_status": {"submitted": "submitted", "rejected": "rejected"}.get(kind, "approved"),
+                        "is_invoiced": False,
+                        "rate_source": "missing" if kind == "no_rate" else "rate_card",
+                        "bill_value": None if rate is None else round(hours * rate, 2),
+                        "project_billing_type": p.billing_type,
+                        "fx_rate_to_reporting": fx[p.project_id],
+                    }
+                )
+    entries = pd.DataFrame(rows)
+    entries["bill_value_reporting"] = (entries["bill_value"] * entries["fx_rate_to_reporting"]).round(2)
+    return entries
+
+
+def _exposure_class(entry, project) -> str | None:
+    """int_finance_time_entries' rule, first match wins (restated here so the fixture mart follows it)."""
+    if entry.approval_status == "rejected" or not entry.billable:
+        return None
+    if project.status == "closed" and project.end_date is not None and entry.work_date > project.end_date:
+        return "at_risk_after_close"
+    if entry.rate_source == "missing" or entry.bill_value is None or entry.bill_value != entry.bill_value:
+        return "at_risk_missing_rate"
+    if entry.approval_status in ("draft", "submitted"):
+        return "pending_approval"
+    return None if entry.is_invoiced else "approved"
+
+
+def _exposure_from_entries(unbilled: pd.DataFrame, entries: pd.DataFrame, projects: pd.DataFrame) -> None:
+    """The T&M rows of the fixture's exposure mart, summed from the entries like the real mart (no cap here)."""
+    by_id = projects.set_index("project_id")
+    sums: dict = {}
+    for e in entries.itertuples():
+        klass = _exposure_class(e, by_id.loc[e.project_id])
+        if klass is None:
+            continue
+        age = (AS_OF - e.work_date).days
+        bucket = "0-30" if age <= 30 else "31-60" if age <= 60 else "61-90" if age <= 90 else "over_90"
+        key = (e.project_id, bucket)
+        sums.setdefault(key, {"approved": 0.0, "pending_approval": 0.0, "at_risk_after_close": 0.0, "hours": 0.0})
+        if klass == "at_risk_missing_rate":
+            sums[key]["hours"] += e.hours
+        else:  # time after close with no rate either is at risk at no value, like the mart's coalesce
+            sums[key][klass] += e.bill_value if e.bill_value == e.bill_value else 0.0
+    tm = unbilled["project_id"].map(by_id["billing_type"]) == "time_and_materials"
+    for index in unbilled.index[tm]:
+        found = sums.get((unbilled.at[index, "project_id"], unbilled.at[index, "ageing_bucket"]), {})
+        unbilled.at[index, "approved_unbilled_value"] = round(found.get("approved", 0.0), 2)
+        unbilled.at[index, "pending_approval_value"] = round(found.get("pending_approval", 0.0), 2)
+        unbilled.at[index, "at_risk_after_close_value"] = round(found.get("at_risk_after_close", 0.0), 2)
+        unbilled.at[index, "over_cap_value"] = 0.0
+        unbilled.at[index, "at_risk_missing_rate_hours"] = found.get("hours", 0.0)
 
 
 def _forecasts(rng, projects, revenue, bump, practices):

@@ -112,6 +112,77 @@ def test_a_filter_change_updates_the_headline(live_app, page):
     )
     wait_until_idle(page)
     assert error_texts(page) == []
+    assert "practice=Data" in page.url  # the view is in the address bar
+
+
+def test_a_contradictory_filter_combination_says_no_data(live_app, page):
+    url, _ = live_app
+    # The fixture's legal entity E1 has no project and no person in region NA.
+    page.goto(f"{url}/?region=NA&entity=E1")
+    page.get_by_text("No data for this combination of filters", exact=False).first.wait_for(timeout=30_000)
+    wait_until_idle(page)
+    assert page.locator('[data-testid="stMetric"]').count() == 0
+    assert "$0" not in page.locator('[data-testid="stMain"]').inner_text()
+
+
+def test_a_link_restores_its_filters_a_tile_opens_its_rows_and_the_new_link_reopens_them(live_app, page):
+    url, folder = live_app
+    page.goto(f"{url}/?practice=Cloud")
+    wait_for_page(page, "Overview", "Revenue year to date")
+    assert money_value(metric_text(page, "Revenue year to date")) == pytest.approx(
+        ytd_from_sql(folder, ["Cloud"]), abs=0.5
+    )
+    assert "Cloud" in page.locator('[data-testid="stMultiSelect"]').filter(has_text="Practice").inner_text()
+    tile = metric_text(page, "Receivables > 90 days")
+    page.get_by_role("button", name="Show the invoices").click()
+    detail = page.locator(".st-key-detail-receivables-over-90-days")
+    detail.wait_for(timeout=20_000)
+    wait_until_idle(page)
+    assert f"total {tile}" in detail.inner_text(), (tile, detail.inner_text())
+    assert "drill=receivables_over_90" in page.url and "practice=Cloud" in page.url
+    # The address bar now names the view: opened afresh, it shows the same rows under the same filter.
+    copied = page.url
+    page.goto("about:blank")
+    page.goto(copied)
+    page.locator(".st-key-detail-receivables-over-90-days").wait_for(timeout=30_000)
+    assert f"total {tile}" in page.locator(".st-key-detail-receivables-over-90-days").inner_text()
+
+
+def test_clicking_a_bar_opens_the_rows_behind_it(live_app, page):
+    url, _ = live_app
+    page.goto(f"{url}/unbilled")
+    wait_for_page(page, "Unbilled exposure", "Approved, unbilled")
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    # The last trace's last point: the contract-asset segment of the "over 90" bar. Plotly's drag layer takes
+    # the pointer, so click where the segment is drawn.
+    box = chart.locator("g.point path").last.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    detail = page.locator(".st-key-detail-projects-behind-the-exposure-aged-over-90-days")
+    detail.wait_for(timeout=20_000)
+    wait_until_idle(page)
+    assert " rows · total $" in detail.inner_text()
+    assert error_texts(page) == []
+
+
+def test_in_dark_mode_the_p50_line_and_the_band_take_the_dark_colours(live_app, browser):
+    from app import palette
+
+    url, _ = live_app
+    context = browser.new_context(viewport={"width": 1440, "height": 2400}, color_scheme="dark")
+    tab = context.new_page()
+    try:
+        tab.goto(f"{url}/forecast")
+        wait_for_page(tab, "Forecast", "Booked work")
+        chart = tab.locator('[data-testid="stPlotlyChart"]').first
+        light_line = "rgb(26, 26, 26)"  # palette.LINE["light"]: would vanish on the dark background
+        dark_line = "rgb({}, {}, {})".format(*(int(palette.LINE["dark"][i : i + 2], 16) for i in (1, 3, 5)))
+        strokes = chart.locator("g.scatterlayer path.js-line").evaluate_all(
+            "paths => paths.map(p => getComputedStyle(p).stroke)"
+        )
+        assert dark_line in strokes and light_line not in strokes, strokes
+        tab.screenshot(path=str(ARTIFACTS / "page-forecast-dark.png"), full_page=True)
+    finally:
+        context.close()
 
 
 def test_a_publish_underneath_the_running_app_shows_up_without_a_restart(live_app, page):

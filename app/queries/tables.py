@@ -1,0 +1,388 @@
+"""The warehouse tables the dashboard reads: logical column names -> physical names (an allow-list), and
+the vocabulary of the marts (components, ageing buckets, groupings)."""
+
+from __future__ import annotations
+
+import re
+
+from app.warehouse_access import catalog
+
+
+class DataUnavailable(Exception):
+    """A table or column the page needs is not in the published warehouse; the message says why."""
+
+
+TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
+    "as_of": (
+        "marts",
+        "dim_as_of",
+        {
+            "as_of_date": ("as_of_date",),
+        },
+    ),
+    "dim_entity": (
+        "marts",
+        "dim_entity",
+        {
+            "entity_id": ("entity_id",),
+            "entity_name": ("entity_name",),
+        },
+    ),
+    "dim_customer": (
+        "marts",
+        "dim_customer",
+        {
+            "customer_id": ("customer_id",),
+            "customer_name": ("customer_name",),
+            "region": ("region",),
+        },
+    ),
+    "dim_project": (
+        "marts",
+        "dim_project",
+        {
+            "project_id": ("project_id",),
+            "project_name": ("project_name",),
+            "customer_id": ("customer_id",),
+            "entity_id": ("entity_id",),
+            "practice": ("practice",),
+            "billing_type": ("billing_type",),
+            "status": ("status",),
+            "opportunity_id": ("opportunity_id",),
+            "end_date": ("end_date",),
+            "contract_value": ("contract_value",),  # in the project currency: the T&M cap
+        },
+    ),
+    "dim_employee": (
+        "marts",
+        "dim_employee",
+        {
+            "employee_id": ("employee_id",),
+            "employee_name": ("employee_name",),
+            "practice": ("practice",),
+            "region": ("region",),
+            "entity_id": ("entity_id",),
+        },
+    ),
+    "revenue_monthly": (
+        "marts",
+        "mart_revenue_monthly",
+        {
+            "project_id": ("project_id",),
+            "month": ("month_start",),
+            "earned": ("earned_revenue_reporting",),
+            "cost": ("cost_reporting",),
+            # margin = earned - cost - loss provision change; without the column, earned - cost.
+            "margin": ("margin_reporting", "{earned_revenue_reporting} - {cost_reporting}"),
+            "billed": ("billed_reporting",),
+            "reporting_currency": ("reporting_currency",),
+        },
+    ),
+    "revenue_vs_target": (
+        "marts",
+        "mart_revenue_vs_target",
+        {
+            "practice": ("practice",),
+            "region": ("region",),
+            "month": ("month_start",),
+            "target": ("target_amount",),
+            "earned": ("earned_revenue",),  # reporting currency, by the project's practice and customer's region
+        },
+    ),
+    "project_financials": (
+        "marts",
+        "mart_project_financials",
+        {
+            "project_id": ("project_id",),
+            "as_of_date": ("as_of_date",),
+            "contract_value": ("contract_value_reporting",),
+            "remaining_planned_hours": ("remaining_planned_hours",),
+            "eac": ("estimate_at_completion_reporting",),
+            "percent_complete": ("percent_complete",),
+            "earned_to_date": ("earned_to_date_reporting",),
+            "billed_to_date": ("billed_to_date_reporting",),
+            "margin_at_completion": ("margin_at_completion_reporting",),
+            "is_loss_contract": ("is_loss_contract",),
+            "is_over_budget": ("is_over_budget",),
+            # The mart keeps overdue milestones in the project currency with the as-of month's rate alongside.
+            "overdue_milestone_amount": ("{overdue_milestone_amount} * {fx_rate_to_reporting}",),
+        },
+    ),
+    "unbilled": (
+        "marts",
+        "mart_unbilled_exposure",
+        {
+            "project_id": ("project_id",),
+            "as_of_date": ("as_of_date",),
+            "bucket": ("ageing_bucket",),
+            # The mart keeps these in the project currency with the as-of month's rate alongside.
+            "approved_unbilled": ("{approved_unbilled_value} * {fx_rate_to_reporting}",),
+            "pending_approval": ("{pending_approval_value} * {fx_rate_to_reporting}",),
+            "at_risk": (
+                "(coalesce({at_risk_after_close_value}, 0) + coalesce({over_cap_value}, 0)) * {fx_rate_to_reporting}",
+            ),
+            "contract_asset": ("{contract_asset} * {fx_rate_to_reporting}",),
+            "fx_rate": ("fx_rate_to_reporting",),
+            "at_risk_hours_no_rate": ("at_risk_missing_rate_hours",),
+        },
+    ),
+    "receivables": (
+        "marts",
+        "mart_receivables",
+        {
+            "invoice_id": ("invoice_id",),
+            "as_of_date": ("as_of_date",),
+            "project_id": ("project_id",),
+            "customer_id": ("customer_id",),
+            "entity_id": ("entity_id",),
+            "open_amount": ("open_amount_reporting",),
+            "invoice_date": ("invoice_date",),
+            "due_date": ("due_date",),
+            "status": ("status",),
+            "days_past_due": ("days_past_due",),
+            "bucket": ("ageing_bucket",),
+        },
+    ),
+    "dso_monthly": (
+        "marts",
+        "mart_dso_monthly",
+        {
+            "month": ("month_start",),
+            "receivables": ("receivables",),
+            "dso": ("dso_days",),
+        },
+    ),
+    "utilization": (
+        "marts",
+        "mart_utilization_weekly",
+        {
+            "employee_id": ("employee_id",),
+            "week": ("week_start",),
+            "capacity": ("capacity_hours",),
+            "billable": ("billable_hours",),
+            "planned": ("planned_hours",),
+            "target": ("utilization_target",),
+            "bench": ("bench_hours",),
+        },
+    ),
+    "time_entries": (
+        "marts",
+        "fct_time_entries",
+        {
+            "time_entry_id": ("time_entry_id",),
+            "employee_id": ("employee_id",),
+            "work_date": ("work_date",),
+            "project_id": ("project_id",),
+            "hours": ("hours",),
+            "billable": ("billable",),
+            "bill_value": ("bill_value_reporting",),
+            # For the rows behind unbilled exposure: the mart values them in the project currency at the
+            # as-of month's rate, so the drill does too.
+            "bill_value_project_ccy": ("bill_value",),
+            "approval_status": ("approval_status",),
+            "is_invoiced": ("is_invoiced",),
+            "invoice_id": ("invoice_id",),
+            "rate_source": ("rate_source",),
+            "billing_type": ("project_billing_type",),
+        },
+    ),
+    "runs": (
+        "forecast",
+        "runs",
+        {
+            "run_id": ("run_id",),
+            "as_of_date": ("as_of_date",),
+            "created_at": ("created_at",),
+            "kind": ("json_extract_string({parameters}, '$.kind')",),
+        },
+    ),
+    "forecast": (
+        "forecast",
+        "revenue_forecast",
+        {
+            "run_id": ("run_id",),
+            "scenario_id": ("scenario_id",),
+            "month": ("month",),
+            "project_id": ("project_id",),
+            "opportunity_id": ("opportunity_id",),
+            "customer_id": ("customer_id",),
+            "practice": ("practice",),
+            "region": ("region",),
+            "entity_id": ("entity_id",),
+            "component": ("component",),
+            "mean": ("mean",),
+            "p10": ("p10",),
+            "p50": ("p50",),
+            "p90": ("p90",),
+        },
+    ),
+    "draws": (
+        "forecast",
+        "revenue_forecast_draws",
+        {
+            "run_id": ("run_id",),
+            "scenario_id": ("scenario_id",),
+            "month": ("month",),
+            "practice": ("practice",),
+            "region": ("region",),
+            "entity_id": ("entity_id",),
+            "draw": ("draw",),
+            "value": ("value",),
+        },
+    ),
+    "backtest": (
+        "forecast",
+        "backtest_metrics",
+        {
+            "method": ("method",),
+            "level": ("level",),
+            "horizon": ("horizon",),
+            "metric": ("metric",),
+            "value": ("value",),
+            "run_id": ("run_id",),
+        },
+    ),
+    "diagnostics": (
+        "forecast",
+        "model_diagnostics",
+        {
+            "run_id": ("run_id",),
+            "name": ("name",),
+            "value": ("value",),
+        },
+    ),
+    "calibration": (
+        "forecast",
+        "win_probability_calibration",
+        {
+            "run_id": ("run_id",),
+            "source": ("source",),
+            "bin": ("bin",),
+            "predicted": ("predicted",),
+            "observed": ("observed",),
+            "count": ("n",),
+        },
+    ),
+    "run_log": (
+        "ops",
+        "run_log",
+        {
+            "run_id": ("run_id",),
+            "step": ("step",),
+            "started_at": ("started_at",),
+            "finished_at": ("finished_at",),
+            "status": ("status",),
+            "rows": ("rows",),
+            "message": ("message",),
+        },
+    ),
+    "load_log": (
+        "ops",
+        "load_log",
+        {
+            "entity": ("entity",),
+            "loaded_at": ("loaded_at",),
+            "rows": ("rows_loaded",),
+            "rows_quarantined": ("rows_quarantined",),
+        },
+    ),
+    "quarantine": (
+        "ops",
+        "quarantine",
+        {
+            "entity": ("entity",),
+            "reason": ("reason",),
+        },
+    ),
+}
+
+FORECAST_COMPONENTS = (
+    "actual",
+    "booked_time_and_materials",
+    "booked_fixed_fee",
+    "milestone",
+    "retainer",
+    "pipeline",
+    "unplanned",
+)
+BILLING_TYPE_COMPONENT = {
+    "time_and_materials": "booked_time_and_materials",
+    "fixed_fee": "booked_fixed_fee",
+    "milestone": "milestone",
+    "retainer": "retainer",
+}
+AGEING_BUCKETS = ("0-30", "31-60", "61-90", "over 90")
+RECEIVABLE_BUCKETS = ("not due", "current", "1-30", "0-30", "31-60", "61-90", "over 90")
+
+
+def bucket_label(bucket: object) -> str:
+    """'over_90' -> 'over 90', 'not_due' -> 'not due' (labels as the marts write them, made readable)."""
+    return str(bucket).replace("_", " ") if bucket is not None else "(none)"
+
+
+def bucket_order(label: str) -> int:
+    return RECEIVABLE_BUCKETS.index(label) if label in RECEIVABLE_BUCKETS else 99
+
+
+# Dimensions a user may group the forecast by: logical name -> label. The allow-list for GROUP BY.
+FORECAST_GROUPINGS = {
+    "practice": "Practice",
+    "region": "Region",
+    "customer_id": "Customer",
+    "entity_id": "Legal entity",
+}
+EXPOSURE_GROUPINGS = {"customer_id": "Customer", "project_id": "Project", "entity_id": "Legal entity"}
+
+
+def _q(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+class Table:
+    """A table of TABLES as found in the published file.
+
+    A candidate is either a column name or, when it contains braces, an expression over other columns
+    (e.g. "{contract_asset} * {fx_rate_to_reporting}": the mart keeps the project currency and the rate);
+    it is used when all the columns it names exist. Names are still quoted; expressions are ours, never
+    the user's.
+    """
+
+    def __init__(self, key: str):
+        schema, name, columns = TABLES[key]
+        present = catalog().get((schema, name))
+        if present is None:
+            raise DataUnavailable(f"the warehouse has no table {schema}.{name}")
+        self.key, self.schema, self.name = key, schema, name
+        self.ref = f"{_q(schema)}.{_q(name)}"
+        self._lower = {c.lower(): c for c in present}
+        self._resolved: dict[str, str] = {}
+        for logical, candidates in columns.items():
+            for candidate in candidates:
+                if "{" in candidate:
+                    names = re.findall(r"\{(\w+)\}", candidate)
+                    if all(n.lower() in self._lower for n in names):
+                        self._resolved[logical] = candidate
+                        break
+                elif candidate.lower() in self._lower:
+                    self._resolved[logical] = "{" + candidate + "}"
+                    break
+
+    def has(self, logical: str) -> bool:
+        return logical in self._resolved
+
+    def c(self, logical: str, alias: str | None = None) -> str:
+        if logical not in self._resolved:
+            raise DataUnavailable(
+                f"{self.schema}.{self.name} has no {logical} column (looked for "
+                f"{', '.join(TABLES[self.key][2][logical])})"
+            )
+        template = self._resolved[logical]
+        prefix = f"{alias}." if alias else ""
+        expression = re.sub(r"\{(\w+)\}", lambda m: prefix + _q(self._lower[m.group(1).lower()]), template)
+        plain_column = re.fullmatch(r"\{\w+\}", template) is not None
+        return expression if plain_column else f"({expression})"
+
+
+def has_table(key: str) -> bool:
+    schema, name, _ = TABLES[key]
+    return (schema, name) in catalog()

@@ -137,7 +137,8 @@ def main() -> None:
     print(f"time entries served: {served:,} ({pages} pages of <= 2,000); quarantined {result.rows_quarantined:,}")
     print(f"HTTP floor (requests only): {floor:.1f} s, {floor_rows / floor:,.0f} rows/s")
     print(
-        f"wipcast ingest harvest: {total:.1f} s end to end, {loaded / total:,.0f} conformed rows/s, peak RSS {peak_gb:.2f} GB"
+        f"wipcast ingest harvest: {total:.1f} s end to end, {loaded / total:,.0f} conformed rows/s, "
+        f"peak RSS {peak_gb:.2f} GB"
     )
     for name, seconds in phases.items():
         print(f"  {name:<11} {seconds:6.1f} s  {seconds / total:6.1%}")

@@ -11,13 +11,16 @@ import traceback
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from cli import pipeline, serve
 from cli.connectors import connectors_app, demo_serve, with_shape
 from cli.console import console, options
 from cli.demo import demo_app, demo_generate
+from cli.exceptions import exceptions_app
 from cli.ingest import ingest_app
 from cli.scenario import export_cmd, scenario_app
+from cli.sql import sql_cmd
 from wipcast.errors import WipcastError
 
 app = typer.Typer(
@@ -32,6 +35,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(connectors_app, name="connectors")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(scenario_app, name="scenario")
+app.add_typer(exceptions_app, name="exceptions")
 app.command("transform")(pipeline.transform)
 app.command("forecast")(pipeline.forecast)
 app.command("backtest")(pipeline.backtest)
@@ -39,6 +43,7 @@ app.command("publish")(pipeline.publish)
 app.command("run")(pipeline.run)
 app.command("export")(export_cmd)
 app.command("app")(serve.app_cmd)
+app.command("sql")(sql_cmd)
 
 
 @app.callback()
@@ -73,7 +78,7 @@ def main() -> None:
     except WipcastError as exc:
         if verbose:
             traceback.print_exc()
-        console.print(f"[red]error:[/red] {exc.one_line()}", highlight=False, soft_wrap=True)
+        console.print(f"[red]error:[/red] {escape(exc.one_line())}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -85,15 +90,15 @@ def main() -> None:
         if callable(show):
             show()
         else:
-            console.print(f"[red]error:[/red] {exc.format_message()}", highlight=False, soft_wrap=True)
+            console.print(f"[red]error:[/red] {escape(exc.format_message())}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except Exception as exc:
         if verbose:
             traceback.print_exc()
         first = str(exc).splitlines()[0] if str(exc) else ""
         console.print(
-            f"[red]error:[/red] unexpected {type(exc).__name__}: {first} — rerun with --verbose for the traceback "
-            "and report it",
+            f"[red]error:[/red] unexpected {type(exc).__name__}: {escape(first)} — rerun with --verbose for the "
+            "traceback and report it",
             highlight=False,
             soft_wrap=True,
         )

@@ -360,6 +360,7 @@ def build_fixture_warehouse(
         "ops.run_log": run_log,
         "ops.load_log": load_log,
         "ops.quarantine": quarantine,
+        **_reconciliation(projects, AS_OF),
     }
     for name, frame in tables.items():
         con.register("frame", frame)
@@ -372,6 +373,81 @@ def build_fixture_warehouse(
     con.close()
     tmp.replace(path)
     return path
+
+
+def _reconciliation(projects: pd.DataFrame, as_of: dt.date) -> dict[str, pd.DataFrame]:
+    """Hand-made reconciliation marts with round figures the tests restate:
+    open exceptions 2 (1,200.00 + 800.50 = 2,000.50 at risk), of which 1 older than 30 days; one accepted
+    and one resolved stay out of the open count; overdue unposted approved time 1,200.00 + 450.25 = 1,650.25
+    in 2 entries (a third entry is not yet due)."""
+    project, entity = projects.loc[0, "project_id"], projects.loc[0, "entity_id"]
+    practice = projects.loc[0, "practice"]
+    seen = pd.Timestamp(as_of, tz="UTC")
+    exceptions = pd.DataFrame(
+        {
+            "exception_id": ["X1", "X2", "X3", "X4"],
+            "exception_type": ["approved_not_posted", "duplicate_posting", "orphan_posting", "hours_mismatch"],
+            "source_system": ["canonical", "erp", "erp", "erp"],
+            "record_id": ["T1", "P7", "P9", "P11"],
+            "project_id": [project] * 4,
+            "entity_id": [entity] * 4,
+            "practice": [practice] * 4,
+            "event_date": [as_of - dt.timedelta(days=d) for d in (45, 10, 70, 100)],
+            "detail": ["8.00 h approved", "posted 2 times", "unknown entry", "ERP 8.00 h, PSA 7.50 h"],
+            "amount_at_risk_reporting": [1200.00, 800.50, 300.00, 50.00],
+            "owner": ["Finance ops", "ERP admin", "ERP admin", "Finance ops"],
+            "status": ["open", "open", "accepted", "resolved"],
+            "is_open": [True, True, False, False],
+            "first_seen_at": [seen] * 4,
+            "last_seen_at": [seen] * 4,
+            "occurrences": [3, 1, 2, 1],
+            "resolved_at": [None, None, None, seen],
+            "age_days": [45, 10, 70, 100],
+            "age_bucket": ["31-60", "0-30", "61-90", "90+"],
+            "accepted_reason": [None, None, "known ERP test posting", None],
+        }
+    )
+    unposted = pd.DataFrame(
+        {
+            "time_entry_id": ["T1", "T2", "T3"],
+            "project_id": [project] * 3,
+            "employee_id": ["E1", "E2", "E2"],
+            "entity_id": [entity] * 3,
+            "practice": [practice] * 3,
+            "work_date": [as_of - dt.timedelta(days=d) for d in (50, 40, 3)],
+            "approved_date": [as_of - dt.timedelta(days=d) for d in (45, 35, 1)],
+            "hours": [8.0, 3.0, 6.0],
+            "entry_value_reporting": [1200.00, 450.25, 999.00],
+            "days_since_approval": [45, 35, 1],
+            "ageing_bucket": ["31-60", "31-60", "0-30"],
+            "reason_code": ["no_project_mapping", "period_closed", "not_synced_yet"],
+            "owner": ["Finance ops", "Controller", "Finance ops"],
+            "is_overdue": [True, True, False],
+        }
+    )
+    close = pd.DataFrame(
+        {
+            "entity_id": [entity],
+            "month_start": [as_of.replace(day=1)],
+            "approved_time_value": [10_000.00],
+            "posted_time_value": [8_800.00],
+            "posted_minus_approved": [-1_200.00],
+            "invoiced_value": [8_000.00],
+            "recognised_revenue": [10_000.00],
+            "invoiced_minus_recognised": [-2_000.00],
+            "paid_value": [5_000.00],
+            "open_exceptions": [2],
+            "open_exceptions_amount": [2_000.50],
+            "open_exceptions_over_90": [0],
+            "period_closed_at": [None],
+            "stale_sources": [None],
+        }
+    )
+    return {
+        "marts.fct_sync_exceptions": exceptions,
+        "marts.mart_unposted_approved_time": unposted,
+        "marts.mart_close_control_monthly": close,
+    }
 
 
 # Billable time on time-and-materials projects that is not billed yet, per ageing bucket (ages in days).

@@ -15,6 +15,7 @@ PAGE_FILES = {
     "Utilization": "app_pages/utilization.py",
     "Forecast accuracy": "app_pages/accuracy.py",
     "Data health": "app_pages/data_health.py",
+    "Reconciliation": "app_pages/reconciliation.py",
 }
 
 

@@ -212,3 +212,18 @@ def test_a_publish_underneath_the_running_app_shows_up_without_a_restart(live_ap
         page.goto(f"{url}/{path}")
         wait_for_page(page, title, key_text)
         assert error_texts(page) == [], f"{title}: {error_texts(page)}"
+
+
+def test_reconciliation_page_shows_the_hand_made_exceptions(live_app, page):
+    """The fixture's reconciliation marts (tests/app/app_fixture_warehouse.py, _reconciliation): 2 open
+    exceptions, 1 of them older than 30 days, and 1,200.00 + 450.25 = 1,650.25 of overdue unposted time."""
+    url, _ = live_app
+    page.goto(f"{url}/reconciliation")
+    wait_for_page(page, "Reconciliation", "Approved time not posted (overdue)")
+    assert error_texts(page) == []
+    assert money_value(metric_text(page, "Approved time not posted (overdue)")) == pytest.approx(1650, abs=0.5)
+    assert metric_text(page, "All open exceptions") == "2"
+    assert metric_text(page, "Open exceptions over 30 days") == "1"
+    # the accepted and the resolved exception are not in the open rows; the open ones are, largest first
+    body = page.locator("body").inner_text()
+    assert "2 open exception(s), largest first." in body

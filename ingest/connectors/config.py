@@ -91,6 +91,29 @@ class ConnectorConfig:
         return read_mapping_csv(path, required_columns, self.setting(key))
 
 
+def text_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pa.Table:
+    """Settings rows (e.g. [[connectors.x.legal_entities]]) as a table of text columns, absent keys null."""
+    return pa.table(
+        {col: pa.array([None if r.get(col) is None else str(r[col]) for r in rows], pa.string()) for col in columns}
+    )
+
+
+def with_columns(table: pa.Table | None, columns: tuple[str, ...]) -> pa.Table:
+    """A mapping file's table with every optional column present as text (absent ones all null, no file: empty)."""
+    if table is None:
+        return text_table([], columns)
+    return pa.table(
+        {
+            col: (
+                table.column(col).cast(pa.string())
+                if col in table.column_names
+                else pa.nulls(table.num_rows, pa.string())
+            )
+            for col in columns
+        }
+    )
+
+
 def read_mapping_csv(path: Path, required_columns: tuple[str, ...], setting: str) -> pa.Table:
     if not path.is_file():
         raise InputError(f"{setting} names {path}, which does not exist", "fix the path in wipcast.toml")

@@ -9,11 +9,10 @@ with a reason naming the setting to fill (see docs/connectors/kantata.md).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pyarrow as pa
 
-from ingest.connectors.config import ConnectorConfig
+from ingest.connectors.config import ConnectorConfig, text_table, with_columns
 from wipcast.errors import InputError
 
 BASE_URL = "https://api.mavenlink.com/api/v1/"
@@ -68,24 +67,6 @@ def per_page(config: ConnectorConfig) -> int:
     return value
 
 
-def _text_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pa.Table:
-    return pa.table(
-        {c: pa.array([None if r.get(c) is None else str(r[c]) for r in rows], pa.string()) for c in columns}
-    )
-
-
-def _with_columns(table: pa.Table | None, columns: tuple[str, ...]) -> pa.Table:
-    """A mapping file's table with every optional column present (absent ones all null)."""
-    if table is None:
-        return _text_table([], columns)
-    return pa.table(
-        {
-            c: table.column(c).cast(pa.string()) if c in table.column_names else pa.nulls(table.num_rows, pa.string())
-            for c in columns
-        }
-    )
-
-
 def _defaults(config: ConnectorConfig, today: dt.date) -> pa.Table:
     target = config.number("default_utilization_target")
     if target is not None and not 0 <= target <= 1:
@@ -112,10 +93,10 @@ def config_tables(config: ConnectorConfig, today: dt.date) -> dict[str, pa.Table
     """Views the conform SQL reads, by name."""
     return {
         "cfg_defaults": _defaults(config, today),
-        "cfg_users": _with_columns(config.mapping_file("users_file", ("kantata_user_id",)), USERS_COLUMNS),
-        "cfg_customers": _with_columns(config.mapping_file("customers_file", ("kantata_group_id",)), CUSTOMERS_COLUMNS),
-        "cfg_workspaces": _with_columns(
+        "cfg_users": with_columns(config.mapping_file("users_file", ("kantata_user_id",)), USERS_COLUMNS),
+        "cfg_customers": with_columns(config.mapping_file("customers_file", ("kantata_group_id",)), CUSTOMERS_COLUMNS),
+        "cfg_workspaces": with_columns(
             config.mapping_file("workspaces_file", ("kantata_workspace_id",)), WORKSPACES_COLUMNS
         ),
-        "cfg_legal_entities": _text_table(config.table_list("legal_entities"), LEGAL_ENTITY_COLUMNS),
+        "cfg_legal_entities": text_table(config.table_list("legal_entities"), LEGAL_ENTITY_COLUMNS),
     }

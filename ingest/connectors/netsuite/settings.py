@@ -9,16 +9,14 @@ still missing one is quarantined naming the setting (docs/connectors/netsuite.md
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
 
-from ingest.connectors.config import ConnectorConfig
+from ingest.connectors.config import ConnectorConfig, with_columns
 from wipcast import contract as c
 from wipcast.errors import InputError
-from wipcast.settings import CONFIG_FILE
+from wipcast.settings import load_settings
 
 # {account} is filled from the account id (1234567_SB1 -> 1234567-sb1) when base_url is not set
 BASE_URL = "https://{account}.suitetalk.api.netsuite.com/"
@@ -103,34 +101,13 @@ def timezone(config: ConnectorConfig) -> str:
 
 
 def reporting_currency(config: ConnectorConfig) -> str:
-    """connectors.netsuite.reporting_currency, else [wipcast] reporting_currency, else USD."""
+    """connectors.netsuite.reporting_currency, else the firm's (wipcast.settings: wipcast.toml or its env var)."""
     value = config.text("reporting_currency")
     if value is None:
-        path = config.root / CONFIG_FILE
-        data: dict[str, Any] = tomllib.loads(path.read_text()) if path.exists() else {}
-        value = str(data.get("wipcast", {}).get("reporting_currency") or "USD")
+        return load_settings(cwd=config.root).reporting_currency
     if len(value) != 3 or not value.isalpha():
-        raise InputError(f"the reporting currency is {value!r}", "use a three-letter ISO 4217 code")
+        raise InputError(f"{config.setting('reporting_currency')} is {value!r}", "use a three-letter ISO 4217 code")
     return value.upper()
-
-
-def _text_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pa.Table:
-    return pa.table(
-        {col: pa.array([None if r.get(col) is None else str(r[col]) for r in rows], pa.string()) for col in columns}
-    )
-
-
-def _with_columns(table: pa.Table | None, columns: tuple[str, ...]) -> pa.Table:
-    if table is None:
-        return _text_table([], columns)
-    return pa.table(
-        {
-            col: table.column(col).cast(pa.string())
-            if col in table.column_names
-            else pa.nulls(table.num_rows, pa.string())
-            for col in columns
-        }
-    )
 
 
 def _mapping(config: ConnectorConfig, key: str, defaults: dict[str, str], allowed: tuple[str, ...]) -> dict[str, str]:
@@ -179,10 +156,10 @@ def config_tables(config: ConnectorConfig, today: dt.date) -> dict[str, pa.Table
     return {
         "cfg_defaults": _defaults(config, today),
         "cfg_subsidiaries": _subsidiaries(config),
-        "cfg_customers": _with_columns(
+        "cfg_customers": with_columns(
             config.mapping_file("customers_file", ("netsuite_customer_id",)), CUSTOMER_COLUMNS
         ),
-        "cfg_jobs": _with_columns(config.mapping_file("jobs_file", ("netsuite_job_id",)), JOB_COLUMNS),
+        "cfg_jobs": with_columns(config.mapping_file("jobs_file", ("netsuite_job_id",)), JOB_COLUMNS),
         "cfg_item_line_types": _pairs(_mapping(config, "item_line_types", {}, c.LINE_TYPES), "item", "line_type"),
         "cfg_billing_types": _pairs(
             _mapping(config, "billing_types", DEFAULT_BILLING_TYPES, c.BILLING_TYPES), "code", "billing_type"

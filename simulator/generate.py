@@ -542,6 +542,7 @@ def _generate(
             "amount": bill.inv_amount,
             "status": bill.inv_status,
             "updated_at": bill.inv_updated,
+            "created_at": bill.inv_created,
             "invoice_number": [None] * len(bill.inv_id),
             "source_system": [None] * len(bill.inv_id),
         },

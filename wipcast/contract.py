@@ -297,6 +297,14 @@ ENTITIES: tuple[Entity, ...] = (
             _c("status", STRING, "Invoice state.", enum=INVOICE_STATUSES),
             _c("updated_at", TIMESTAMP, "Last change in the source system."),
             _c(
+                "created_at",
+                TIMESTAMP,
+                "When the invoice was entered in the source system (empty: on its invoice date); an invoice"
+                " dated before a month end but entered after it is not in that close's report.",
+                nullable=True,
+                optional=True,
+            ),
+            _c(
                 "invoice_number",
                 STRING,
                 "Number printed on the invoice; the PSA and ERP rows of one invoice share it (empty: the id).",

@@ -376,7 +376,7 @@ def _harvest(
                 "paid_date": _day(last_paid) if i["status"] == "paid" else None,
                 "closed_at": None,
                 "recurring_invoice_id": None,
-                "created_at": _stamp(i["invoice_date"]),
+                "created_at": _stamp(i.get("created_at") or i["invoice_date"]),
                 "updated_at": _stamp(i["updated_at"]),
                 "currency": i["currency"],
                 "payment_options": [],

@@ -112,6 +112,7 @@
             ['amount', 'money'],
             ['status', 'string'],
             ['updated_at', 'timestamp'],
+            ['created_at', 'timestamp'],
             ['invoice_number', 'string'],
             ['source_system', 'string'],
         ],

@@ -23,6 +23,7 @@ SELECT
     i.amount,
     CASE lower(i.state) WHEN 'closed' THEN 'void' ELSE lower(i.state) END AS status,
     i.updated_at,
+    i.created_at,  -- entered in Harvest: an invoice dated before a close but created after it
     i.number AS invoice_number,  -- the number the client sees, which the ERP's copy carries too
     CAST(to_json(i) AS VARCHAR) AS _source_row,
     i._dlt_load_id AS _source_load_id

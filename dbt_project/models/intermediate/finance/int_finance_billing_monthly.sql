@@ -1,12 +1,20 @@
--- Amounts billed per project and invoice month, in the project currency: every invoice line of
--- an invoice that is not void, dated on or before the as-of date. A line in another currency
--- than the project's is converted at the two currencies' average rates of the invoice month.
+-- Amounts billed per as-of view, project and invoice month, in the project currency: every
+-- invoice line of an invoice that is not void, dated on or before the as-of date. A line in
+-- another currency than the project's is converted at the two currencies' average rates of the
+-- invoice month. Point in time (knowledge_date set): only invoices entered by then (created_at,
+-- else the invoice date), and a void invoice still counts when it was voided (updated_at) later.
 with as_of as (
-    select as_of_date from {{ ref('int_as_of') }}
+    select
+        as_of_date,
+        knowledge_date,
+        is_current
+    from {{ ref('int_as_of_dates') }}
 ),
 
 billed_lines as (
     select
+        as_of.as_of_date,
+        as_of.is_current,
         invoice_lines.project_id,
         {{ month_start('invoices.invoice_date') }} as month_start,
         invoices.currency as invoice_currency,
@@ -17,12 +25,15 @@ billed_lines as (
         on invoices.invoice_id = invoice_lines.invoice_id
     inner join {{ ref('int_projects') }} as projects
         on projects.project_id = invoice_lines.project_id
-    cross join as_of
-    where invoices.status <> 'void'
-        and invoices.invoice_date <= as_of.as_of_date
+    inner join as_of
+        on as_of.as_of_date >= invoices.invoice_date
+    where {{ known_by('coalesce(invoices.created_at, invoices.invoice_date)', 'as_of.knowledge_date') }}
+        and (invoices.status <> 'void' or not {{ known_by('invoices.updated_at', 'as_of.knowledge_date') }})
 )
 
 select
+    billed_lines.as_of_date,
+    billed_lines.is_current,
     billed_lines.project_id,
     billed_lines.month_start,
     cast(sum({{ finance_convert(
@@ -34,4 +45,4 @@ left join {{ ref('int_fx_rates_monthly') }} as fx_invoice
     on fx_invoice.currency = billed_lines.invoice_currency and fx_invoice.month_start = billed_lines.month_start
 left join {{ ref('int_fx_rates_monthly') }} as fx_project
     on fx_project.currency = billed_lines.project_currency and fx_project.month_start = billed_lines.month_start
-group by billed_lines.project_id, billed_lines.month_start
+group by billed_lines.as_of_date, billed_lines.is_current, billed_lines.project_id, billed_lines.month_start

@@ -3,7 +3,8 @@
 -- stood at the period end (month end, or the as-of date in the as-of month):
 --   * plan version: the latest plan_date on or before the period end among the project's
 --     versions in int_assignment_plan_versions; when the project has none that early, the
---     latest version (the current assignments);
+--     latest version (the current assignments) in the current view, and no plan in a
+--     point-in-time view (a later plan was not known then: the estimate falls back to budget);
 --   * planned hours after the period end: hours_per_week / 5 on each working day of the
 --     assignment after the period end (working day = Mon-Fri and not a public holiday of the
 --     employee's region; placeholders, with no employee, count weekdays only);
@@ -13,8 +14,12 @@
 --     nobody holds, or no fx rate) are reported in hours_without_cost_rate so the estimate can
 --     cost them at the project's average cost rate to date.
 -- A project with no plan version at all has no row here (the estimate falls back to budget).
+-- Rows are per as-of view (int_as_of_dates); the hours are computed once per distinct
+-- (project, month, period end, plan version), which most views share.
 with project_months as (
     select
+        project_months.as_of_date,
+        project_months.is_current,
         project_months.project_id,
         project_months.month_start,
         project_months.period_end,
@@ -44,19 +49,41 @@ plan_dates as (
     from plans
 ),
 
-chosen_version as (
+chosen_for_view as (
     select
+        project_months.as_of_date,
+        project_months.is_current,
         project_months.project_id,
         project_months.month_start,
+        project_months.period_end,
+        project_months.project_currency,
         coalesce(
             max(case when plan_dates.plan_date <= project_months.period_end then plan_dates.plan_date end),
-            max(plan_dates.plan_date)
+            case when project_months.is_current then max(plan_dates.plan_date) end
         ) as plan_date,
         max(case when plan_dates.plan_date <= project_months.period_end then 1 else 0 end) as has_plan_at_period_end
     from project_months
     inner join plan_dates
         on plan_dates.project_id = project_months.project_id
-    group by project_months.project_id, project_months.month_start
+    group by
+        project_months.as_of_date,
+        project_months.is_current,
+        project_months.project_id,
+        project_months.month_start,
+        project_months.period_end,
+        project_months.project_currency
+),
+
+chosen_version as (
+    select distinct
+        project_id,
+        month_start,
+        period_end,
+        project_currency,
+        plan_date,
+        has_plan_at_period_end
+    from chosen_for_view
+    where plan_date is not null
 ),
 
 calendar_bounds as (
@@ -121,8 +148,8 @@ plan_rows as (
         chosen_version.month_start,
         chosen_version.plan_date,
         chosen_version.has_plan_at_period_end,
-        project_months.period_end,
-        project_months.project_currency,
+        chosen_version.period_end,
+        chosen_version.project_currency,
         plans.employee_id,
         plans.role,
         plans.hours_per_week,
@@ -131,15 +158,12 @@ plan_rows as (
         employee_rates.cost_currency,
         -- working days in (lower_day, upper_day], clamped to the calendar
         case
-            when plans.start_date > project_months.period_end
+            when plans.start_date > chosen_version.period_end
                 then {{ dbt.dateadd('day', -1, 'plans.start_date') }}
-            else project_months.period_end
+            else chosen_version.period_end
         end as lower_day_raw,
         plans.end_date as upper_day_raw
     from chosen_version
-    inner join project_months
-        on project_months.project_id = chosen_version.project_id
-        and project_months.month_start = chosen_version.month_start
     inner join plans
         on plans.project_id = chosen_version.project_id
         and plans.plan_date = chosen_version.plan_date
@@ -199,17 +223,37 @@ costed as (
         on fx_project.currency = row_hours.project_currency and fx_project.month_start = row_hours.month_start
     left join role_rates
         on role_rates.role = row_hours.role and role_rates.month_start = row_hours.month_start
+),
+
+plan_totals as (
+    select
+        project_id,
+        month_start,
+        period_end,
+        plan_date,
+        case when max(has_plan_at_period_end) = 1 then 'plan_at_period_end' else 'current_plan' end as plan_basis,
+        sum(remaining_hours) as remaining_planned_hours,
+        sum(case when cost_rate_project_ccy is null then remaining_hours else 0 end) as hours_without_cost_rate,
+        {{ finance_money(
+            'sum(case when cost_rate_project_ccy is not null then remaining_hours * cost_rate_project_ccy else 0 end)'
+        ) }} as remaining_planned_cost
+    from costed
+    group by project_id, month_start, period_end, plan_date
 )
 
 select
-    project_id,
-    month_start,
-    max(plan_date) as plan_date,
-    case when max(has_plan_at_period_end) = 1 then 'plan_at_period_end' else 'current_plan' end as plan_basis,
-    sum(remaining_hours) as remaining_planned_hours,
-    sum(case when cost_rate_project_ccy is null then remaining_hours else 0 end) as hours_without_cost_rate,
-    {{ finance_money(
-        'sum(case when cost_rate_project_ccy is not null then remaining_hours * cost_rate_project_ccy else 0 end)'
-    ) }} as remaining_planned_cost
-from costed
-group by project_id, month_start
+    chosen_for_view.as_of_date,
+    chosen_for_view.is_current,
+    plan_totals.project_id,
+    plan_totals.month_start,
+    plan_totals.plan_date,
+    plan_totals.plan_basis,
+    plan_totals.remaining_planned_hours,
+    plan_totals.hours_without_cost_rate,
+    plan_totals.remaining_planned_cost
+from chosen_for_view
+inner join plan_totals
+    on plan_totals.project_id = chosen_for_view.project_id
+    and plan_totals.month_start = chosen_for_view.month_start
+    and plan_totals.period_end = chosen_for_view.period_end
+    and plan_totals.plan_date = chosen_for_view.plan_date

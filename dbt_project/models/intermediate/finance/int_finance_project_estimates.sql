@@ -9,8 +9,11 @@
 --   without any plan: ETC = max(0, budget_hours - hours to date) x average cost rate to date
 --   (0 when there is no budget or no hours yet);
 --   EAC = cumulative cost through M + ETC.
+-- Per as-of view (int_as_of_dates), keyed by as_of_date and is_current.
 with project_months as (
     select
+        as_of_date,
+        is_current,
         project_id,
         month_start,
         period_end
@@ -19,33 +22,41 @@ with project_months as (
 
 monthly_costs as (
     select
+        as_of_date,
+        is_current,
         project_id,
         work_month as month_start,
         sum(hours) as hours_worked,
         sum(cost_value) as cost
-    from {{ ref('int_finance_time_entries') }}
+    from {{ ref('int_finance_time_entries_by_as_of') }}
     where counts_as_cost
-    group by project_id, work_month
+    group by as_of_date, is_current, project_id, work_month
 ),
 
 cumulative as (
     select
+        project_months.as_of_date,
+        project_months.is_current,
         project_months.project_id,
         project_months.month_start,
         project_months.period_end,
         coalesce(monthly_costs.hours_worked, 0) as hours_worked,
         cast(coalesce(monthly_costs.cost, 0) as {{ finance_money_type() }}) as cost,
         sum(coalesce(monthly_costs.hours_worked, 0)) over (
-            partition by project_months.project_id order by project_months.month_start
+            partition by project_months.as_of_date, project_months.is_current, project_months.project_id
+            order by project_months.month_start
             rows between unbounded preceding and current row
         ) as cumulative_hours,
         cast(sum(coalesce(monthly_costs.cost, 0)) over (
-            partition by project_months.project_id order by project_months.month_start
+            partition by project_months.as_of_date, project_months.is_current, project_months.project_id
+            order by project_months.month_start
             rows between unbounded preceding and current row
         ) as {{ finance_money_type() }}) as cumulative_cost
     from project_months
     left join monthly_costs
-        on monthly_costs.project_id = project_months.project_id
+        on monthly_costs.as_of_date = project_months.as_of_date
+        and monthly_costs.is_current = project_months.is_current
+        and monthly_costs.project_id = project_months.project_id
         and monthly_costs.month_start = project_months.month_start
 ),
 
@@ -63,7 +74,9 @@ with_plan as (
     inner join {{ ref('int_projects') }} as projects
         on projects.project_id = cumulative.project_id
     left join {{ ref('int_finance_plan_remaining') }} as plan
-        on plan.project_id = cumulative.project_id
+        on plan.as_of_date = cumulative.as_of_date
+        and plan.is_current = cumulative.is_current
+        and plan.project_id = cumulative.project_id
         and plan.month_start = cumulative.month_start
 ),
 
@@ -82,6 +95,8 @@ estimated as (
 )
 
 select
+    as_of_date,
+    is_current,
     project_id,
     month_start,
     period_end,

@@ -1,10 +1,15 @@
 {{ config(materialized='table') }}
--- Project x month spine of the finance models: one row per project and calendar month from the
+-- Project x month spine of the finance models, for each as-of view of int_as_of_dates (the
+-- current one and the point-in-time ones): one row per project and calendar month from the
 -- project's first month (start date or first activity, whichever is earlier) to the month of
 -- the as-of date. Every project has at least the as-of month, so point-in-time marts can read
 -- "the as-of row" of any project. period_end is the month end, or the as-of date in its month.
 with as_of as (
-    select as_of_date from {{ ref('int_as_of') }}
+    select
+        as_of_date,
+        knowledge_date,
+        is_current
+    from {{ ref('int_as_of_dates') }}
 ),
 
 months as (
@@ -53,6 +58,9 @@ project_bounds as (
 )
 
 select
+    as_of.as_of_date,
+    as_of.knowledge_date,
+    as_of.is_current,
     project_bounds.project_id,
     months.month_start,
     months.month_end,

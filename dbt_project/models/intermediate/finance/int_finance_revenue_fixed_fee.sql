@@ -12,17 +12,28 @@
 --   cumulative margin through M equals contract_value - EAC; when the estimate improves the
 --   provision is released; monthly margin = revenue - cost - change in loss provision.
 -- A fixed-fee project without a contract_value earns nothing and carries no provision.
+-- Per as-of view; in a point-in-time view a closed project counts as closed only once its end
+-- date is on or before the as-of date (its closing was not known before).
 with estimates as (
     select
+        estimates.as_of_date,
+        estimates.is_current,
         estimates.project_id,
         estimates.month_start,
         estimates.cost,
         estimates.cumulative_cost,
         estimates.estimate_to_complete,
         projects.contract_value,
-        projects.status,
+        case
+            when projects.status = 'closed' and not estimates.is_current
+                and (projects.end_date is null or projects.end_date > estimates.as_of_date)
+                then 'active'
+            else projects.status
+        end as status,
         projects.end_date,
-        max(estimates.month_start) over (partition by estimates.project_id) as last_month
+        max(estimates.month_start) over (
+            partition by estimates.as_of_date, estimates.is_current, estimates.project_id
+        ) as last_month
     from {{ ref('int_finance_project_estimates') }} as estimates
     inner join {{ ref('int_projects') }} as projects
         on projects.project_id = estimates.project_id
@@ -102,15 +113,19 @@ monthly as (
     select
         provision.*,
         provision.cumulative_revenue - coalesce(lag(provision.cumulative_revenue) over (
-            partition by provision.project_id order by provision.month_start
+            partition by provision.as_of_date, provision.is_current, provision.project_id
+            order by provision.month_start
         ), 0) as earned_revenue,
         provision.loss_provision - coalesce(lag(provision.loss_provision) over (
-            partition by provision.project_id order by provision.month_start
+            partition by provision.as_of_date, provision.is_current, provision.project_id
+            order by provision.month_start
         ), 0) as loss_provision_change
     from provision
 )
 
 select
+    as_of_date,
+    is_current,
     project_id,
     month_start,
     contract_value,

@@ -3,6 +3,7 @@
 -- period end (the as-of date in the as-of month). It is computed as a cumulative amount
 -- contract_value x days elapsed / total days, differenced month by month, so the months add up
 -- exactly to contract_value. A retainer without end_date or contract_value earns nothing.
+-- Per as-of view (int_finance_project_months).
 with retainers as (
     select
         project_id,
@@ -18,6 +19,8 @@ with retainers as (
 
 elapsed as (
     select
+        project_months.as_of_date,
+        project_months.is_current,
         project_months.project_id,
         project_months.month_start,
         retainers.contract_value,
@@ -40,12 +43,14 @@ cumulative as (
 )
 
 select
+    as_of_date,
+    is_current,
     project_id,
     month_start,
     days_elapsed,
     total_days,
     cumulative_revenue,
     cast(cumulative_revenue - coalesce(lag(cumulative_revenue) over (
-        partition by project_id order by month_start
+        partition by as_of_date, is_current, project_id order by month_start
     ), 0) as {{ finance_money_type() }}) as earned_revenue
 from cumulative

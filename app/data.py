@@ -120,9 +120,13 @@ from app.queries.utilization import (  # noqa: F401
     utilization_summary,
 )
 from app.queries.variance import (  # noqa: F401
+    AS_REPORTED,
+    BASES,
+    RESTATED,
     _actual_by_project,
     _forecast_by_project_component,
     earlier_run,
+    months_without_close_report,
     variance,
     variance_window,
 )

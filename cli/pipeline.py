@@ -54,6 +54,12 @@ def backtest(
     steps.require_work_db(config, "nothing to backtest")
     run_id = new_run_id()
     with logged_step(config, run_id, "backtest"), progress_bar() as progress:
+        if config.warehouse_kind == "duckdb":
+            # the closes the backtest reads its history from, computed once (wipcast.transform)
+            from forecasting.backtest import history_dates_needed
+            from wipcast.transform import build_history
+
+            build_history(config, history_dates_needed(first, last), progress)
         summary = forecasting.run_backtest(
             config, run_id, first, last, progress=progress, allow_as_of_outside_data=allow_outside
         )

@@ -18,7 +18,7 @@ from typing import cast
 import numpy as np
 import polars as pl
 
-from forecasting import baselines, engine, store
+from forecasting import baselines, engine, selfassess, store
 from forecasting.calendar import add_months, month_end, month_start
 from forecasting.frames import ordered
 from forecasting.inputs import RawData, as_of_view
@@ -84,6 +84,13 @@ def origins_between(start_month: Month, end_month: Month) -> list[dt.date]:
         out.append(month_end(m))
         m = add_months(m, 1)
     return out
+
+
+def history_dates_needed(start_month: Month, end_month: Month) -> list[dt.date]:
+    """The as-of dates whose "as reported at close" history a backtest reads: every origin and the
+    origins each one's self-assessment looks back to (selfassess.ORIGIN_LAGS months earlier)."""
+    origins = origins_between(start_month, end_month)
+    return sorted(set(origins) | {o for origin in origins for o in selfassess.lookback_origins(origin)})
 
 
 def truth_by_practice(raw: RawData, latest: dt.date) -> tuple[pl.DataFrame, dt.date]:

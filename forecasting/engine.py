@@ -120,6 +120,18 @@ def _project_attributes(inputs: Inputs) -> pl.DataFrame:
     )
 
 
+def marts_history(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The engine's (history, fixed-fee state) from the marts' rows of one as-of date: the months
+    with revenue or cost (the marts also keep empty months of each project's span), and the
+    cumulative cost per project and month."""
+    history = (
+        rows.filter((pl.col("revenue_pc") != 0) | (pl.col("cost") != 0))
+        .select("project_id", "month", "revenue_pc", "revenue", "cost")
+        .sort("project_id", "month")
+    )
+    return history, rows.select("project_id", "month", "cum_cost_pc").sort("project_id", "month")
+
+
 def history_base(inputs: Inputs, months: list[dt.date] | None = None) -> dict[str, pl.DataFrame]:
     """Rated time, plans by origin and earned revenue history, all as known at inputs.as_of."""
     as_of = inputs.as_of
@@ -151,7 +163,10 @@ def history_base(inputs: Inputs, months: list[dt.date] | None = None) -> dict[st
     origins = month_end_origins(first, as_of)
     plan_origins = plan_by_origin(inputs.plan_versions, inputs.employees, inputs.holidays, origins)
     emp_cost, role_cost = role_cost_rates(inputs, fx_hist, as_of)
-    history, ff_state = earned_history(inputs, rated, fx_hist, pending)
+    if inputs.revenue_history is not None:
+        history, ff_state = marts_history(inputs.revenue_history)
+    else:
+        history, ff_state = earned_history(inputs, rated, fx_hist, pending)
     return {
         "fx_hist": fx_hist,
         "fx": fx,

@@ -228,12 +228,16 @@ def _origin_forecast(raw: RawData, origin: dt.date, horizon: int) -> pl.DataFram
     return out
 
 
+def lookback_origins(as_of: dt.date) -> list[dt.date]:
+    """The month ends a forecast at `as_of` assesses itself from (ORIGIN_LAGS months back)."""
+    return [month_end(add_months(month_start(as_of), -lag)) for lag in ORIGIN_LAGS]
+
+
 def assessment_origins(as_of: dt.date, first_month: dt.date | None) -> list[dt.date]:
     if first_month is None:
         return []
     out = []
-    for lag in ORIGIN_LAGS:
-        o = month_end(add_months(month_start(as_of), -lag))
+    for o in lookback_origins(as_of):
         if (o.year * 12 + o.month) - (first_month.year * 12 + first_month.month) + 1 >= MIN_HISTORY_MONTHS:
             out.append(o)
     return out

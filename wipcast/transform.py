@@ -23,6 +23,7 @@ from wipcast.build_stamp import current_raw_loads, record_build
 from wipcast.errors import WipcastError
 from wipcast.processes import die_with_parent
 from wipcast.settings import Settings
+from wipcast.warehouse import work_connection
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 
@@ -67,7 +68,12 @@ def dbt_executable() -> str:
 Progress = Callable[[str, float, float], None]
 
 
-def run_dbt(settings: Settings, command: list[str], progress: Progress | None = None) -> str:
+def run_dbt(
+    settings: Settings,
+    command: list[str],
+    progress: Progress | None = None,
+    extra_vars: dict[str, object] | None = None,
+) -> str:
     """Run `dbt <command>` for our project; return its output or raise WipcastError naming what failed."""
     if not DBT_PROJECT_DIR.exists():
         raise WipcastError(f"dbt project not found at {DBT_PROJECT_DIR}", "reinstall wipcast from a full checkout")
@@ -82,7 +88,7 @@ def run_dbt(settings: Settings, command: list[str], progress: Progress | None = 
         "--target",
         dbt_target(settings),
         "--vars",
-        json.dumps(dbt_vars(settings)),
+        json.dumps({**dbt_vars(settings), **(extra_vars or {})}),
     ]
     # a run that fails before dbt writes its results must not report the previous run's failures
     (settings.warehouse_dir / "dbt_target" / "run_results.json").unlink(missing_ok=True)
@@ -232,3 +238,35 @@ def _invocation_id(settings: Settings) -> str | None:
     metadata = run_results(settings).get("metadata", {})
     value = metadata.get("invocation_id") if isinstance(metadata, dict) else None
     return str(value) if value else None
+
+
+# The models that compute "as reported at close" history: everything from the as-of views to the
+# history mart (the rest of the project does not change when dates are added).
+HISTORY_SELECTOR = "int_as_of_dates+,+mart_revenue_monthly_history"
+
+
+def history_dates_built(settings: Settings) -> set[dt.date]:
+    """As-of dates marts.mart_revenue_monthly_history holds in the working DuckDB file."""
+    with work_connection(settings) as con:
+        present = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'marts' and table_name = 'mart_revenue_monthly_history'"
+        ).fetchall()[0][0]
+        if not present:
+            return set()
+        rows = con.execute("select distinct as_of_date from marts.mart_revenue_monthly_history").fetchall()
+        return {row[0] for row in rows}
+
+
+def build_history(settings: Settings, dates: list[dt.date], progress: Progress | None = None) -> list[dt.date]:
+    """Make sure the history mart holds each of `dates` (on or before the marts' as-of date): the
+    missing ones are computed in one dbt invocation (var history_as_of_dates). Returns them."""
+    missing = sorted(set(dates) - history_dates_built(settings))
+    if missing:
+        run_dbt(
+            settings,
+            ["run", "--select", HISTORY_SELECTOR],
+            progress,
+            extra_vars={"history_as_of_dates": [d.isoformat() for d in missing]},
+        )
+    return missing

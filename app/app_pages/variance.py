@@ -43,12 +43,30 @@ if window is None:
     ui.empty_state(f"no month has closed since the forecast made on {early_as_of:%d %b %Y}")
     st.stop()
 start, end = window
-st.caption(
-    f"Actual earned revenue ({start:%b %Y}–{end:%b %Y}, data as of {as_of:%d %b %Y}) versus the forecast "
-    f"run **{plain(early['run_id'])}** made with data as of **{early_as_of:%d %b %Y}**."
-)
 
-result = data.variance(filters, early["run_id"], start, end)
+# Actuals restated with everything known today, or each month as reported at its own close (the
+# history mart); without that mart only the restated figures exist.
+bases = [data.RESTATED, data.AS_REPORTED] if data.has_table("revenue_monthly_history") else [data.RESTATED]
+basis = (
+    st.segmented_control(
+        "Actuals", bases, default=data.RESTATED, key="variance_basis", format_func=lambda b: data.BASES[b]
+    )
+    or data.RESTATED
+)
+missing_closes = data.months_without_close_report(start, end) if basis == data.AS_REPORTED else []
+st.caption(
+    f"Actual earned revenue ({start:%b %Y}–{end:%b %Y}, **{data.BASES[basis].lower()}**, data as of "
+    f"{as_of:%d %b %Y}) versus the forecast run **{plain(early['run_id'])}** made with data as of "
+    f"**{early_as_of:%d %b %Y}**."
+)
+if missing_closes:
+    st.warning(
+        f"{len(missing_closes)} month(s) have no close report ({', '.join(f'{m:%b %Y}' for m in missing_closes)}): "
+        "their actuals show as 0. `wipcast transform` keeps the last 24 closes; older ones need "
+        "`--vars` history_as_of_dates."
+    )
+
+result = data.variance(filters, early["run_id"], start, end, basis)
 by_month = result["by_month"]
 actual, forecast = by_month["actual"].sum(), by_month["forecast"].sum()
 

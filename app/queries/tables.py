@@ -78,6 +78,17 @@ TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
             "reporting_currency": ("reporting_currency",),
         },
     ),
+    # The same figures "as reported at close": one row per as-of date, project and month.
+    "revenue_monthly_history": (
+        "marts",
+        "mart_revenue_monthly_history",
+        {
+            "as_of_date": ("as_of_date",),
+            "project_id": ("project_id",),
+            "month": ("month_start",),
+            "earned": ("earned_revenue_reporting",),
+        },
+    ),
     "revenue_vs_target": (
         "marts",
         "mart_revenue_vs_target",

@@ -47,22 +47,38 @@ def _forecast_by_project_component(f: Filters, run_id: str, start: dt.date, end:
     )
 
 
-def _actual_by_project(f: Filters, start: dt.date, end: dt.date) -> pd.DataFrame:
-    r = Table("revenue_monthly")
+# Which actuals a forecast is compared with: today's restated figures, or each month as it was
+# reported at its own close (mart_revenue_monthly_history at the month end).
+RESTATED, AS_REPORTED = "restated", "as_reported"
+BASES = {RESTATED: "Restated (everything known today)", AS_REPORTED: "As reported at each month's close"}
+
+
+def _actual_by_project(f: Filters, start: dt.date, end: dt.date, basis: str = RESTATED) -> pd.DataFrame:
+    r = Table("revenue_monthly_history" if basis == AS_REPORTED else "revenue_monthly")
     p = Table("dim_project")
     scope = _project_clause(r.c("project_id", "r"), f)
+    at_close = f" and {r.c('as_of_date', 'r')} = last_day({r.c('month', 'r')})" if basis == AS_REPORTED else ""
     return query(
         f"select r.{r.c('project_id')} as project_id, {p.c('opportunity_id', 'p')} as opportunity_id, "
         f"{p.c('billing_type', 'p')} as billing_type, "
         f"coalesce({p.c('practice', 'p')}, 'No practice') as practice, "
         f"cast(date_trunc('month', {r.c('month', 'r')}) as date) as month, sum({r.c('earned', 'r')})::double as actual "
         f"from {r.ref} r left join {p.ref} p on p.{p.c('project_id')} = r.{r.c('project_id')} "
-        f"where {r.c('month', 'r')} between ? and ?{scope.sql} group by all",
+        f"where {r.c('month', 'r')} between ? and ?{at_close}{scope.sql} group by all",
         (start, end, *scope.params),
     )
 
 
-def variance(f: Filters, run_id: str, start: dt.date, end: dt.date) -> dict[str, pd.DataFrame]:
+def months_without_close_report(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Months in [start, end] whose close the history mart does not hold (older than its closes)."""
+    r = Table("revenue_monthly_history")
+    held = query(f"select distinct cast({r.c('as_of_date')} as date) as d from {r.ref}")
+    closes = {pd.Timestamp(d).date() for d in held["d"]}
+    months = pd.date_range(start, end, freq="MS")
+    return [m.date() for m in months if (m + pd.offsets.MonthEnd(0)).date() not in closes]
+
+
+def variance(f: Filters, run_id: str, start: dt.date, end: dt.date, basis: str = RESTATED) -> dict[str, pd.DataFrame]:
     """Actual earned revenue versus an earlier forecast over [start, end]: by month, practice, component, project.
 
     Attribution of actual revenue to the forecast's components (for the bridge): a project the earlier
@@ -70,7 +86,7 @@ def variance(f: Filters, run_id: str, start: dt.date, end: dt.date) -> dict[str,
     earlier forecast carried as pipeline counts as pipeline; anything else was unplanned.
     """
     fc = _forecast_by_project_component(f, run_id, start, end)
-    ac = _actual_by_project(f, start, end)
+    ac = _actual_by_project(f, start, end, basis)
     for frame in (fc, ac):
         frame["month"] = pd.to_datetime(frame["month"]).astype("datetime64[ns]")
     booked = fc[fc["project_id"].notna() & (fc["component"] != "pipeline")]

@@ -103,6 +103,10 @@ def build_fixture_warehouse(
     )
     revenue["as_of_date"] = AS_OF
     revenue["margin_reporting"] = (revenue["earned_revenue_reporting"] - revenue["cost_reporting"]).round(2)
+    # As reported at each month's close: 5% of every month's revenue was approved after its close.
+    history = revenue[["project_id", "month_start", "earned_revenue_reporting"]].copy()
+    history["as_of_date"] = [(pd.Timestamp(m) + pd.offsets.MonthEnd(0)).date() for m in history["month_start"]]
+    history["earned_revenue_reporting"] = (history["earned_revenue_reporting"] * 0.95).round(2)
 
     targets = []
     for practice in practices:
@@ -344,6 +348,7 @@ def build_fixture_warehouse(
         "marts.dim_project": projects.drop(columns="customer_region"),  # like the mart: no region
         "marts.dim_employee": employees,
         "marts.mart_revenue_monthly": revenue,
+        "marts.mart_revenue_monthly_history": history,
         "marts.mart_revenue_vs_target": targets,
         "marts.mart_project_financials": financials,
         "marts.mart_unbilled_exposure": unbilled,

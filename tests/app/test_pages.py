@@ -196,6 +196,24 @@ def test_variance_compares_actuals_with_the_forecast_made_three_months_before(sq
     assert metric(at, "Forecast made 30 Sep 2026")
 
 
+def test_variance_can_compare_with_actuals_as_reported_at_each_close(sql):
+    at = open_page("Variance")
+    assert any("restated (everything known today)" in c.value for c in at.caption)
+    at.segmented_control(key="variance_basis").set_value("as_reported").run()
+    no_exception(at)
+    reported = sql(
+        "select sum(earned_revenue_reporting) from marts.mart_revenue_monthly_history "
+        "where month_start between date '2026-08-01' and date '2026-10-01' and as_of_date = last_day(month_start)"
+    )
+    restated = sql(
+        "select sum(earned_revenue_reporting) from marts.mart_revenue_monthly "
+        "where month_start between date '2026-08-01' and date '2026-10-01'"
+    )
+    assert reported < restated  # the fixture's closes miss 5% approved later
+    assert money_value(metric(at, "Actual earned revenue").value) == pytest.approx(reported, abs=0.5)
+    assert any("as reported at each month's close" in c.value for c in at.caption)
+
+
 def test_unbilled_page_figures_equal_sql_and_follow_the_customer_filter(sql):
     at = open_page("Unbilled exposure")
     no_exception(at)

@@ -202,6 +202,9 @@ def _handler(server: FixtureServer) -> type[BaseHTTPRequestHandler]:
                 else:
                     headers = {k: v for k, v in self.headers.items()}
                     reply = handle_post(f"http://{host}", self.path, body if form is None else form, headers)
+            elif hasattr(server.api, "handle_get"):  # a demo API that reads request headers (If-Modified-Since)
+                headers = {k: v for k, v in self.headers.items()}
+                reply = server.api.handle_get(f"http://{host}", parts.path, query, headers)
             else:
                 reply = server.api.handle(f"http://{host}", parts.path, query)
             data = json.dumps(reply.body).encode()

@@ -138,6 +138,26 @@ VENDOR_SOURCES: tuple[VendorSource, ...] = (
             "erp_time_postings",
         ),
     ),
+    VendorSource(
+        "quickbooks",
+        "wipcast ingest quickbooks",
+        ("legal_entities", "customers", "projects", "invoices", "invoice_lines", "payments"),
+    ),
+    VendorSource(
+        "xero",
+        "wipcast ingest xero",
+        (
+            "legal_entities",
+            "fx_rates",
+            "customers",
+            "employees",
+            "projects",
+            "time_entries",
+            "invoices",
+            "invoice_lines",
+            "payments",
+        ),
+    ),
 )
 # Columns a connector adds to every conformed table besides the contract's.
 VENDOR_LOAD_COLUMNS = (

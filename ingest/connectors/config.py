@@ -13,12 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from wipcast import contract as c
 from wipcast.errors import InputError
-from wipcast.settings import CONFIG_FILE
+from wipcast.settings import CONFIG_FILE, load_settings
 
 IDENTITY_COLUMNS = ("entity", "source_system", "source_id", "canonical_id")
 
@@ -110,6 +112,49 @@ def with_columns(table: pa.Table | None, columns: tuple[str, ...]) -> pa.Table:
                 else pa.nulls(table.num_rows, pa.string())
             )
             for col in columns
+        }
+    )
+
+
+def timezone(config: ConnectorConfig, example: str) -> str:
+    """`connectors.<vendor>.timezone`: an IANA zone name (default UTC); `example` is one for the hint."""
+    name = config.text("timezone") or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"{config.setting('timezone')} is {name!r}", f"use an IANA zone name, e.g. {example}"
+        ) from None
+    return name
+
+
+def reporting_currency(config: ConnectorConfig) -> str:
+    """`connectors.<vendor>.reporting_currency`, else the firm's (wipcast.settings: wipcast.toml or its env var)."""
+    value = config.text("reporting_currency")
+    if value is None:
+        return load_settings(cwd=config.root).reporting_currency
+    if len(value) != 3 or not value.isalpha():
+        raise InputError(f"{config.setting('reporting_currency')} is {value!r}", "use a three-letter ISO 4217 code")
+    return value.upper()
+
+
+def item_line_types(config: ConnectorConfig, item: str, example: str) -> pa.Table:
+    """`connectors.<vendor>.item_line_types` (`item` = line type, e.g. `example`) as a table (item, line_type)."""
+    value = config.get("item_line_types", {})
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise InputError(
+            f"{config.setting('item_line_types')} is not a table of {item} = line type",
+            f'write e.g. item_line_types = {{ "{example}" = "time" }}',
+        )
+    wrong = sorted({v for v in value.values() if v not in c.LINE_TYPES})
+    if wrong:
+        raise InputError(
+            f"{config.setting('item_line_types')} maps to {', '.join(wrong)}", f"use one of: {', '.join(c.LINE_TYPES)}"
+        )
+    return pa.table(
+        {
+            "item": pa.array([str(k) for k in value], pa.string()),
+            "line_type": pa.array(list(value.values()), pa.string()),
         }
     )
 

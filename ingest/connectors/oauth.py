@@ -25,6 +25,9 @@ class TokenRefused(WipcastError):
 
 
 class ClientCredentialsAuth(AuthConfigBase):
+    grant_label = "client credentials"  # what the token endpoint refuses, in its message
+    endpoint_hint = "the instance URL"  # what to check when the token endpoint is unreachable or odd
+
     def __init__(self, token_url: str, client_id: str, client_secret: str, label: str, hint: str) -> None:
         self._token_url = token_url
         self._client_id = client_id
@@ -45,11 +48,18 @@ class ClientCredentialsAuth(AuthConfigBase):
 
     def fetch(self) -> str:
         """A new access token from the token endpoint (dlt's requests: retried on 429, 5xx, timeouts)."""
+        form = {"grant_type": "client_credentials", "client_id": self._client_id, "client_secret": self._client_secret}
+        token = self._token_answer(form)["access_token"]
+        self.fetches += 1
+        return str(token)
+
+    def _token_answer(self, form: dict[str, str], basic_auth: tuple[str, str] | None = None) -> dict[str, Any]:
+        """POST a grant to the token endpoint; its JSON answer, which holds an access token (else TokenRefused).
+        A subclass with another grant (a refresh token) builds its own form and reuses the refusals here."""
         from dlt.sources.helpers import requests as dlt_requests
 
-        form = {"grant_type": "client_credentials", "client_id": self._client_id, "client_secret": self._client_secret}
         try:
-            response = dlt_requests.post(self._token_url, data=form, timeout=30)
+            response = dlt_requests.post(self._token_url, data=form, auth=basic_auth, timeout=30)
         except HTTPError as exc:  # dlt's client raises on 4xx (and on 5xx after every retry): read the answer
             if exc.response is None:
                 raise
@@ -57,23 +67,24 @@ class ClientCredentialsAuth(AuthConfigBase):
         except Exception as exc:  # connection failures after every retry
             raise TokenRefused(
                 f"cannot reach the {self._label} token endpoint {self._token_url} ({type(exc).__name__})",
-                "check the network and the instance URL",
+                f"check the network and {self.endpoint_hint}",
             ) from None
         if response.status_code != 200:
             code = _error_code(response)
             raise TokenRefused(
-                f"{self._label} refused the client credentials at its token endpoint "
+                f"{self._label} refused the {self.grant_label} at its token endpoint "
                 f"(HTTP {response.status_code}{', ' + code if code else ''})",
                 f"check {self._hint}",
             )
         try:
-            token = response.json()["access_token"]
+            body = response.json()
+            if not isinstance(body, dict) or not body.get("access_token"):
+                raise KeyError("access_token")
         except (ValueError, KeyError, TypeError):
             raise TokenRefused(
-                f"the {self._label} token endpoint answered without an access token", "check the instance URL"
+                f"the {self._label} token endpoint answered without an access token", f"check {self.endpoint_hint}"
             ) from None
-        self.fetches += 1
-        return str(token)
+        return body
 
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
         if self._token is None:

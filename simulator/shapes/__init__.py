@@ -102,5 +102,38 @@ SHAPES: dict[str, Shape] = {
                 "`wipcast ingest netsuite --base-url {url}/` (its wipcast.toml maps the firm)"
             ),
         ),
+        Shape(
+            name="quickbooks",
+            label="QuickBooks Online (the US books; the PSA and the other entities as files in psa/)",
+            folder="quickbooks",
+            writer="simulator.shapes.quickbooks:write_quickbooks_shape",
+            api="simulator.shapes.quickbooks_api:QuickBooksDemoApi",
+            endpoints=(
+                ("Query API", "/v3/company/9130347596324516/query"),
+                ("OAuth token", "/oauth2/v1/tokens/bearer"),
+            ),
+            next_step=(
+                "from {folder}: `wipcast ingest files psa`, set SOURCES__QUICKBOOKS__CLIENT_ID, __CLIENT_SECRET, "
+                "__REFRESH_TOKEN (any values) and __REALM_ID=9130347596324516, then run `wipcast ingest quickbooks` "
+                "(its wipcast.toml points base_url and token_url at {url}/ and maps the firm)"
+            ),
+        ),
+        Shape(
+            name="xero",
+            label="Xero (one organisation: invoices, payments, projects and time; the rest as files in files/)",
+            folder="xero",
+            writer="simulator.shapes.xero:write_xero_shape",
+            api="simulator.shapes.xero_api:XeroDemoApi",
+            endpoints=(
+                ("Accounting", "/api.xro/2.0/"),
+                ("Projects", "/projects.xro/2.0/"),
+                ("OAuth token", "/connect/token"),
+            ),
+            next_step=(
+                "from {folder}: `wipcast ingest files files`, set SOURCES__XERO__CLIENT_ID, __CLIENT_SECRET, "
+                "__REFRESH_TOKEN and __TENANT_ID (any values), then run `wipcast ingest xero --base-url {url}/` "
+                "(its wipcast.toml maps the firm)"
+            ),
+        ),
     )
 }

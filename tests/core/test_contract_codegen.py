@@ -99,11 +99,11 @@ def test_a_column_added_to_a_copy_of_the_contract_reaches_sources_staging_and_un
             contract_codegen.STAGING_YAML,
             contract_codegen.UNION_YAML,
             contract_codegen.DOCS_MD,
-            # each connector producing time_entries (Harvest, Kantata): its conformed source and staging
+            # each connector producing time_entries (Harvest, Kantata, Xero): its conformed source and staging
             # descriptions list the columns
             *(
                 f"models/staging/{vendor}/_{vendor}__{kind}.yml"
-                for vendor in ("harvest", "kantata")
+                for vendor in ("harvest", "kantata", "xero")
                 for kind in ("sources", "models")
             ),
         ]

@@ -9,14 +9,13 @@ still missing one is quarantined naming the setting (docs/connectors/netsuite.md
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
 
+from ingest.connectors import config as cfg
 from ingest.connectors.config import ConnectorConfig, with_columns
 from wipcast import contract as c
 from wipcast.errors import InputError
-from wipcast.settings import load_settings
 
 # {account} is filled from the account id (1234567_SB1 -> 1234567-sb1) when base_url is not set
 BASE_URL = "https://{account}.suitetalk.api.netsuite.com/"
@@ -88,28 +87,6 @@ def max_rows(config: ConnectorConfig) -> int:
     return value
 
 
-def timezone(config: ConnectorConfig) -> str:
-    """The zone NetSuite writes datetimes in (the integration user's preference); default UTC."""
-    name = config.text("timezone") or "UTC"
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(
-            f"{config.setting('timezone')} is {name!r}", "use an IANA zone name, e.g. America/New_York"
-        ) from None
-    return name
-
-
-def reporting_currency(config: ConnectorConfig) -> str:
-    """connectors.netsuite.reporting_currency, else the firm's (wipcast.settings: wipcast.toml or its env var)."""
-    value = config.text("reporting_currency")
-    if value is None:
-        return load_settings(cwd=config.root).reporting_currency
-    if len(value) != 3 or not value.isalpha():
-        raise InputError(f"{config.setting('reporting_currency')} is {value!r}", "use a three-letter ISO 4217 code")
-    return value.upper()
-
-
 def _mapping(config: ConnectorConfig, key: str, defaults: dict[str, str], allowed: tuple[str, ...]) -> dict[str, str]:
     extra = config.get(key, {})
     if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
@@ -144,8 +121,8 @@ def _defaults(config: ConnectorConfig, today: dt.date) -> pa.Table:
             "default_practice": pa.array([config.text("default_practice")], pa.string()),
             "default_region": pa.array([config.text("default_region")], pa.string()),
             "default_country": pa.array([config.text("default_country")], pa.string()),
-            "timezone": pa.array([timezone(config)], pa.string()),
-            "reporting_currency": pa.array([reporting_currency(config)], pa.string()),
+            "timezone": pa.array([cfg.timezone(config, "America/New_York")], pa.string()),
+            "reporting_currency": pa.array([cfg.reporting_currency(config)], pa.string()),
             "as_of": pa.array([today], pa.date32()),
         }
     )

@@ -8,4 +8,6 @@
     ['salesforce', ref('stg_salesforce__customers')],
     ['hubspot', ref('stg_hubspot__customers')],
     ['netsuite', ref('stg_netsuite__customers')],
+    ['quickbooks', ref('stg_quickbooks__customers')],
+    ['xero', ref('stg_xero__customers')],
 ]) }}

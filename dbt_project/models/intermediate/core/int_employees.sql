@@ -5,4 +5,5 @@
     ['canonical', ref('stg_canonical__employees')],
     ['harvest', ref('stg_harvest__employees')],
     ['kantata', ref('stg_kantata__employees')],
+    ['xero', ref('stg_xero__employees')],
 ]) }}

@@ -4,4 +4,5 @@
 {{ union_entity('fx_rates', [
     ['canonical', ref('stg_canonical__fx_rates')],
     ['netsuite', ref('stg_netsuite__fx_rates')],
+    ['xero', ref('stg_xero__fx_rates')],
 ], deduplicate_on='rate_date, currency') }}

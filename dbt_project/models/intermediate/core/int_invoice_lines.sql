@@ -5,4 +5,6 @@
     ['canonical', ref('stg_canonical__invoice_lines')],
     ['harvest', ref('stg_harvest__invoice_lines')],
     ['netsuite', ref('stg_netsuite__invoice_lines')],
+    ['quickbooks', ref('stg_quickbooks__invoice_lines')],
+    ['xero', ref('stg_xero__invoice_lines')],
 ]) }}

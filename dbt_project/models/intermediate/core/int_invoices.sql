@@ -5,4 +5,6 @@
     ['canonical', ref('stg_canonical__invoices')],
     ['harvest', ref('stg_harvest__invoices')],
     ['netsuite', ref('stg_netsuite__invoices')],
+    ['quickbooks', ref('stg_quickbooks__invoices')],
+    ['xero', ref('stg_xero__invoices')],
 ]) }}

@@ -8,4 +8,6 @@
     ['harvest', ref('stg_harvest__legal_entities')],
     ['kantata', ref('stg_kantata__legal_entities')],
     ['netsuite', ref('stg_netsuite__legal_entities')],
+    ['quickbooks', ref('stg_quickbooks__legal_entities')],
+    ['xero', ref('stg_xero__legal_entities')],
 ], deduplicate_on='entity_id') }}

@@ -5,4 +5,6 @@
     ['canonical', ref('stg_canonical__payments')],
     ['harvest', ref('stg_harvest__payments')],
     ['netsuite', ref('stg_netsuite__payments')],
+    ['quickbooks', ref('stg_quickbooks__payments')],
+    ['xero', ref('stg_xero__payments')],
 ]) }}

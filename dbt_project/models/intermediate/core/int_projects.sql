@@ -6,4 +6,6 @@
     ['harvest', ref('stg_harvest__projects')],
     ['kantata', ref('stg_kantata__projects')],
     ['netsuite', ref('stg_netsuite__projects')],
+    ['quickbooks', ref('stg_quickbooks__projects')],
+    ['xero', ref('stg_xero__projects')],
 ]) }}

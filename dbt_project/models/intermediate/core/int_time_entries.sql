@@ -5,4 +5,5 @@
     ['canonical', ref('stg_canonical__time_entries')],
     ['harvest', ref('stg_harvest__time_entries')],
     ['kantata', ref('stg_kantata__time_entries')],
+    ['xero', ref('stg_xero__time_entries')],
 ]) }}

@@ -104,8 +104,14 @@ def _abbreviation(practice: str, taken: set[str]) -> str:
     return abbr
 
 
-def write_harvest_shape(canonical_dir: Path | str, out_dir: Path | str, as_of: dt.date) -> dict[str, int]:
-    """Write the Harvest + Forecast shape of a canonical folder; return record counts per collection."""
+def write_harvest_shape(
+    canonical_dir: Path | str, out_dir: Path | str, as_of: dt.date, *, invoices: bool = True
+) -> dict[str, int]:
+    """Write the Harvest + Forecast shape of a canonical folder; return record counts per collection.
+
+    invoices=False: the firm bills in its ERP, not in Harvest (a full stack with NetSuite holding the
+    invoices, lines and payments): Harvest holds no invoice or payment, and no entry is marked billed.
+    """
     src, out = Path(canonical_dir), Path(out_dir)
     con = duckdb.connect()
     data = {
@@ -124,6 +130,9 @@ def write_harvest_shape(canonical_dir: Path | str, out_dir: Path | str, as_of: d
         )
     }
     con.close()
+    if not invoices:  # the ERP holds them: nothing billed in Harvest
+        data.update(invoices=[], invoice_lines=[], payments=[])
+        data["time_entries"] = [{**t, "invoice_id": None} for t in data["time_entries"]]
     ids = _Ids()
     prefixes: dict[str, tuple[str, str]] = {}
     harvest = _harvest(data, ids, as_of, prefixes)

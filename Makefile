@@ -19,10 +19,12 @@ BACKTEST_TO ?= 2026-09
 CHROMIUM := /usr/bin/chromium
 # tests/postgres starts a private cluster with these (Debian's layout)
 PG_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+# tests/spark runs pyspark in local mode, which needs a Java runtime (Debian's OpenJDK)
+JAVA_PACKAGE := openjdk-17-jre-headless
 # uv must never fetch an interpreter of its own: only the package index is reachable.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup lock build demo test test-fast lint format chromium postgresql clean bench python
+.PHONY: setup lock build build-spark demo test test-fast lint format chromium postgresql openjdk clean bench python
 
 python:
 	@test -n "$(PYTHON)" || { echo "wipcast needs Python 3.11 or newer: none of python3.13, python3.12, python3.11, python3 on PATH is"; exit 1; }
@@ -65,6 +67,13 @@ build: setup
 	$(BIN)/wipcast backtest --from $(BACKTEST_FROM) --to $(BACKTEST_TO)
 	$(BIN)/wipcast publish
 
+# The same demo firm on Spark in local mode (docs/warehouses.md): raw, marts and forecasts as Spark tables
+# under warehouse/spark-demo/spark, beside the DuckDB build.
+SPARK_DEMO_DIR := warehouse/spark-demo
+build-spark: setup openjdk
+	$(BIN)/wipcast demo generate --out $(DEMO_DIR) $(DEMO_ARGS)
+	WIPCAST_WAREHOUSE_KIND=spark WIPCAST_WAREHOUSE_DIR=$(SPARK_DEMO_DIR) $(BIN)/wipcast run --input $(DEMO_DIR)
+
 demo: build
 	$(BIN)/wipcast app --port 8501
 
@@ -84,7 +93,15 @@ postgresql:
 	fi
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "postgresql could not be installed (no initdb under /usr/lib/postgresql)"; exit 1; }
 
-test: lint chromium postgresql
+# The Spark tests (and `[warehouse] kind = "spark"`) start pyspark, which needs `java`; install Debian's when missing.
+openjdk:
+	@if ! command -v java >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(JAVA_PACKAGE) >/dev/null; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(JAVA_PACKAGE) >/dev/null; fi; \
+	fi
+	@command -v java >/dev/null 2>&1 || { echo "java could not be installed ($(JAVA_PACKAGE))"; exit 1; }
+
+test: lint chromium postgresql openjdk
 	$(BIN)/pytest -n 2 --dist loadfile
 
 # Quick loop while developing: no browser, no end-to-end build, no linters.

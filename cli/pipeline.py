@@ -109,7 +109,7 @@ def run(
         if check_as_of:
             check_run_as_of(config, label, data_range_loaded(config))  # as loaded: set-aside rows do not count
         steps.transform(config, run_id)
-        if config.warehouse_kind == "duckdb":  # forecasts on a server warehouse: not yet (docs/warehouses.md)
+        if config.warehouse_kind in steps.FORECAST_KINDS:  # on PostgreSQL: not yet (docs/warehouses.md)
             steps.forecast(config, run_id, day, 12, draws, None, allow_outside)
         steps.publish(config, run_id)
 

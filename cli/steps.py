@@ -91,22 +91,34 @@ def forecast(
     import forecasting
 
     require_work_db(settings, "nothing to forecast from")
-    if settings.warehouse_kind != "duckdb":
+    if settings.warehouse_kind not in FORECAST_KINDS:
         raise WipcastError(
             f"forecasts are not written to a {settings.warehouse_kind} warehouse yet",
-            "use the default DuckDB warehouse for forecasts (docs/warehouses.md, limits)",
+            "use the DuckDB or Spark warehouse for forecasts (docs/warehouses.md, limits)",
         )
     with logged_step(settings, run_id, "forecast") as record, progress_bar() as progress:
-        summary = forecasting.run_forecast(
-            settings,
-            run_id,
-            as_of=as_of,
-            horizon=horizon,
-            draws=draws,
-            seed=seed,
-            progress=progress,
-            allow_as_of_outside_data=allow_as_of_outside_data,
-        )
+
+        def run(where: Settings) -> forecasting.ForecastSummary:
+            return forecasting.run_forecast(
+                where,
+                run_id,
+                as_of=as_of,
+                horizon=horizon,
+                draws=draws,
+                seed=seed,
+                progress=progress,
+                allow_as_of_outside_data=allow_as_of_outside_data,
+            )
+
+        if settings.warehouse_kind == "spark":
+            from wipcast.warehouses import spark_forecast
+
+            # the engine reads and writes DuckDB: give it the Spark relations it reads, then send its rows back
+            with spark_forecast.mirror(settings, forecast_relations()) as local:
+                summary = run(local)
+                spark_forecast.write_back(settings, local, run_id)
+        else:
+            summary = run(settings)
         record.rows = sum(summary.rows.values())
     out.print(f"[green]forecast written[/green]: run {run_id}, as of {summary.as_of_date}")
     if summary.draws < summary.draws_requested:
@@ -115,6 +127,29 @@ def forecast(
             "stay within memory (recorded in forecast.runs.parameters); intervals are a little noisier",
             soft_wrap=True,
         )
+
+
+# warehouse kinds the forecast step writes to (PostgreSQL: not yet)
+FORECAST_KINDS = ("duckdb", "spark")
+
+
+def forecast_relations() -> list[tuple[str, str]]:
+    """What the forecast reads (forecasting.inputs): each entity's intermediate model or raw table (those
+    it reads and those its activity dates come from), the plan's versions, the as-of date, and the
+    revenue marts (restated and as reported at each close) with the projects they join."""
+    from forecasting.inputs import ACTIVITY_DATES, COLUMNS
+    from wipcast.contract import RAW_SCHEMA
+
+    names = dict.fromkeys([*COLUMNS, *(entity for entity, _ in ACTIVITY_DATES)])  # the dates' own entities too
+    entities = [relation for name in names for relation in (("intermediate", f"int_{name}"), (RAW_SCHEMA, name))]
+    return [
+        *entities,
+        ("intermediate", "int_assignment_plan_versions"),
+        ("intermediate", "int_as_of"),
+        ("intermediate", "int_projects"),
+        ("marts", "mart_revenue_monthly"),
+        ("marts", "mart_revenue_monthly_history"),  # the as-reported history at earlier as-of dates
+    ]
 
 
 def publish(settings: Settings, run_id: str) -> Path | str:

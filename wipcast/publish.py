@@ -12,7 +12,8 @@ default, so that the DuckDB clients analysts and BI tools have (the `duckdb` CLI
 that lag a release or two) can open it; the working file keeps the pipeline's own format.
 
 With `[warehouse] kind = "postgres"` the same checks run, then wipcast.warehouses.swap renames the
-built schemas into place on the server in one transaction.
+built schemas into place on the server in one transaction; with `kind = "spark"`,
+wipcast.warehouses.spark_swap points the readers' views at the latest build's databases.
 """
 
 from __future__ import annotations
@@ -111,6 +112,11 @@ def publish(settings: Settings, run_id: str, required: tuple[tuple[str, str], ..
 
             ensure_run_log(con)
             return publish_postgres(settings, con, run_id, required)
+        if settings.warehouse_kind == "spark":
+            from wipcast.warehouses.spark_swap import latest_build, publish_spark
+
+            ensure_run_log(con)
+            return publish_spark(settings, con, latest_build(con), run_id, required)
         con.execute("checkpoint")  # fold the WAL into the file: the copy below reads a complete file
     if Path(str(work) + ".wal").exists():
         raise WipcastError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -17,9 +18,14 @@ ENV_PREFIX = "WIPCAST_"
 # (vendor mappings) and `[sources]` (what `wipcast run` ingests). The settings skip them, with or without
 # a `[wipcast]` table. `[warehouse]` is read below into the warehouse_* settings.
 FOREIGN_TABLES = ("connectors", "sources", "warehouse")
-WAREHOUSE_KINDS = ("duckdb", "postgres")
+WAREHOUSE_KINDS = ("duckdb", "postgres", "spark")
 # keys of the `[warehouse]` table -> settings
-WAREHOUSE_TABLE = {"kind": "warehouse_kind", "dsn": "warehouse_dsn"}
+WAREHOUSE_TABLE = {
+    "kind": "warehouse_kind",
+    "dsn": "warehouse_dsn",
+    "master": "spark_master",
+    "driver_memory": "spark_driver_memory",
+}
 
 
 @dataclass(frozen=True)
@@ -34,10 +40,15 @@ class Settings:
     # Who may run scenarios from a dashboard served beyond loopback: e-mails ("cfo@firm.com") and domains
     # ("@firm.com"), matched against the logged-in user's e-mail. Empty: nobody (see docs/operations.md).
     app_allowed_users: tuple[str, ...] = ()
-    # Where raw data, models and marts live: "duckdb" (the files below warehouse_dir) or "postgres"
-    # (a server named by warehouse_dsn; its password never sits here: wipcast.warehouses.postgres).
+    # Where raw data, models and marts live: "duckdb" (the files below warehouse_dir), "postgres"
+    # (a server named by warehouse_dsn; its password never sits here: wipcast.warehouses.postgres) or
+    # "spark" (Spark tables, local mode under warehouse_dir/spark: wipcast.warehouses.spark).
     warehouse_kind: str = "duckdb"
     warehouse_dsn: str | None = None
+    # kind "spark": where Spark runs (`local[N]`: in this process on N cores; a cluster's master URL)
+    # and the driver's memory (wipcast.warehouses.spark)
+    spark_master: str = "local[2]"
+    spark_driver_memory: str = "2g"
 
     @property
     def dlt_runs_dir(self) -> Path:
@@ -90,6 +101,16 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
             return kind
         if name == "warehouse_dsn":
             return _dsn(str(raw).strip())
+        if name == "spark_master":
+            master = str(raw).strip()
+            if not re.fullmatch(r"local(\[(\d+|\*)\])?|(spark|yarn|k8s)(://\S+)?", master):
+                raise ValueError
+            return master
+        if name == "spark_driver_memory":
+            memory = str(raw).strip().lower()
+            if not re.fullmatch(r"\d+[kmgt]", memory):
+                raise ValueError
+            return memory
         if name == "reporting_currency":
             code = str(raw).strip().upper()
             if len(code) != 3 or not code.isalpha():
@@ -103,6 +124,8 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
             "verbose": "true or false",
             "reporting_currency": "an ISO 4217 code such as USD",
             "warehouse_kind": " or ".join(WAREHOUSE_KINDS),
+            "spark_master": "local[N], local[*] or a cluster's spark://HOST:PORT",
+            "spark_driver_memory": "a size such as 2g or 512m",
             "warehouse_dsn": "postgresql://USER@HOST:PORT/DATABASE, the password in WIPCAST_WAREHOUSE_PASSWORD or "
             "the password key of the warehouse table in .dlt/secrets.toml (never in the DSN)",
             "app_allowed_users": 'e-mails and domains such as ["cfo@firm.com", "@firm.com"] (comma-separated in '

@@ -4,7 +4,10 @@ dbt is started so that it dies with the step (wipcast.processes), so a killed `w
 never leaves dbt writing the warehouse behind the next writer's lock.
 
 dbt runs in its own process (not dbtRunner in-process) so that no DuckDB handle of ours and
-none of dbt's can keep a lock on the file after the step ends.
+none of dbt's can keep a lock on the file after the step ends. The one exception is the Spark
+warehouse: dbt-spark's `session` method runs queries in the Spark session of the process that runs
+dbt, and a local Spark catalog admits one process, so dbt runs in-process there (dbtRunner), on the
+session wipcast.warehouses.spark started.
 """
 
 from __future__ import annotations
@@ -35,14 +38,36 @@ def dbt_vars(settings: Settings) -> dict[str, str | bool]:
     values: dict[str, str | bool] = {"reporting_currency": settings.reporting_currency}
     if settings.as_of is not None:
         values["as_of"] = settings.as_of.isoformat()
-    if settings.warehouse_kind == "postgres":
+    if settings.warehouse_kind in SERVER_KINDS:
         values["publish_by_swap"] = True
     return values
 
 
+def build_command(settings: Settings) -> list[str]:
+    """`dbt build`: models, snapshots, seeds, data tests and unit tests. On Spark without the unit tests:
+    their fixtures are SQL of DuckDB and PostgreSQL (generate_series, isodow), and they test the models'
+    logic, which CI proves on those engines; the marts' equality on Spark is proven by tests/spark."""
+    if settings.warehouse_kind == "spark":
+        return ["build", "--exclude-resource-type", "unit_test"]
+    return ["build"]
+
+
+def build_vars(settings: Settings, run_id: str) -> dict[str, object]:
+    """Vars of the build of run `run_id`: on Spark, the suffix of the databases it writes (spark_swap)."""
+    if settings.warehouse_kind != "spark":
+        return {}
+    from wipcast.warehouses.spark_swap import build_suffix
+
+    return {"build_suffix": build_suffix(run_id)}
+
+
+# warehouse kinds whose published schemas dbt builds under <name>__build, for publish to swap in
+SERVER_KINDS = ("postgres", "spark")
+
+
 def dbt_target(settings: Settings) -> str:
-    """The output of dbt_project/profiles.yml: `work` (the DuckDB file) or `postgres`."""
-    return "postgres" if settings.warehouse_kind == "postgres" else "work"
+    """The output of dbt_project/profiles.yml: `work` (the DuckDB file), `postgres` or `spark`."""
+    return settings.warehouse_kind if settings.warehouse_kind in SERVER_KINDS else "work"
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
@@ -57,6 +82,15 @@ def dbt_env(settings: Settings) -> dict[str, str]:
 
         env.update(postgres_env(settings))
         env["WIPCAST_DBT_THREADS"] = str(settings.dbt_threads)
+    if settings.warehouse_kind == "spark":
+        from wipcast.warehouses.spark import session_config
+
+        config = session_config(settings)
+        env["WIPCAST_SPARK_MASTER"] = config["spark.master"]
+        env["WIPCAST_SPARK_WAREHOUSE_DIR"] = config["spark.sql.warehouse.dir"]
+        env["WIPCAST_SPARK_METASTORE_URL"] = config["spark.hadoop.javax.jdo.option.ConnectionURL"]
+        env["WIPCAST_SPARK_SHUFFLE_PARTITIONS"] = config["spark.sql.shuffle.partitions"]
+        env["WIPCAST_DBT_THREADS"] = str(settings.dbt_threads)  # threads share the one session
     return env
 
 
@@ -92,6 +126,8 @@ def run_dbt(
     ]
     # a run that fails before dbt writes its results must not report the previous run's failures
     (settings.warehouse_dir / "dbt_target" / "run_results.json").unlink(missing_ok=True)
+    if settings.warehouse_kind == "spark":
+        return _run_dbt_in_process(settings, args[1:], progress)
     lines: list[str] = []
     proc = subprocess.Popen(
         args,
@@ -108,8 +144,46 @@ def run_dbt(
         if match and progress:
             progress(f"dbt {command[0]}", float(match.group(1)), float(match.group(2)))
     proc.wait()
+    return _finished(settings, command, lines, proc.returncode == 0)
+
+
+def _run_dbt_in_process(settings: Settings, args: list[str], progress: Progress | None) -> str:
+    """dbt inside this process (the Spark kind: dbt-spark's session method uses this process's session)."""
+    from dbt.cli.main import dbtRunner
+
+    from wipcast.warehouses import spark
+
+    spark.session(settings)  # started with the warehouse's configuration before dbt asks for one
+    lines: list[str] = []
+
+    def collect(event: Any) -> None:
+        message = getattr(event.info, "msg", "")
+        if getattr(event.info, "level", "") not in ("info", "warn", "error") or not message:
+            return
+        lines.append(str(message))
+        match = _PROGRESS.search(str(message)) if progress else None
+        if match and progress:
+            progress(f"dbt {args[0]}", float(match.group(1)), float(match.group(2)))
+
+    changed = {k: v for k, v in dbt_env(settings).items() if os.environ.get(k) != v}
+    saved = {k: os.environ.get(k) for k in changed}
+    os.environ.update(changed)
+    try:
+        result = dbtRunner(callbacks=[collect]).invoke([*args, "--quiet"])
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+    if result.exception is not None and not lines:
+        lines.append(f"Error: {result.exception}")
+    return _finished(settings, args, lines, result.success)
+
+
+def _finished(settings: Settings, command: list[str], lines: list[str], succeeded: bool) -> str:
     output = "\n".join(lines)
-    if proc.returncode != 0:
+    if not succeeded:
         failures = failed_nodes(settings)
         what = "; ".join(failures[:3]) if failures else _first_failure(lines)
         if len(failures) > 3:
@@ -165,6 +239,8 @@ def _first_rows(settings: Settings, compiled: object) -> list[str]:
         return []
     if settings.warehouse_kind == "postgres":
         return _first_rows_postgres(settings, compiled)
+    if settings.warehouse_kind == "spark":
+        return _first_rows_spark(settings, compiled)
     import duckdb
 
     try:
@@ -198,6 +274,16 @@ def _first_rows_postgres(settings: Settings, compiled: str) -> list[str]:
     return ["(" + ", ".join(str(v) for v in row) + ")" for row in rows]
 
 
+def _first_rows_spark(settings: Settings, compiled: str) -> list[str]:
+    from wipcast.warehouses import spark
+
+    try:
+        rows = spark.sql(settings, f"select * from ({compiled}) as failing limit {MAX_KEYS_SHOWN}")
+    except Exception:  # a query that fails again only loses the example rows, not the error
+        return []
+    return ["(" + ", ".join(str(v) for v in row) + ")" for row in rows]
+
+
 def _first_failure(lines: list[str]) -> str:
     """The most useful single line of a failed dbt run."""
     for pattern in (
@@ -222,8 +308,14 @@ def dbt_build(settings: Settings, run_id: str, progress: Progress | None = None)
             if progress:
                 progress("copying raw data to PostgreSQL", 0.0, 1.0)
             loads = sync_raw(settings, run_id)  # the loads the server now holds, which dbt reads
-        output = run_dbt(settings, ["build"], progress)
-        if settings.warehouse_kind != "postgres":  # the exceptions' state for the next build (wipcast.exceptions)
+        elif settings.warehouse_kind == "spark":
+            from wipcast.warehouses.spark_raw import sync_raw as sync_raw_spark
+
+            if progress:
+                progress("copying raw data to Spark", 0.0, 1.0)
+            loads = sync_raw_spark(settings, run_id)
+        output = run_dbt(settings, build_command(settings), progress, extra_vars=build_vars(settings, run_id))
+        if settings.warehouse_kind not in SERVER_KINDS:  # the exceptions' state for the next build (wipcast.exceptions)
             from wipcast.exceptions import record_after_build
 
             record_after_build(settings)

@@ -12,6 +12,9 @@
 {% macro duckdb__iso_day_of_week(date_expr) -%}
     isodow({{ date_expr }})
 {%- endmacro %}
+{% macro spark__iso_day_of_week(date_expr) -%}
+    extract(dayofweek_iso from {{ date_expr }})
+{%- endmacro %}
 
 {#- ISO 8601 week-numbering year (the year the week's Thursday falls in). -#}
 {% macro iso_year(date_expr) -%}
@@ -23,6 +26,9 @@
 {% macro duckdb__iso_year(date_expr) -%}
     isoyear({{ date_expr }})
 {%- endmacro %}
+{% macro spark__iso_year(date_expr) -%}
+    extract(yearofweek from {{ date_expr }})
+{%- endmacro %}
 
 {#- ISO 8601 week number, 1..53. -#}
 {% macro iso_week(date_expr) -%}
@@ -32,6 +38,9 @@
     extract(week from {{ date_expr }})
 {%- endmacro %}
 {% macro duckdb__iso_week(date_expr) -%}
+    weekofyear({{ date_expr }})
+{%- endmacro %}
+{% macro spark__iso_week(date_expr) -%}
     weekofyear({{ date_expr }})
 {%- endmacro %}
 
@@ -64,6 +73,17 @@
     ) as spine_bounds
 {%- endmacro %}
 
+{% macro spark__day_spine(start_expr, end_expr) -%}
+    select explode(sequence(
+        cast(spine_bounds.start_day as date),
+        cast(spine_bounds.end_day as date),
+        interval 1 day
+    )) as date_day
+    from (
+        select {{ start_expr }} as start_day, {{ end_expr }} as end_day
+    ) as spine_bounds
+{%- endmacro %}
+
 {#- Timestamp of a dlt load, from dlt's _dlt_load_id (Unix epoch seconds as text). -#}
 {% macro dlt_load_timestamp(load_id_column) -%}
     {{ return(adapter.dispatch('dlt_load_timestamp', 'wipcast')(load_id_column)) }}
@@ -74,6 +94,10 @@
 {%- endmacro %}
 {% macro duckdb__dlt_load_timestamp(load_id_column) -%}
     to_timestamp(cast({{ load_id_column }} as double))
+{%- endmacro %}
+{#- Spark: the epoch in microseconds, as DuckDB's to_timestamp(double) counts it. -#}
+{% macro spark__dlt_load_timestamp(load_id_column) -%}
+    timestamp_micros(cast(round(cast({{ load_id_column }} as double) * 1000000) as bigint))
 {%- endmacro %}
 
 {#- Last day of the month of a date. -#}

@@ -68,3 +68,17 @@
 {% macro stable_avg(expr) -%}
     cast(sum(cast(round({{ expr }}, 9) as decimal(38, 9))) as {{ type_double() }}) / count({{ expr }})
 {%- endmacro %}
+
+{#- A quotient of two decimals as a double. DuckDB divides decimals in double precision; Spark divides
+    them as decimals and keeps only 6 places when the operands are wide (2700.00001 / 5000 becomes
+    0.540000, not 0.540000002), so on Spark the operands become doubles first, which is DuckDB's own
+    arithmetic. Elsewhere the expression is the one the models always had. -#}
+{% macro decimal_ratio(numerator, denominator) -%}
+    {{ return(adapter.dispatch('decimal_ratio', 'wipcast')(numerator, denominator)) }}
+{%- endmacro %}
+{% macro default__decimal_ratio(numerator, denominator) -%}
+    cast({{ numerator }} / {{ denominator }} as {{ type_double() }})
+{%- endmacro %}
+{% macro spark__decimal_ratio(numerator, denominator) -%}
+    cast({{ numerator }} as {{ type_double() }}) / cast({{ denominator }} as {{ type_double() }})
+{%- endmacro %}

@@ -44,3 +44,10 @@
         {{ exceptions.raise_compiler_error("no warehouse type for the contract type '" ~ logical_type ~ "'") }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Spark SQL: `string` is its text type (varchar needs a length there and is stored as string anyway),
+    `double` its 8-byte float, and `timestamp` an instant shown in the session time zone (UTC here),
+    which is what `timestamp with time zone` means on DuckDB and PostgreSQL. -#}
+{% macro spark__type_varchar() -%}string{%- endmacro %}
+{% macro spark__type_double() -%}double{%- endmacro %}
+{% macro spark__type_timestamp_tz() -%}timestamp{%- endmacro %}

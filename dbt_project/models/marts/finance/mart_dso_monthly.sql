@@ -121,7 +121,7 @@ select
     {{ finance_cents('with_trailing.receivables') }} as receivables,
     case
         when with_trailing.trailing_3_month_billings > 0
-            then cast(with_trailing.receivables * 91 / with_trailing.trailing_3_month_billings as {{ type_double() }})
+            then {{ decimal_ratio('with_trailing.receivables * 91', 'with_trailing.trailing_3_month_billings') }}
     end as dso_days
 from with_trailing
 cross join as_of

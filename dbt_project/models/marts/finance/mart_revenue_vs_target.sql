@@ -53,7 +53,7 @@ select
     {{ finance_cents('joined.earned_revenue_reporting - joined.target_amount') }} as variance_to_target,
     case
         when joined.target_amount > 0 and joined.month_start <= as_of.as_of_date
-            then cast(joined.earned_revenue_reporting / joined.target_amount as {{ type_double() }})
+            then {{ decimal_ratio('joined.earned_revenue_reporting', 'joined.target_amount') }}
     end as attainment,
     joined.month_start > as_of.as_of_date as is_future_month
 from joined

@@ -337,23 +337,38 @@ def _invocation_id(settings: Settings) -> str | None:
 HISTORY_SELECTOR = "int_as_of_dates+,+mart_revenue_monthly_history"
 
 
+def _tables(con: Any, schema: str) -> set[str]:
+    rows = con.execute("select table_name from information_schema.tables where table_schema = ?", [schema]).fetchall()
+    return {row[0] for row in rows}
+
+
 def history_dates_built(settings: Settings) -> set[dt.date]:
     """As-of dates marts.mart_revenue_monthly_history holds in the working DuckDB file."""
     with work_connection(settings) as con:
-        present = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'marts' and table_name = 'mart_revenue_monthly_history'"
-        ).fetchall()[0][0]
-        if not present:
+        if "mart_revenue_monthly_history" not in _tables(con, "marts"):
             return set()
         rows = con.execute("select distinct as_of_date from marts.mart_revenue_monthly_history").fetchall()
         return {row[0] for row in rows}
 
 
+def data_span(settings: Settings) -> tuple[dt.date, dt.date] | None:
+    """First activity date and as-of date of the last build (intermediate.int_as_of), if any."""
+    with work_connection(settings) as con:
+        if "int_as_of" not in _tables(con, "intermediate"):
+            return None
+        rows = con.execute("select first_activity_date, as_of_date from intermediate.int_as_of").fetchall()
+    return (rows[0][0], rows[0][1]) if rows and rows[0][0] is not None else None
+
+
 def build_history(settings: Settings, dates: list[dt.date], progress: Progress | None = None) -> list[dt.date]:
-    """Make sure the history mart holds each of `dates` (on or before the marts' as-of date): the
-    missing ones are computed in one dbt invocation (var history_as_of_dates). Returns them."""
-    missing = sorted(set(dates) - history_dates_built(settings))
+    """Make sure the history mart holds each of `dates` within the data (from the first activity to
+    the marts' as-of date; outside it there is nothing to report): the missing ones are computed in
+    one dbt invocation (var history_as_of_dates). Returns them."""
+    span = data_span(settings)
+    if span is None:
+        return []
+    wanted = {d for d in dates if span[0] <= d <= span[1]}
+    missing = sorted(wanted - history_dates_built(settings))
     if missing:
         run_dbt(
             settings,

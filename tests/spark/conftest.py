@@ -23,13 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dbt"))
 
 from raw_fixture import LOAD_ID, build_raw_warehouse, small_firm_rows  # noqa: E402
+from spark_compare import BUILD_RUN  # noqa: E402
 
 from wipcast.settings import Settings, load_settings  # noqa: E402
 from wipcast.transform import dbt_build, run_dbt  # noqa: E402
 from wipcast.warehouses import spark  # noqa: E402
 
 AS_OF = dt.date(2024, 7, 31)
-BUILD_RUN = "20240731T000000-spark1"  # the Spark build's run id (it names the build's databases)
 
 
 def raw_work_file(path: Path) -> None:

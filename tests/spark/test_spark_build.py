@@ -12,8 +12,7 @@ import time
 import duckdb
 import pyarrow as pa
 import pytest
-from compare import duckdb_tables, mismatches
-from conftest import BUILD_RUN
+from spark_compare import BUILD_RUN, duckdb_tables, mismatches
 
 from wipcast.publish import publish
 from wipcast.runlog import logged_step

@@ -13,6 +13,8 @@ import duckdb
 from wipcast.settings import Settings
 from wipcast.warehouses import spark
 
+BUILD_RUN = "20240731T000000-spark1"  # the Spark build's run id (it names the build's databases)
+
 FLOAT_PLACES = 9  # doubles: the same IEEE arithmetic, but a sum may add in another order
 
 

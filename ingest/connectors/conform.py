@@ -64,7 +64,7 @@ def _parents() -> set[str]:
 class ConformRun:
     """One in-memory DuckDB holding the shim views, the settings tables and the validator."""
 
-    def __init__(self, connector: Connector, work_db: Path, key_schemas: list[str]):
+    def __init__(self, connector: Connector, work_db: Path):
         self.connector = connector
         self.con = new_connection()
         try:
@@ -76,9 +76,20 @@ class ConformRun:
                 "another wipcast step is probably running; wait for it to finish and rerun",
             ) from None
         self.validator = Validator(self.con)
-        self.validator.load_existing_keys_from(shim.CATALOG, key_schemas, _parents())
+        self.validator.load_existing_keys_from(shim.CATALOG, self._key_schemas(), _parents())
         self.set_aside: dict[str, dict[str, str]] = {}  # entity -> key -> reason, for children
         self.unresolved: list[pa.Table] = []
+
+    def _key_schemas(self) -> list[str]:
+        """Where a reference may point (decision 7): the canonical files and every other source's
+        conformed rows (a CRM account tied to whichever PSA's customer), never this source's own."""
+        own = f"conformed_{self.connector.vendor}"
+        rows = self.con.execute(
+            "SELECT schema_name FROM duckdb_schemas() WHERE database_name = ? AND schema_name LIKE 'conformed\\_%' "
+            "ESCAPE '\\' ORDER BY schema_name",
+            [shim.CATALOG],
+        ).fetchall()
+        return [c.RAW_SCHEMA] + [name for (name,) in rows if name != own]
 
     def close(self) -> None:
         self.con.close()
@@ -236,8 +247,7 @@ class ConformRun:
 
 def conform(connector: Connector, work_db: Path, config_tables: dict[str, pa.Table], load_id: str) -> ConformOutput:
     """Run every conform step of a connector against the warehouse (read-only)."""
-    key_schemas = [c.RAW_SCHEMA] + [f"conformed_{dep}" for dep in connector.depends_on]
-    run = ConformRun(connector, work_db, key_schemas)
+    run = ConformRun(connector, work_db)
     try:
         shim.raw_views(run.con, connector.raw_schema, dict(connector.raw_tables))
         for dep in connector.depends_on:

@@ -96,7 +96,8 @@ class Connector:
     vanish_scope: Callable[[SourceOptions], Mapping[str, str]] = lambda _opts: {}
     # runs after a successful raw load, in the same warehouse connection (Forecast's daily plan snapshot)
     after_load: Callable[[duckdb.DuckDBPyConnection, str, str, dt.date], None] | None = None
-    # other vendors whose conformed ids this one references (loaded first)
+    # other vendors whose conformed tables this one's conform SQL reads (conformed_<vendor>), so they
+    # are conformed first in a run; references are checked against every source's conformed rows
     depends_on: tuple[str, ...] = ()
     # the secrets `sources.<vendor>.<key>` it needs (env SOURCES__<VENDOR>__<KEY>); optional ones may be absent
     credential_keys: tuple[str, ...] = ("access_token", "account_id")

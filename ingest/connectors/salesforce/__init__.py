@@ -29,9 +29,6 @@ CONNECTOR = Connector(
     check_path="services/oauth2/userinfo",
     check_headers=_no_static_headers,
     check_auth=_check_auth,
-    # accounts tied by connectors.identity_map to a PSA connector's customers, and the PSA project field,
-    # name Harvest's ids (harvest:<id>): its conformed keys must be known to the validator
-    depends_on=("harvest",),
     conform_dir=Path(__file__).parent / "conform",
     conform_steps=(
         ConformStep(

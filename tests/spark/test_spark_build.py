@@ -143,16 +143,10 @@ def test_publish_points_the_views_at_the_build_and_keeps_one_generation_before(b
     assert {generation_database("marts", "gen-2"), generation_database("marts", "gen-3")} <= names
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known bug, intermittent: in 1 of 2 fresh-clone CI runs (2026-12-01, load ~5) one reader query "
-    "failed with TABLE_OR_VIEW_NOT_FOUND on marts.generation while a publish replaced the views, although "
-    "each is replaced with `create or replace view`; until the catalog update is made safe, readers on "
-    "Spark retry a query that fails during a publish (docs/warehouses.md)",
-)
 def test_readers_never_fail_while_publishes_swap_the_views(builds):
-    """Queries on a mart run without pause while four publishes replace the views: none fails, and each
-    sees one whole generation (its marker and its rows agree)."""
+    """Queries on a mart run without pause while four publishes replace the views: none fails (a
+    `create or replace view` failed one in CI: Spark runs it as a drop and a create), and each sees
+    one whole generation (its marker and its rows agree)."""
     stop = threading.Event()
     seen: list[int] = []
     failures: list[BaseException] = []

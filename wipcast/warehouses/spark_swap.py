@@ -7,8 +7,9 @@ by publish), and readers query `marts.<table>` and `ops.<table>`, which are view
 generation. Publish:
 
 1. checks that the generation holds the required tables, and copies `ops.*` into `ops__g<run>`;
-2. replaces every view of `marts` and `ops` with one over the new generation (`create or replace
-   view`: each is one catalog update), and drops the views of tables the generation no longer has;
+2. points every view of `marts` and `ops` at the new generation (`alter view ... as`: one catalog
+   update each; `create view` for a table new in this generation), and drops the views of tables the
+   generation no longer has;
 3. records the generation in `ops_sync.publications`, and drops every generation older than the one
    just replaced, which stays whole as the previous generation until the next publish.
 
@@ -115,13 +116,17 @@ def swap(settings: Settings, run_id: str, schemas: tuple[str, ...] = SWAPPED_SCH
                 "run `wipcast transform` and check its errors",
             )
         spark.sql(settings, f"create database if not exists {spark.quote(schema)}")
+        published = set(spark.tables(settings, schema))
         for table in tables:
+            # An existing view is altered, never replaced: Spark runs `create or replace view` on a
+            # catalog view as a drop and a create, and a reader planning between the two finds no
+            # view (seen in CI); `alter view ... as` is one catalog update.
+            verb = "alter view" if table in published else "create view"
             spark.sql(
                 settings,
-                f"create or replace view {spark.table_name(schema, table)} as "
-                f"select * from {spark.table_name(source, table)}",
+                f"{verb} {spark.table_name(schema, table)} as select * from {spark.table_name(source, table)}",
             )
-        for gone in set(spark.tables(settings, schema)) - set(tables):
+        for gone in published - set(tables):
             spark.sql(settings, f"drop view if exists {spark.table_name(schema, gone)}")
     spark.write_arrow(
         settings,

@@ -110,6 +110,12 @@ def forecast(
                 allow_as_of_outside_data=allow_as_of_outside_data,
             )
 
+        if settings.warehouse_kind == "duckdb" and as_of is not None:
+            # the closes an explicit as-of date learns from, computed once (wipcast.transform)
+            from forecasting.selfassess import lookback_origins
+            from wipcast.transform import build_history
+
+            build_history(settings, [as_of, *lookback_origins(as_of)], progress)
         if settings.warehouse_kind == "spark":
             from wipcast.warehouses import spark_forecast
 

@@ -17,12 +17,12 @@ import polars as pl
 
 from forecasting import calibration, delivery, pipeline, selfassess, unplanned
 from forecasting import components as C
-from forecasting.calendar import add_months, first_date, forecast_months, month_index, month_start
+from forecasting.calendar import add_months, forecast_months, month_index, month_start
 from forecasting.frames import ordered
 from forecasting.inputs import Inputs, RawData
-from forecasting.plans import month_end_origins, plan_by_origin
-from forecasting.rates import extend_fx_flat, future_bill_rates, fx_monthly, rated_time, role_cost_rates
-from forecasting.recognition import earned_history, retainer_by_month
+from forecasting.known import history_base
+from forecasting.rates import future_bill_rates
+from forecasting.recognition import retainer_by_month
 
 MODEL_VERSION = "wipcast-forecast-0.1"
 
@@ -118,65 +118,6 @@ def _project_attributes(inputs: Inputs) -> pl.DataFrame:
         "closed",
         "opportunity_id",
     )
-
-
-def marts_history(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The engine's (history, fixed-fee state) from the marts' rows of one as-of date: the months
-    with revenue or cost (the marts also keep empty months of each project's span), and the
-    cumulative cost per project and month."""
-    history = (
-        rows.filter((pl.col("revenue_pc") != 0) | (pl.col("cost") != 0))
-        .select("project_id", "month", "revenue_pc", "revenue", "cost")
-        .sort("project_id", "month")
-    )
-    return history, rows.select("project_id", "month", "cum_cost_pc").sort("project_id", "month")
-
-
-def history_base(inputs: Inputs, months: list[dt.date] | None = None) -> dict[str, pl.DataFrame]:
-    """Rated time, plans by origin and earned revenue history, all as known at inputs.as_of."""
-    as_of = inputs.as_of
-    months = months or [month_start(as_of)]
-    currencies = set(inputs.projects["currency"].drop_nulls().to_list()) | set(
-        inputs.legal_entities["currency"].drop_nulls().to_list()
-    )
-    currencies |= set(inputs.opportunities["currency"].drop_nulls().to_list()) | set(
-        inputs.rate_cards["currency"].drop_nulls().to_list()
-    )
-    dates = [
-        d
-        for d in (
-            first_date(inputs.time_entries["work_date"]),
-            first_date(inputs.projects["start_date"]),
-            first_date(inputs.plan_versions["plan_date"]),
-        )
-        if d is not None
-    ]
-    first = min(min(dates) if dates else as_of, as_of)
-    fx_hist = fx_monthly(inputs.fx_rates, sorted(currencies), inputs.reporting_currency, first, as_of)
-    fx = extend_fx_flat(fx_hist, as_of, months)
-    rated = rated_time(inputs, fx_hist)
-    pending = (
-        rated_time(inputs, fx_hist, inputs.pending_time)
-        if inputs.pending_time is not None and inputs.pending_time.height
-        else None
-    )
-    origins = month_end_origins(first, as_of)
-    plan_origins = plan_by_origin(inputs.plan_versions, inputs.employees, inputs.holidays, origins)
-    emp_cost, role_cost = role_cost_rates(inputs, fx_hist, as_of)
-    if inputs.revenue_history is not None:
-        history, ff_state = marts_history(inputs.revenue_history)
-    else:
-        history, ff_state = earned_history(inputs, rated, fx_hist, pending)
-    return {
-        "fx_hist": fx_hist,
-        "fx": fx,
-        "rated": rated,
-        "plan_origins": plan_origins,
-        "emp_cost": emp_cost,
-        "role_cost": role_cost,
-        "history": history,
-        "ff_state": ff_state,
-    }
 
 
 def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepared:
@@ -370,58 +311,7 @@ def prepare(inputs: Inputs, horizon: int = 12, diagnose: bool = True) -> Prepare
         open_opps = open_opps.with_columns(pl.lit(0.0).alias("win_prob"), pl.lit(1, pl.Int64).alias("n_months"))
 
     # ---- unplanned
-    practices = sorted(projects["practice"].drop_nulls().unique().to_list())
-    uh = unplanned.unplanned_history(inputs, history, plan_origins, rated, horizon)
-    last_complete = (as_of + dt.timedelta(days=1)).replace(day=1)
-    series = unplanned.series_by_practice(uh, practices, last_complete)
-    fits: dict[str, tuple[np.ndarray, float]] = {}
-    for pr, y in series.items():
-        fc, sd, model, reason = unplanned.guarded_forecast(y, horizon)
-        fits[pr] = (fc, sd)
-        diag[f"unplanned.{pr}.fallback_seasonal_naive"] = 0.0 if model == "ets" else 1.0
-        notes[f"unplanned.{pr}"] = f"{model} ({reason})"
-    totals = (
-        history.join(projects.select("project_id", "practice"), on="project_id", how="left")
-        .filter(pl.col("month") < last_complete)
-        .pipe(ordered)
-        .group_by("practice", "month", maintain_order=True)
-        .agg(pl.col("revenue").sum())
-    )
-    shares = unplanned.horizon_shares(uh, totals, practices, horizon)
-    # With under SEASONAL_FIT_MONTHS of history the ETS fits have no seasonality of their own: the
-    # firm's same-month-of-year shape (its total revenue) then applies to the unplanned run-rate.
-    firm_total = totals.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("revenue").sum()).sort("month")
-    first_firm = first_date(firm_total["month"])
-    season = np.ones(12)
-    if first_firm is not None:
-        grid = pl.DataFrame({"month": pl.date_range(first_firm, add_months(last_complete, -1), "1mo", eager=True)})
-        y_firm = grid.join(firm_total, on="month", how="left").fill_null(0.0).sort("month")["revenue"].to_numpy()
-        if len(y_firm) < unplanned.SEASONAL_FIT_MONTHS:
-            season = unplanned.season_index(y_firm, first_firm.month)
-    season_t = np.array([season[m.month - 1] for m in months])
-    for k in range(12):
-        diag[f"unplanned.season_index.m{k + 1:02d}"] = float(season[k])
-    fits = {pr: (fc * season_t[: len(fc)], sd) for pr, (fc, sd) in fits.items()}
-    ratios: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for pr in practices:
-        revenue = totals.filter(pl.col("practice") == pr).sort("month")
-        first_month = first_date(revenue["month"])
-        y = (
-            pl.DataFrame({"month": pl.date_range(first_month, add_months(last_complete, -1), "1mo", eager=True)})
-            .join(revenue, on="month", how="left")
-            .fill_null(0.0)
-            .sort("month")["revenue"]
-            .to_numpy()
-            if first_month is not None
-            else np.zeros(0)
-        )
-        fc_total, sd_total, model, reason = unplanned.guarded_forecast(y, horizon)
-        diag[f"unplanned.{pr}.total_model_fallback"] = 0.0 if model == "ets" else 1.0
-        gap = np.maximum(shares[pr] - shares[pr][0], 0.0)
-        ratios[pr] = (gap * fc_total * season_t[: len(fc_total)], gap * sd_total)
-        for h in (1, 3, 6, 12):
-            if h <= horizon:
-                diag[f"unplanned.{pr}.share.h{h}"] = float(shares[pr][h - 1])
+    fits, ratios = unplanned.learn(inputs, history, plan_origins, rated, projects, months, horizon, diag, notes)
     recent = history.filter(pl.col("month") >= add_months(month_start(as_of), -12)).join(
         projects.select("project_id", "practice", "region"), on="project_id"
     )

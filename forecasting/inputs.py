@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from forecasting import history
 from forecasting.calendar import first_date, last_date
 from forecasting.frames import from_arrow_table
 from wipcast import contract
@@ -91,8 +92,9 @@ class RawData:
     # First and last invoice or payment date (read_warehouse; from_frames when given those entities).
     billing_dates: tuple[dt.date, dt.date] | None = None
     # Earned revenue, cost and fixed-fee cost to date per as-of date, project and month, as the
-    # marts computed them (read_warehouse: the restated mart at warehouse_as_of, the "as reported at
-    # close" history at earlier dates). None for frames that never went through dbt.
+    # marts computed them (forecasting.history: read_warehouse reads the restated mart at
+    # warehouse_as_of; run.attach_history adds the "as reported at close" dates a run needs). None
+    # for frames that never went through dbt.
     revenue_history: pl.DataFrame | None = None
 
     def row_counts(self) -> dict[str, int]:
@@ -330,56 +332,7 @@ def read_warehouse(con: duckdb.DuckDBPyConnection, reporting_currency: str) -> R
         rows = con.sql("select cast(max(as_of_date) as date) from intermediate.int_as_of").fetchall()
         if rows and rows[0][0] is not None:
             raw = replace(raw, warehouse_as_of=rows[0][0])
-    return replace(raw, revenue_history=read_revenue_history(con))
-
-
-# The marts' columns the engine's history is made of (project currency for *_pc).
-_HISTORY_COLUMNS = (
-    "cast(as_of_date as date) as as_of_date, project_id, cast(month_start as date) as month, "
-    "cast(earned_revenue as double) as revenue_pc, cast(earned_revenue_reporting as double) as revenue, "
-    "cast(cost_reporting as double) as cost, cast(cumulative_cost as double) as cum_cost_pc"
-)
-
-
-def read_revenue_history(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
-    """Revenue history per as-of date from the marts: mart_revenue_monthly (restated, everything
-    known today) for the marts' own as-of date, and mart_revenue_monthly_history ("as reported at
-    close") for every earlier date it holds. None when the marts are not built."""
-    parts = []
-    if _table(con, "marts", "mart_revenue_monthly"):
-        parts.append(f"select {_HISTORY_COLUMNS} from marts.mart_revenue_monthly")
-    if _table(con, "marts", "mart_revenue_monthly_history"):
-        parts.append(
-            f"select {_HISTORY_COLUMNS} from marts.mart_revenue_monthly_history "
-            "where as_of_date < (select max(as_of_date) from marts.mart_revenue_monthly)"
-            if parts
-            else f"select {_HISTORY_COLUMNS} from marts.mart_revenue_monthly_history"
-        )
-    if not parts:
-        return None
-    return from_arrow_table(con.sql(" union all ".join(parts)).to_arrow_table())
-
-
-def read_mart_revenue(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
-    """marts.mart_revenue_monthly (project, month, earned revenue in the reporting currency, as-of date,
-    and the project's customer, practice, customer region and contracting entity) when the revenue
-    marts have been built: the official actuals of a forecast made at the marts' own as-of date."""
-    if not _table(con, "marts", "mart_revenue_monthly"):
-        return None
-    entity = "p.entity_id" if _table(con, "intermediate", "int_projects") else "cast(null as varchar)"
-    join = (
-        "left join intermediate.int_projects p on p.project_id = m.project_id"
-        if entity != "cast(null as varchar)"
-        else ""
-    )
-    return from_arrow_table(
-        con.sql(
-            "select m.project_id, cast(m.month_start as date) as month, "
-            "cast(m.earned_revenue_reporting as double) as revenue, "
-            "cast(m.as_of_date as date) as as_of_date, m.customer_id, m.practice, m.customer_region as region, "
-            f"{entity} as entity_id from marts.mart_revenue_monthly m {join}"
-        ).to_arrow_table()
-    )
+    return replace(raw, revenue_history=history.read(con))
 
 
 def _table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -544,16 +497,8 @@ def as_of_view(raw: RawData, as_of: dt.date) -> Inputs:
         holidays=raw.holidays,
         plan_source=plan_source,
         pending_time=pending,
-        revenue_history=_history_at(raw.revenue_history, as_of),
+        revenue_history=history.at(raw.revenue_history, as_of),
     )
-
-
-def _history_at(history: pl.DataFrame | None, as_of: dt.date) -> pl.DataFrame | None:
-    """The marts' history rows of one as-of date, or None when dbt did not build that date."""
-    if history is None:
-        return None
-    rows = history.filter(pl.col("as_of_date") == as_of)
-    return rows.drop("as_of_date") if rows.height else None
 
 
 def _opportunity_states(raw: RawData, as_of: dt.date) -> pl.DataFrame:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
-from typing import Any, cast
+from dataclasses import dataclass, replace
+from typing import Any
 
 import duckdb
 import numpy as np
 import polars as pl
 
-from forecasting import engine, store
+from forecasting import engine, history, selfassess, store
 from forecasting.components import Component
-from forecasting.inputs import Inputs, RawData, as_of_view, read_mart_revenue, read_warehouse
+from forecasting.inputs import Inputs, RawData, as_of_view, read_warehouse
 from wipcast.errors import InputError
 from wipcast.settings import Settings
 from wipcast.warehouse import work_connection
@@ -64,51 +64,11 @@ def read_raw(settings: Settings) -> RawData:
         return read_warehouse(con, settings.reporting_currency)
 
 
-ACTUAL_COLS = ["project_id", "month", "revenue", "customer_id", "practice", "region", "entity_id"]
-
-
-def actual_months(as_of: dt.date) -> pl.Expr:
-    """The `actual` component's months: closed months of the as-of year and the as-of month to date."""
-    return (pl.col("month").dt.year() == as_of.year) & (pl.col("month") <= as_of.replace(day=1))
-
-
-def align_actuals_with_marts(result: engine.ForecastResult, mart: pl.DataFrame | None) -> dict[str, float]:
-    """For a forecast made at the marts' own as-of date, replace the `actual` rows with
-    marts.mart_revenue_monthly.earned_revenue_reporting (so the dashboard's actuals equal the marts
-    to the cent) and report how far the engine's recomputed history (what it learns from and what a
-    backtest uses) is from them over the same months. Other as-of dates keep the recomputed actuals."""
-    if mart is None or not mart.height:
-        return {"actual.source_is_mart": 0.0}
-    mart = mart.filter(pl.col("as_of_date") == result.as_of)
-    if not mart.height:
-        return {"actual.source_is_mart": 0.0}
-    theirs_rows = mart.filter(actual_months(result.as_of) & pl.col("revenue").is_not_null()).sort("project_id", "month")
-    ours_rows = result.actual.filter(actual_months(result.as_of))
-    ours = float(ours_rows["revenue"].sum()) if ours_rows.height else 0.0
-    theirs = float(theirs_rows["revenue"].sum()) if theirs_rows.height else 0.0
-    cells = ours_rows.select("project_id", "month", pl.col("revenue").alias("_ours")).join(
-        theirs_rows.select("project_id", "month", pl.col("revenue").alias("_theirs")),
-        on=["project_id", "month"],
-        how="full",
-        coalesce=True,
-    )
-    gaps = (cells["_ours"].fill_null(0.0) - cells["_theirs"].fill_null(0.0)).abs()
-    max_cell = float(cast("float | None", gaps.max()) or 0.0) if cells.height else 0.0
-    result.actual = theirs_rows.select(ACTUAL_COLS)
-    return {
-        "actual.source_is_mart": 1.0,
-        "actual.total_engine": ours,
-        "actual.total_mart": theirs,
-        "actual.difference_vs_mart": ours - theirs,
-        "actual.max_cell_difference_vs_mart": max_cell,
-    }
-
-
-def mart_check(settings: Settings, result: engine.ForecastResult) -> dict[str, float]:
-    """Reads marts.mart_revenue_monthly and applies `align_actuals_with_marts` (edits result.actual)."""
+def attach_history(settings: Settings, raw: RawData, as_of_dates: Collection[dt.date]) -> RawData:
+    """`raw` with the marts' revenue history of `as_of_dates` (and the restated mart) read in, so
+    the engine learns at those dates from what the marts reported rather than recomputing it."""
     with work_connection(settings) as con:
-        mart = read_mart_revenue(con)
-    return align_actuals_with_marts(result, mart)
+        return replace(raw, revenue_history=history.read(con, as_of_dates))
 
 
 @dataclass(frozen=True)
@@ -269,6 +229,7 @@ def run_forecast(
     as_of, source = choose_as_of(settings, raw, as_of, as_of_source)
     check_as_of(as_of, source, *raw.activity_range(), allow=allow_as_of_outside_data)
     _tick(progress, "learning from history", 1, 4)
+    raw = attach_history(settings, raw, [as_of, *selfassess.lookback_origins(as_of)])
     inputs = as_of_view(raw, as_of)
     prep = engine.prepare(inputs, horizon)
     # Rolling-origin backtests on the firm's own history: fall-back weights, level correction and
@@ -283,7 +244,8 @@ def run_forecast(
     result = engine.simulate(prep, draws, seed)
     result.components.extend(extra)
     result.diagnostics["simulation.draws"] = float(draws)
-    result.diagnostics.update(mart_check(settings, result))
+    # 1: the history (and so the `actual` rows) are the marts' own figures at this as-of date
+    result.diagnostics["history.from_marts"] = 1.0 if inputs.revenue_history is not None else 0.0
     _tick(progress, "writing forecast tables", 3, 4)
     params = {
         "kind": "forecast",

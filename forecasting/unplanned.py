@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
-from forecasting.calendar import first_date
+from forecasting.calendar import add_months, first_date
 from forecasting.frames import ordered
 from forecasting.inputs import Inputs
 
@@ -242,3 +242,74 @@ def series_by_practice(uh: pl.DataFrame, practices: list[str], last_complete: dt
         )
         out[p] = s["unplanned"].to_numpy()
     return out
+
+
+def learn(
+    inputs: Inputs,
+    history: pl.DataFrame,
+    plan_origins: pl.DataFrame,
+    rated: pl.DataFrame,
+    projects: pl.DataFrame,
+    months: list[dt.date],
+    horizon: int,
+    diag: dict[str, float],
+    notes: dict[str, str],
+) -> tuple[dict[str, tuple[np.ndarray, float]], dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Per practice: the unplanned run-rate forecast (mean, sd) with the firm's month-of-year shape
+    while the history is too short for a seasonal fit, and the uplift that new unplanned work adds as
+    the horizon moves past what is booked (the share of revenue unplanned at each horizon x the
+    practice's total forecast). Writes its diagnostics and model notes into `diag` and `notes`."""
+    as_of = inputs.as_of
+    practices = sorted(projects["practice"].drop_nulls().unique().to_list())
+    uh = unplanned_history(inputs, history, plan_origins, rated, horizon)
+    last_complete = (as_of + dt.timedelta(days=1)).replace(day=1)
+    series = series_by_practice(uh, practices, last_complete)
+    fits: dict[str, tuple[np.ndarray, float]] = {}
+    for pr, y in series.items():
+        fc, sd, model, reason = guarded_forecast(y, horizon)
+        fits[pr] = (fc, sd)
+        diag[f"{pr}.fallback_seasonal_naive"] = 0.0 if model == "ets" else 1.0
+        notes[f"{pr}"] = f"{model} ({reason})"
+    totals = (
+        history.join(projects.select("project_id", "practice"), on="project_id", how="left")
+        .filter(pl.col("month") < last_complete)
+        .pipe(ordered)
+        .group_by("practice", "month", maintain_order=True)
+        .agg(pl.col("revenue").sum())
+    )
+    shares = horizon_shares(uh, totals, practices, horizon)
+    # With under SEASONAL_FIT_MONTHS of history the ETS fits have no seasonality of their own: the
+    # firm's same-month-of-year shape (its total revenue) then applies to the unplanned run-rate.
+    firm_total = totals.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("revenue").sum()).sort("month")
+    first_firm = first_date(firm_total["month"])
+    season = np.ones(12)
+    if first_firm is not None:
+        grid = pl.DataFrame({"month": pl.date_range(first_firm, add_months(last_complete, -1), "1mo", eager=True)})
+        y_firm = grid.join(firm_total, on="month", how="left").fill_null(0.0).sort("month")["revenue"].to_numpy()
+        if len(y_firm) < SEASONAL_FIT_MONTHS:
+            season = season_index(y_firm, first_firm.month)
+    season_t = np.array([season[m.month - 1] for m in months])
+    for k in range(12):
+        diag[f"season_index.m{k + 1:02d}"] = float(season[k])
+    fits = {pr: (fc * season_t[: len(fc)], sd) for pr, (fc, sd) in fits.items()}
+    ratios: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for pr in practices:
+        revenue = totals.filter(pl.col("practice") == pr).sort("month")
+        first_month = first_date(revenue["month"])
+        y = (
+            pl.DataFrame({"month": pl.date_range(first_month, add_months(last_complete, -1), "1mo", eager=True)})
+            .join(revenue, on="month", how="left")
+            .fill_null(0.0)
+            .sort("month")["revenue"]
+            .to_numpy()
+            if first_month is not None
+            else np.zeros(0)
+        )
+        fc_total, sd_total, model, reason = guarded_forecast(y, horizon)
+        diag[f"{pr}.total_model_fallback"] = 0.0 if model == "ets" else 1.0
+        gap = np.maximum(shares[pr] - shares[pr][0], 0.0)
+        ratios[pr] = (gap * fc_total * season_t[: len(fc_total)], gap * sd_total)
+        for h in (1, 3, 6, 12):
+            if h <= horizon:
+                diag[f"{pr}.share.h{h}"] = float(shares[pr][h - 1])
+    return fits, ratios

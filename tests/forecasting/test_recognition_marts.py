@@ -1,7 +1,7 @@
 """The engine's recomputed history follows the marts' revenue recognition rules (hand-computed
 examples: fixed fees by cost-to-cost with the estimate to complete from the plan, closed projects
-complete at their end date, retainers spread evenly over their days), the dashboard's actuals come
-from the marts at their own as-of date, and prepare + simulate are bit-for-bit deterministic."""
+complete at their end date, retainers spread evenly over their days), and prepare + simulate are
+bit-for-bit deterministic. (A warehouse's history comes from the marts: tests/reconciliation/test_close_history.py.)"""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import pytest
 from forecasting import engine
 from forecasting.inputs import as_of_view, from_frames
 from forecasting.recognition import retainer_by_month
-from forecasting.run import align_actuals_with_marts
 
 D = dt.date
 UTC = dt.UTC
@@ -163,42 +162,6 @@ def test_retainer_months_add_up_to_the_contract_value():
     out = retainer_by_month(p, None, None).sort("month")
     assert out["revenue_pc"].to_list() == pytest.approx([33.333333, 66.666667], abs=1e-9)
     assert out["revenue_pc"].sum() == pytest.approx(100.0, abs=1e-9)
-
-
-def _result(actual: pl.DataFrame, as_of: dt.date) -> engine.ForecastResult:
-    return engine.ForecastResult(as_of, [], [], actual, {}, {})
-
-
-def test_actuals_come_from_the_marts_at_their_own_as_of_date():
-    attrs = {"customer_id": "C", "practice": "X", "region": "NA", "entity_id": "LE"}
-    ours = pl.DataFrame(
-        {
-            "project_id": ["p", "p"],
-            "month": [D(2026, 1, 1), D(2026, 2, 1)],
-            "revenue": [100.004, 50.0],
-            **{k: [v] * 2 for k, v in attrs.items()},
-        }
-    )
-    mart = pl.DataFrame(
-        {
-            "project_id": ["p", "p", "p"],
-            "month": [D(2025, 12, 1), D(2026, 1, 1), D(2026, 2, 1)],
-            "revenue": [7.0, 100.01, 49.0],
-            "as_of_date": [AS_OF] * 3,
-            **{k: [v] * 3 for k, v in attrs.items()},
-        }
-    )
-    r = _result(ours, AS_OF)
-    diag = align_actuals_with_marts(r, mart)
-    # Only months of the as-of year; the mart's cents replace the recomputed amounts.
-    assert r.actual.sort("month")["revenue"].to_list() == [100.01, 49.0]
-    assert diag["actual.source_is_mart"] == 1.0
-    assert diag["actual.difference_vs_mart"] == pytest.approx(150.004 - 149.01)
-    assert diag["actual.max_cell_difference_vs_mart"] == pytest.approx(1.0)
-    # Marts built for another as-of date: the recomputed actuals stay.
-    r2 = _result(ours, D(2026, 3, 31))
-    assert align_actuals_with_marts(r2, mart)["actual.source_is_mart"] == 0.0
-    assert r2.actual["revenue"].to_list() == [100.004, 50.0]
 
 
 def test_prepare_and_simulate_are_bit_identical(synth_frames):

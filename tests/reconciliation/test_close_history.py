@@ -141,16 +141,23 @@ def test_a_built_close_is_kept_when_later_data_restates_it(history, tmp_path, db
 
 
 def test_engine_history_at_a_close_is_the_history_mart(history):
+    from dataclasses import replace
+
     from forecasting import engine
+    from forecasting import history as revenue_history
     from forecasting.inputs import as_of_view, read_warehouse
 
     db, _ = history
+    close = CLOSES[1]
     con = duckdb.connect(str(db), read_only=True)
     try:
         raw = read_warehouse(con, "USD")
+        assert raw.revenue_history is not None
+        assert set(raw.revenue_history["as_of_date"].unique()) == {raw.warehouse_as_of}  # restated only
+        raw = replace(raw, revenue_history=revenue_history.read(con, [close, CLOSES[0]]))
     finally:
         con.close()
-    close = CLOSES[1]
+    assert set(raw.revenue_history["as_of_date"].unique()) == {raw.warehouse_as_of, *CLOSES}  # what was asked
     engine_history = engine.history_base(as_of_view(raw, close))["history"].to_pandas()
     mart = _frame(
         db,

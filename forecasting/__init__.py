@@ -20,7 +20,8 @@ unplanned (guarded ExponentialSmoothing per practice, with the firm's month-of-y
 history is too short for a seasonal fit), actual (closed months of the as-of year).
 """
 
-from forecasting.backtest import BacktestHeadline, BacktestSummary, run_backtest
+from forecasting.backtest import BacktestSummary, run_backtest
 from forecasting.run import ForecastSummary, run_forecast
+from forecasting.scoring import BacktestHeadline
 
 __all__ = ["run_forecast", "run_backtest", "ForecastSummary", "BacktestSummary", "BacktestHeadline"]

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from forecasting import run_backtest
-from forecasting.backtest import calibration_bins
+from forecasting.scoring import calibration_bins
 
 # (won, calibrated, crm); the CRM probability of the last deal is missing and must not be counted.
 PAIRS = pl.DataFrame(

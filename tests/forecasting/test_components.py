@@ -289,7 +289,7 @@ def test_time_and_materials_realization_ratio_with_shrinkage():
 
 
 def test_backtest_metrics_by_hand():
-    from forecasting.backtest import compute_metrics
+    from forecasting.scoring import compute_metrics
 
     truth = pl.DataFrame({"practice": ["X", "X"], "month": M[:2], "actual": [100.0, 200.0]})
     recs = pl.DataFrame(

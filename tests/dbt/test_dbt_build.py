@@ -203,6 +203,17 @@ def check_bad_as_of_is_a_clear_error(built):
     assert "var as_of must be a date YYYY-MM-DD" in result.stdout
 
 
+def check_bad_history_vars_are_clear_errors(built):
+    _, dbt = built
+    for given, said in (
+        ("{history_closes: 'two'}", "var history_closes must be a whole number of month ends (0 or more), got 'two'"),
+        ("{history_as_of_dates: ['2024-6-30']}", "var history_as_of_dates must list dates YYYY-MM-DD, got '2024-6-30'"),
+    ):
+        result = dbt("run", "-s", "int_as_of_dates", "--vars", given, check=False)
+        assert result.returncode != 0
+        assert said in result.stdout
+
+
 def check_as_of_override_moves_point_in_time_values(built):
     db_path, dbt = built
     dbt("run", "-s", "int_as_of", "int_calendar", "mart_pipeline", "--vars", "{as_of: '2024-06-30'}")
@@ -232,4 +243,5 @@ def test_dbt_build_on_the_small_firm(small_warehouse):
     check_docs_generate_succeeds(built)
     check_snapshot_keeps_the_superseded_plan(built)
     check_bad_as_of_is_a_clear_error(built)
+    check_bad_history_vars_are_clear_errors(built)
     check_as_of_override_moves_point_in_time_values(built)

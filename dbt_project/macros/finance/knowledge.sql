@@ -1,13 +1,12 @@
-{#- Point-in-time knowledge: what the finance models may count at an as-of date.
-    int_as_of_dates gives each as-of date a knowledge_date: empty for the current (restated)
-    view, where everything known today counts; the as-of date itself for "as reported at close",
-    where only facts recorded by the end of that day count. -#}
+{#- Point-in-time knowledge: what the finance models may count in an as-of view of int_as_of_dates.
+    In the current (restated) view everything known today counts; in a point-in-time view ("as
+    reported at close") only facts recorded by the end of its as-of date. -#}
 
-{#- True when a fact recorded at `timestamp_expr` was known by `knowledge_date_expr` (always true
-    for the restated view, whose knowledge_date is null). Dates compare as the other
-    point-in-time models do (the timestamp's date on or before the as-of date). -#}
-{% macro known_by(timestamp_expr, knowledge_date_expr) -%}
-    ({{ knowledge_date_expr }} is null or cast({{ timestamp_expr }} as date) <= {{ knowledge_date_expr }})
+{#- True when a fact recorded at `timestamp_expr` counts in the view `view` (an alias of a row of
+    int_as_of_dates): always in the current view, else when recorded on or before its as-of date
+    (the timestamp's date, as the other point-in-time models compare). -#}
+{% macro known_by(timestamp_expr, view) -%}
+    ({{ view }}.is_current or cast({{ timestamp_expr }} as date) <= {{ view }}.as_of_date)
 {%- endmacro %}
 
 {#- The history marts keep each as-of date once built (incremental) where the warehouse can
@@ -55,4 +54,16 @@
         {%- endif -%}
     {%- endfor -%}
     {{ return(literals) }}
+{%- endmacro %}
+
+{#- The `history_closes` var (how many month ends before the as-of date the history marts keep),
+    checked to be a whole number from 0. -#}
+{% macro history_closes_var() -%}
+    {%- set text = var('history_closes', 24) | string | trim -%}
+    {%- if not modules.re.match('^\d+$', text) -%}
+        {{ exceptions.raise_compiler_error(
+            "var history_closes must be a whole number of month ends (0 or more), got '" ~ text ~ "'"
+        ) }}
+    {%- endif -%}
+    {{ return(text | int) }}
 {%- endmacro %}

@@ -1,11 +1,10 @@
 {{ config(materialized='table') }}
 -- The as-of dates the finance models are computed for, one row per view:
 --   the current view (is_current): the as-of date of int_as_of with everything known today
---   ("restated"); knowledge_date is empty;
+--   ("restated");
 --   point-in-time views ("as reported at close"): the last `history_closes` month ends before
 --   the as-of date (default 24), the dates in the `history_as_of_dates` var, and the as-of
---   date itself, each counting only what was recorded by the end of that day
---   (knowledge_date = as_of_date).
+--   date itself, each counting only what was recorded by the end of that day (macro known_by).
 -- A point-in-time view the history marts already hold is left out (each close is computed once
 -- and kept; see history_dates_built), except the as-of date's own, which moves with the data.
 {%- set built = history_dates_built() %}
@@ -35,7 +34,7 @@ ranked_closes as (
 
 history_dates as (
     select as_of_date from ranked_closes
-    where close_rank <= {{ var('history_closes', 24) }}
+    where close_rank <= {{ history_closes_var() }}
     {%- for literal in requested %}
     union
     select {{ literal }} as as_of_date
@@ -55,7 +54,6 @@ built_dates as (
 
 select
     as_of.as_of_date,
-    cast(null as date) as knowledge_date,
     true as is_current
 from as_of
 
@@ -63,7 +61,6 @@ union all
 
 select
     history_dates.as_of_date,
-    history_dates.as_of_date as knowledge_date,
     false as is_current
 from history_dates
 cross join as_of

@@ -1,12 +1,11 @@
 -- Amounts billed per as-of view, project and invoice month, in the project currency: every
 -- invoice line of an invoice that is not void, dated on or before the as-of date. A line in
 -- another currency than the project's is converted at the two currencies' average rates of the
--- invoice month. Point in time (knowledge_date set): only invoices entered by then (created_at,
+-- invoice month. Point in time (a view that is not current): only invoices entered by then (created_at,
 -- else the invoice date), and a void invoice still counts when it was voided (updated_at) later.
 with as_of as (
     select
         as_of_date,
-        knowledge_date,
         is_current
     from {{ ref('int_as_of_dates') }}
 ),
@@ -27,8 +26,8 @@ billed_lines as (
         on projects.project_id = invoice_lines.project_id
     inner join as_of
         on as_of.as_of_date >= invoices.invoice_date
-    where {{ known_by('coalesce(invoices.created_at, invoices.invoice_date)', 'as_of.knowledge_date') }}
-        and (invoices.status <> 'void' or not {{ known_by('invoices.updated_at', 'as_of.knowledge_date') }})
+    where {{ known_by('coalesce(invoices.created_at, invoices.invoice_date)', 'as_of') }}
+        and (invoices.status <> 'void' or not {{ known_by('invoices.updated_at', 'as_of') }})
 )
 
 select

@@ -7,7 +7,6 @@
 with as_of as (
     select
         as_of_date,
-        knowledge_date,
         is_current
     from {{ ref('int_as_of_dates') }}
 ),
@@ -59,7 +58,6 @@ project_bounds as (
 
 select
     as_of.as_of_date,
-    as_of.knowledge_date,
     as_of.is_current,
     project_bounds.project_id,
     months.month_start,

@@ -3,7 +3,7 @@
 -- exposure, with the time-and-materials cap applied entry by entry, for each as-of view of
 -- int_as_of_dates.
 --
--- Point in time (a view with a knowledge_date, "as reported at close"): time is recorded as it
+-- Point in time (a view that is not current, "as reported at close"): time is recorded as it
 -- is worked, so an entry is in every view from its work date on; what the knowledge date
 -- changes is what was decided about it by then:
 --   approval_status: approved only if approved_at is on or before the knowledge date, rejected
@@ -27,7 +27,6 @@
 with as_of as (
     select
         as_of_date,
-        knowledge_date,
         is_current
     from {{ ref('int_as_of_dates') }}
 ),
@@ -45,9 +44,9 @@ entries as (
         rated.billable,
         case
             when rated.approval_status = 'approved'
-                and {{ known_by('rated.approved_at', 'as_of.knowledge_date') }} then 'approved'
+                and {{ known_by('rated.approved_at', 'as_of') }} then 'approved'
             when rated.approval_status = 'rejected'
-                and {{ known_by('rated.updated_at', 'as_of.knowledge_date') }} then 'rejected'
+                and {{ known_by('rated.updated_at', 'as_of') }} then 'rejected'
             when rated.approval_status in ('approved', 'rejected') then 'submitted'
             else rated.approval_status
         end as approval_status,
@@ -55,7 +54,7 @@ entries as (
         rated.project_billing_type,
         rated.project_currency,
         case
-            when rated.project_status = 'closed' and as_of.knowledge_date is not null
+            when rated.project_status = 'closed' and not as_of.is_current
                 and (rated.project_end_date is null or rated.project_end_date > as_of.as_of_date)
                 then 'active'
             else rated.project_status
@@ -70,8 +69,8 @@ entries as (
             rated.invoice_id is not null
             and invoices.invoice_id is not null
             and invoices.invoice_date <= as_of.as_of_date
-            and {{ known_by('coalesce(invoices.created_at, invoices.invoice_date)', 'as_of.knowledge_date') }}
-            and (invoices.status <> 'void' or not {{ known_by('invoices.updated_at', 'as_of.knowledge_date') }})
+            and {{ known_by('coalesce(invoices.created_at, invoices.invoice_date)', 'as_of') }}
+            and (invoices.status <> 'void' or not {{ known_by('invoices.updated_at', 'as_of') }})
         ) as is_invoiced,
         {{ dbt.datediff('rated.work_date', 'as_of.as_of_date', 'day') }} as age_days
     from {{ ref('int_time_entries_rated') }} as rated

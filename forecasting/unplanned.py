@@ -268,8 +268,8 @@ def learn(
     for pr, y in series.items():
         fc, sd, model, reason = guarded_forecast(y, horizon)
         fits[pr] = (fc, sd)
-        diag[f"{pr}.fallback_seasonal_naive"] = 0.0 if model == "ets" else 1.0
-        notes[f"{pr}"] = f"{model} ({reason})"
+        diag[f"unplanned.{pr}.fallback_seasonal_naive"] = 0.0 if model == "ets" else 1.0
+        notes[f"unplanned.{pr}"] = f"{model} ({reason})"
     totals = (
         history.join(projects.select("project_id", "practice"), on="project_id", how="left")
         .filter(pl.col("month") < last_complete)
@@ -290,7 +290,7 @@ def learn(
             season = season_index(y_firm, first_firm.month)
     season_t = np.array([season[m.month - 1] for m in months])
     for k in range(12):
-        diag[f"season_index.m{k + 1:02d}"] = float(season[k])
+        diag[f"unplanned.season_index.m{k + 1:02d}"] = float(season[k])
     fits = {pr: (fc * season_t[: len(fc)], sd) for pr, (fc, sd) in fits.items()}
     ratios: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for pr in practices:
@@ -306,10 +306,10 @@ def learn(
             else np.zeros(0)
         )
         fc_total, sd_total, model, reason = guarded_forecast(y, horizon)
-        diag[f"{pr}.total_model_fallback"] = 0.0 if model == "ets" else 1.0
+        diag[f"unplanned.{pr}.total_model_fallback"] = 0.0 if model == "ets" else 1.0
         gap = np.maximum(shares[pr] - shares[pr][0], 0.0)
         ratios[pr] = (gap * fc_total * season_t[: len(fc_total)], gap * sd_total)
         for h in (1, 3, 6, 12):
             if h <= horizon:
-                diag[f"{pr}.share.h{h}"] = float(shares[pr][h - 1])
+                diag[f"unplanned.{pr}.share.h{h}"] = float(shares[pr][h - 1])
     return fits, ratios

@@ -6,26 +6,23 @@ Skipped only when no PostgreSQL server binaries are installed (`make test` insta
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import shutil
 import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dbt"))
 
 from cluster import PASSWORD, Cluster, binaries, private_cluster  # noqa: E402
-from raw_fixture import LOAD_ID, build_raw_warehouse, small_firm_rows  # noqa: E402
+from reference_build import AS_OF, duckdb_reference, raw_work_file  # noqa: E402
 
 from wipcast.settings import Settings, load_settings  # noqa: E402
-from wipcast.transform import dbt_build, run_dbt  # noqa: E402
+from wipcast.transform import dbt_build  # noqa: E402
 from wipcast.warehouses.postgres import PASSWORD_ENV  # noqa: E402
 
 
@@ -48,20 +45,6 @@ def pg_password(cluster: Cluster) -> Iterator[str]:
         os.environ[PASSWORD_ENV] = saved
 
 
-def raw_work_file(path: Path) -> None:
-    """The hand-made small firm of tests/dbt as ingest leaves it, with dlt's load table."""
-    build_raw_warehouse(path, small_firm_rows())
-    con = duckdb.connect(str(path))
-    try:
-        con.execute(
-            "create table raw_canonical._dlt_loads (load_id varchar, schema_name varchar, status bigint, "
-            "inserted_at timestamp with time zone, schema_version_hash varchar)"
-        )
-        con.execute("insert into raw_canonical._dlt_loads values (?, 'wipcast_canonical', 0, now(), 'x')", [LOAD_ID])
-    finally:
-        con.close()
-
-
 @dataclass(frozen=True)
 class Builds:
     duck: Settings
@@ -75,7 +58,7 @@ def pg_settings(cluster: Cluster, warehouse: Path) -> Settings:
             "warehouse_dir": warehouse,
             "warehouse_kind": "postgres",
             "warehouse_dsn": cluster.dsn(password=None),
-            "as_of": dt.date(2024, 7, 31),
+            "as_of": AS_OF,
         },
         cwd=warehouse.parent,
     )
@@ -85,30 +68,26 @@ def pg_settings(cluster: Cluster, warehouse: Path) -> Settings:
 def builds(cluster: Cluster, pg_password: str, tmp_path_factory: pytest.TempPathFactory) -> Builds:
     """The same raw data built by dbt on DuckDB and on PostgreSQL, at the same time (two cores)."""
     base = tmp_path_factory.mktemp("pg_builds")
-    duck_dir, pg_dir = base / "duck", base / "pg"
-    duck_dir.mkdir()
+    pg_dir = base / "pg"
     pg_dir.mkdir()
-    raw_work_file(duck_dir / "work.duckdb")
-    shutil.copyfile(duck_dir / "work.duckdb", pg_dir / "work.duckdb")
-    duck = load_settings({"warehouse_dir": duck_dir, "as_of": dt.date(2024, 7, 31)}, cwd=base)
+    raw_work_file(pg_dir / "work.duckdb")
     pg = pg_settings(cluster, pg_dir)
     errors: list[BaseException] = []
+    references: list[Settings] = []
 
-    def build(settings: Settings) -> None:
+    def build_reference() -> None:
         try:
-            if settings.warehouse_kind == "postgres":
-                dbt_build(settings, "build-postgres")  # models, data tests and unit tests, and the build stamp
-            else:
-                # the reference marts: models, snapshots and seeds (tests/dbt runs the tests on DuckDB)
-                run_dbt(settings, ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"])
+            references.append(duckdb_reference(tmp_path_factory, base / "duck"))
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=build, args=(s,)) for s in (duck, pg)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    reference = threading.Thread(target=build_reference)
+    reference.start()
+    try:
+        dbt_build(pg, "build-postgres")  # models, data tests and unit tests, and the build stamp
+    except BaseException as exc:
+        errors.append(exc)
+    reference.join()
     if errors:
         pytest.fail("dbt build failed: " + "; ".join(str(e) for e in errors))
-    return Builds(duck, pg, cluster)
+    return Builds(references[0], pg, cluster)

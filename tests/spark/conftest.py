@@ -8,7 +8,6 @@ whole-stage code generation, which on the tiny firm's few hundred rows saves mor
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import sys
 import threading
@@ -16,34 +15,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dbt"))
 
-from raw_fixture import LOAD_ID, build_raw_warehouse, small_firm_rows  # noqa: E402
+from reference_build import AS_OF, duckdb_reference, raw_work_file  # noqa: E402
 from spark_compare import BUILD_RUN  # noqa: E402
 
 from wipcast.settings import Settings, load_settings  # noqa: E402
-from wipcast.transform import dbt_build, run_dbt  # noqa: E402
+from wipcast.transform import dbt_build  # noqa: E402
 from wipcast.warehouses import spark  # noqa: E402
-
-AS_OF = dt.date(2024, 7, 31)
-
-
-def raw_work_file(path: Path) -> None:
-    """The hand-made small firm of tests/dbt as ingest leaves it, with dlt's load table."""
-    build_raw_warehouse(path, small_firm_rows())
-    con = duckdb.connect(str(path))
-    try:
-        con.execute(
-            "create table raw_canonical._dlt_loads (load_id varchar, schema_name varchar, status bigint, "
-            "inserted_at timestamp with time zone, schema_version_hash varchar)"
-        )
-        con.execute("insert into raw_canonical._dlt_loads values (?, 'wipcast_canonical', 0, now(), 'x')", [LOAD_ID])
-    finally:
-        con.close()
 
 
 @dataclass(frozen=True)
@@ -71,22 +53,20 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Builds]:
     if shutil.which("java") is None:
         pytest.skip("no Java runtime: `make test` installs Debian's openjdk-17-jre-headless")
     base = tmp_path_factory.mktemp("spark_builds")
-    duck_dir, spark_dir = base / "duck", base / "spark"
-    duck_dir.mkdir()
+    spark_dir = base / "spark"
     spark_dir.mkdir()
-    raw_work_file(duck_dir / "work.duckdb")
-    shutil.copyfile(duck_dir / "work.duckdb", spark_dir / "work.duckdb")
-    duck = load_settings({"warehouse_dir": duck_dir, "as_of": AS_OF}, cwd=base)
+    raw_work_file(spark_dir / "work.duckdb")
     on_spark = spark_settings(spark_dir)
     session = spark.session(on_spark)
     session.conf.set("spark.sql.shuffle.partitions", "1")
     session.conf.set("spark.sql.codegen.wholeStage", "false")
     errors: list[BaseException] = []
 
+    references: list[Settings] = []
+
     def build_duckdb() -> None:
         try:
-            # the reference marts: models, snapshots and seeds (tests/dbt runs the tests on DuckDB)
-            run_dbt(duck, ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"])
+            references.append(duckdb_reference(tmp_path_factory, base / "duck"))
         except BaseException as exc:
             errors.append(exc)
 
@@ -99,5 +79,5 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Builds]:
     reference.join()
     if errors:
         pytest.fail("dbt build failed: " + "; ".join(str(e) for e in errors))
-    yield Builds(duck, on_spark)
+    yield Builds(references[0], on_spark)
     spark.stop()

@@ -8,30 +8,28 @@ import datetime as dt
 
 import pandas as pd
 
-from app.queries.common import actuals_as_of
 from app.queries.labels import labels
 from app.queries.scope import Clause, Filters, _direct_clause, _employee_clause, _project_clause
 from app.queries.tables import EXPOSURE_GROUPINGS, Table, bucket_label
 from app.queries.unbilled import EXPOSURE_MEASURES
 from app.warehouse_access import SqlParam, query
 
-# The exposure class of a billable time entry, first matching rule wins: the rule of the finance
-# intermediate model (int_finance_time_entries), restated over the published marts. Rejected and
-# non-billable time is no exposure; invoiced approved time is billed.
-EXPOSURE_CLASS_SQL = """case
-    when {status} = 'rejected' or not {billable} then null
-    when {project_status} = 'closed' and {end_date} is not null and {work_date} > {end_date}
-        then 'at risk (after close)'
-    when {rate_source} = 'missing' or {value} is null then 'at risk (no bill rate)'
-    when {status} in ('draft', 'submitted') then 'pending approval'
-    when not coalesce({invoiced}, false) then 'approved, unbilled'
-    else 'approved, invoiced'
+# How the drill names the finance rules' exposure classes (fct_time_entries.exposure_class); approved time is
+# listed for its unbilled part, or, once billed, for its part over the contract cap (at risk even then).
+EXPOSURE_LABEL_SQL = """case {klass}
+    when 'approved' then case when {unbilled_hours} > 0 then 'approved, unbilled'
+        else 'at risk (over the contract cap, invoiced)' end
+    when 'pending_approval' then 'pending approval'
+    when 'at_risk_after_close' then 'at risk (after close)'
+    when 'at_risk_missing_rate' then 'at risk (no bill rate)'
 end"""
-APPROVED = "('approved, unbilled', 'approved, invoiced')"
-# Over a time-and-materials contract's cap: approved entries taken in (work_date, time_entry_id) order, each
-# recognising what still fits under contract_value; the rest is over cap, at risk even once invoiced.
-OVER_CAP_SQL = f"""case when exposure_class in {APPROVED} and contract_value is not null
-    then value_ccy - greatest(0, least(value_ccy, contract_value - (running_approved - value_ccy))) else 0 end"""
+# The value the mart counts for the entry, in the project currency: approved, what is unbilled plus what is over
+# the cap; pending and after close, the bill value; no bill rate, none (the mart counts its hours).
+EXPOSURE_VALUE_SQL = """case {klass}
+    when 'approved' then {unbilled_value} + {over_cap_value}
+    when 'at_risk_after_close' then coalesce({value}, 0)
+    else {value}
+end"""
 AGE_BUCKET_SQL = (
     "case when {age} <= 30 then '0-30' when {age} <= 60 then '31-60' when {age} <= 90 then '61-90' else 'over 90' end"
 )
@@ -83,53 +81,35 @@ def unbilled_time_entries(
     f: Filters, bucket: str | None = None, project_ids: tuple[str, ...] | None = None, no_rate_only: bool = False
 ) -> pd.DataFrame:
     """The billable time entries behind time-and-materials exposure (approved and unbilled, pending approval,
-    at risk), valued like the mart: bill value in the project currency at the as-of month's rate. An invoiced
-    entry is here only for its part over the contract's cap (at risk in the mart even once billed)."""
+    at risk) as the finance rules classify them (fct_time_entries), valued like the mart: in the project
+    currency at the as-of month's rate. A billed entry is here only for its part over the contract's cap (at
+    risk in the mart even once billed); an entry billed in part, for its unbilled part and hours."""
     t = Table("time_entries")
-    p = Table("dim_project")
     u = Table("unbilled")
-    as_of = actuals_as_of()
     scope = _project_clause(t.c("project_id", "t"), f)
     extra = _ids_clause(t.c("project_id", "t"), project_ids)
-    klass = EXPOSURE_CLASS_SQL.format(
-        status=t.c("approval_status", "t"),
-        billable=t.c("billable", "t"),
-        project_status=p.c("status", "p"),
-        end_date=p.c("end_date", "p"),
-        work_date=t.c("work_date", "t"),
-        rate_source=t.c("rate_source", "t"),
+    klass = t.c("exposure_class", "t")
+    label = EXPOSURE_LABEL_SQL.format(klass=klass, unbilled_hours=t.c("unbilled_hours", "t"))
+    value = EXPOSURE_VALUE_SQL.format(
+        klass=klass,
+        unbilled_value=t.c("unbilled_value", "t"),
+        over_cap_value=t.c("over_cap_value", "t"),
         value=t.c("bill_value_project_ccy", "t"),
-        invoiced=t.c("is_invoiced", "t"),
     )
-    age = f"date_diff('day', {t.c('work_date', 't')}, a.as_of)"
+    hours = f"case when {label} = 'approved, unbilled' then {t.c('unbilled_hours', 't')} else {t.c('hours', 't')} end"
     rates = f"select {u.c('project_id')} as project_id, max({u.c('fx_rate')}) as fx from {u.ref} group by 1"
-    contract = f"{p.c('contract_value', 'p')}" if p.has("contract_value") else "null"
-    entries = (
+    frame = query(
         f"select {t.c('time_entry_id', 't')} as time_entry_id, {t.c('project_id', 't')} as project_id, "
         f"{t.c('employee_id', 't')} as employee_id, cast({t.c('work_date', 't')} as date) as work_date, "
-        f"{AGE_BUCKET_SQL.format(age=age)} as bucket, {klass} as exposure_class, "
-        f"{t.c('approval_status', 't')} as approval_status, {t.c('hours', 't')}::double as hours, "
-        f"{t.c('bill_value_project_ccy', 't')}::double as value_ccy, {contract}::double as contract_value, "
-        f"coalesce(fx.fx, 1) as fx "
-        f"from {t.ref} t left join {p.ref} p on p.{p.c('project_id')} = t.{t.c('project_id')} "
-        f"left join ({rates}) fx on fx.project_id = t.{t.c('project_id')} cross join (select ?::date as as_of) a "
-        f"where {t.c('billing_type', 't')} = 'time_and_materials' and {t.c('work_date', 't')} <= a.as_of"
-        f"{scope.sql}{extra.sql}"
-    )
-    running = (
-        f"select *, sum(case when exposure_class in {APPROVED} then value_ccy else 0 end) over (partition by "
-        "project_id order by work_date, time_entry_id rows between unbounded preceding and current row) "
-        "as running_approved from entries"
-    )
-    frame = query(
-        f"with entries as ({entries}), running as ({running}), capped as (select *, {OVER_CAP_SQL} as over_cap "
-        "from running) select time_entry_id, project_id, employee_id, work_date, bucket, "
-        "case when exposure_class = 'approved, invoiced' then 'at risk (over the contract cap, invoiced)' "
-        "else exposure_class end as exposure_class, approval_status, hours, "
-        "((case when exposure_class = 'approved, invoiced' then over_cap else value_ccy end) * fx)::double as value "
-        "from capped where exposure_class is not null and (exposure_class <> 'approved, invoiced' or over_cap > 0) "
-        "order by work_date, time_entry_id",
-        (as_of, *scope.params, *extra.params),
+        f"{AGE_BUCKET_SQL.format(age=t.c('age_days', 't'))} as bucket, {label} as exposure_class, "
+        f"{t.c('approval_status', 't')} as approval_status, ({hours})::double as hours, "
+        f"(({value}) * coalesce(fx.fx, 1))::double as value "
+        f"from {t.ref} t left join ({rates}) fx on fx.project_id = t.{t.c('project_id')} "
+        f"where {t.c('billing_type', 't')} = 'time_and_materials' "
+        f"and {klass} in ('approved', 'pending_approval', 'at_risk_after_close', 'at_risk_missing_rate') "
+        f"and ({klass} <> 'approved' or {t.c('unbilled_hours', 't')} > 0 or {t.c('over_cap_value', 't')} > 0)"
+        f"{scope.sql}{extra.sql} order by work_date, time_entry_id",
+        (*scope.params, *extra.params),
     )
     if bucket is not None:
         frame = frame[frame["bucket"] == bucket]

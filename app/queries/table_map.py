@@ -188,6 +188,12 @@ TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
             "invoice_id": ("invoice_id",),
             "rate_source": ("rate_source",),
             "billing_type": ("project_billing_type",),
+            # The finance rules' verdict on each entry (int_finance_time_entries): the rows behind exposure.
+            "exposure_class": ("exposure_class",),
+            "age_days": ("age_days",),
+            "over_cap_value": ("over_cap_value",),
+            "unbilled_value": ("unbilled_value",),
+            "unbilled_hours": ("unbilled_hours",),
         },
     ),
     "runs": (

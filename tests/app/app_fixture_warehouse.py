@@ -203,6 +203,7 @@ def build_fixture_warehouse(
     billed_entries["bill_value_reporting"] = billed_entries["bill_value"]
     entries = _unbilled_time_entries(projects, fx)
     time_entries = pd.concat([billed_entries, entries], ignore_index=True)
+    _classify(time_entries, projects)
     _exposure_from_entries(unbilled, time_entries, projects)
     unbilled["total_exposure_value_reporting"] = (
         unbilled[
@@ -496,36 +497,60 @@ def _unbilled_time_entries(projects: pd.DataFrame, fx: dict[str, float]) -> pd.D
     return entries
 
 
-def _exposure_class(entry, project) -> str | None:
-    """int_finance_time_entries' rule, first match wins (restated here so the fixture mart follows it)."""
-    if entry.approval_status == "rejected" or not entry.billable:
-        return None
+def _exposure_class(entry, project) -> str:
+    """int_finance_time_entries' rule, first match wins (restated here so the fixture marts follow it)."""
+    if entry.approval_status == "rejected":
+        return "rejected"
+    if not entry.billable:
+        return "non_billable"
     if project.status == "closed" and project.end_date is not None and entry.work_date > project.end_date:
         return "at_risk_after_close"
     if entry.rate_source == "missing" or entry.bill_value is None or entry.bill_value != entry.bill_value:
         return "at_risk_missing_rate"
     if entry.approval_status in ("draft", "submitted"):
         return "pending_approval"
-    return None if entry.is_invoiced else "approved"
+    return "approved"
+
+
+def _classify(entries: pd.DataFrame, projects: pd.DataFrame) -> None:
+    """fct_time_entries' finance columns, as the real mart derives them (no cap here): approved time on no
+    invoice is unbilled, in full but for the oldest entry, half billed by an invoice that names no entry."""
+    by_id = projects.set_index("project_id")
+    entries["exposure_class"] = [_exposure_class(e, by_id.loc[e.project_id]) for e in entries.itertuples()]
+    entries["age_days"] = [(AS_OF - d).days for d in entries["work_date"]]
+    open_to_bill = (
+        (entries["exposure_class"] == "approved")
+        & ~entries["is_invoiced"].astype(bool)
+        & (entries["project_billing_type"] == "time_and_materials")
+    )
+    entries["unbilled_value"] = entries["bill_value"].where(open_to_bill, 0.0)
+    entries["unbilled_hours"] = entries["hours"].where(open_to_bill, 0.0)
+    entries["over_cap_value"] = 0.0
+    # The oldest open entry as an ERP invoice that names no entry leaves it: billed in half.
+    first = entries.index[open_to_bill][entries.loc[open_to_bill, "work_date"].argmin()]
+    entries.loc[first, ["unbilled_value", "unbilled_hours"]] /= 2
 
 
 def _exposure_from_entries(unbilled: pd.DataFrame, entries: pd.DataFrame, projects: pd.DataFrame) -> None:
-    """The T&M rows of the fixture's exposure mart, summed from the entries like the real mart (no cap here)."""
-    by_id = projects.set_index("project_id")
+    """The T&M rows of the fixture's exposure mart, summed from the classified entries like the real mart."""
     sums: dict = {}
     for e in entries.itertuples():
-        klass = _exposure_class(e, by_id.loc[e.project_id])
-        if klass is None:
+        if e.exposure_class in ("rejected", "non_billable") or (
+            e.exposure_class == "approved" and not e.unbilled_hours
+        ):
             continue
-        age = (AS_OF - e.work_date).days
-        bucket = "0-30" if age <= 30 else "31-60" if age <= 60 else "61-90" if age <= 90 else "over_90"
+        bucket = (
+            "0-30" if e.age_days <= 30 else "31-60" if e.age_days <= 60 else "61-90" if e.age_days <= 90 else "over_90"
+        )
         key = (e.project_id, bucket)
         sums.setdefault(key, {"approved": 0.0, "pending_approval": 0.0, "at_risk_after_close": 0.0, "hours": 0.0})
-        if klass == "at_risk_missing_rate":
+        if e.exposure_class == "at_risk_missing_rate":
             sums[key]["hours"] += e.hours
+        elif e.exposure_class == "approved":
+            sums[key]["approved"] += e.unbilled_value
         else:  # time after close with no rate either is at risk at no value, like the mart's coalesce
-            sums[key][klass] += e.bill_value if e.bill_value == e.bill_value else 0.0
-    tm = unbilled["project_id"].map(by_id["billing_type"]) == "time_and_materials"
+            sums[key][e.exposure_class] += e.bill_value if e.bill_value == e.bill_value else 0.0
+    tm = unbilled["project_id"].map(projects.set_index("project_id")["billing_type"]) == "time_and_materials"
     for index in unbilled.index[tm]:
         found = sums.get((unbilled.at[index, "project_id"], unbilled.at[index, "ageing_bucket"]), {})
         unbilled.at[index, "approved_unbilled_value"] = round(found.get("approved", 0.0), 2)

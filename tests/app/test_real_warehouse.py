@@ -96,7 +96,7 @@ def test_overview_headlines_equal_sql_on_the_real_marts(real_warehouse, use_ware
 
 
 def test_the_rows_behind_the_tiles_sum_to_them_on_the_real_marts(real_warehouse, use_warehouse, real_sql):
-    """The detail tables restate the marts' rules in app SQL: on a real build they must agree with the marts."""
+    """The detail tables list the rows the marts count: on a real build they sum to the marts' figures."""
     from app import data
 
     use_warehouse(real_warehouse)
@@ -104,7 +104,7 @@ def test_the_rows_behind_the_tiles_sum_to_them_on_the_real_marts(real_warehouse,
     exposure = data.exposure_rows(everything)
     total = real_sql("select sum(total_exposure_value_reporting) from marts.mart_unbilled_exposure")
     assert exposure["total"].sum() == pytest.approx(float(total), abs=1)
-    # Time and materials: the billable entries classified like int_finance_time_entries, valued at the
+    # Time and materials: the billable entries as int_finance_time_entries classifies them, valued at the
     # project's as-of-month rate, sum to the mart's T&M exposure (approved + pending + at risk + over cap).
     entries = data.unbilled_time_entries(everything)
     tm = real_sql(

@@ -24,6 +24,13 @@
 -- Cap: on a time-and-materials project with a contract_value, approved entries are taken in
 -- order of (work_date, time_entry_id); each recognises what still fits under the cap and the
 -- rest is over_cap_value. This equals capping the cumulative total at contract_value.
+--
+-- Unbilled: approved time-and-materials value on no invoice (is_invoiced false), less what the
+-- project's invoices billed on time lines without naming entries (billed_unlinked_time of
+-- int_finance_billing_monthly: an ERP billing a separate PSA's time). That billing settles the
+-- oldest open entries first, in the cap's order, the last one in part (its unbilled hours in
+-- proportion); billing beyond the open value settles nothing more. unbilled_value and
+-- unbilled_hours are what the exposure and billing-backlog marts count.
 with as_of as (
     select
         as_of_date,
@@ -131,6 +138,51 @@ capped as (
                 )
         end as recognised_value
     from running
+),
+
+unlinked_billing as (
+    select
+        as_of_date,
+        is_current,
+        project_id,
+        sum(billed_unlinked_time) as billed_unlinked_time
+    from {{ ref('int_finance_billing_monthly') }}
+    group by as_of_date, is_current, project_id
+),
+
+open_to_bill as (
+    select
+        capped.*,
+        case
+            when capped.project_billing_type = 'time_and_materials' and capped.exposure_class = 'approved'
+                and not capped.is_invoiced then capped.recognised_value
+            else cast(0 as {{ finance_money_type() }})
+        end as open_value,
+        coalesce(unlinked_billing.billed_unlinked_time, 0) as billed_unlinked_time
+    from capped
+    left join unlinked_billing
+        on unlinked_billing.as_of_date = capped.as_of_date
+        and unlinked_billing.is_current = capped.is_current
+        and unlinked_billing.project_id = capped.project_id
+),
+
+settled as (
+    select
+        open_to_bill.*,
+        greatest(
+            cast(0 as {{ finance_money_type() }}),
+            least(
+                open_to_bill.open_value,
+                open_to_bill.billed_unlinked_time - (
+                    sum(open_to_bill.open_value) over (
+                        partition by open_to_bill.as_of_date, open_to_bill.is_current, open_to_bill.project_id
+                        order by open_to_bill.work_date, open_to_bill.time_entry_id
+                        rows between unbounded preceding and current row
+                    ) - open_to_bill.open_value
+                )
+            )
+        ) as billed_unlinked_value
+    from open_to_bill
 )
 
 select
@@ -162,5 +214,14 @@ select
                 then bill_value - recognised_value
             else 0
         end as {{ finance_money_type() }}
-    ) as over_cap_value
-from capped
+    ) as over_cap_value,
+    cast(billed_unlinked_value as {{ finance_money_type() }}) as billed_unlinked_value,
+    cast(open_value - billed_unlinked_value as {{ finance_money_type() }}) as unbilled_value,
+    case
+        when project_billing_type <> 'time_and_materials' or exposure_class <> 'approved' or is_invoiced then 0
+        when open_value > 0
+            then hours * cast(open_value - billed_unlinked_value as {{ type_double() }})
+                / cast(open_value as {{ type_double() }})
+        else hours
+    end as unbilled_hours
+from settled

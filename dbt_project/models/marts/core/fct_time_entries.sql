@@ -1,6 +1,12 @@
--- Time entries (grain: entry) with their resolved bill rate and values.
+-- Time entries (grain: entry) with their resolved bill rate and values, and, for work on or before the
+-- as-of date, how the finance rules classify them (int_finance_time_entries): the rows behind
+-- mart_unbilled_exposure and mart_billing_backlog, so readers list them without restating the rules.
 with rated as (
     select * from {{ ref('int_time_entries_rated') }}
+),
+
+finance as (
+    select * from {{ ref('int_finance_time_entries') }}
 ),
 
 projects as (
@@ -37,7 +43,17 @@ select
     cast(rated.invoice_id is not null as boolean) as is_invoiced,
     cast(rated.erp_posted_at as {{ type_timestamp_tz() }}) as erp_posted_at,
     cast(rated.erp_posted_at is not null as boolean) as is_posted_to_erp,
-    cast(rated.source_system as {{ type_varchar() }}) as source_system
+    cast(rated.source_system as {{ type_varchar() }}) as source_system,
+    cast(finance.exposure_class as {{ type_varchar() }}) as exposure_class,
+    cast(finance.age_days as integer) as age_days,
+    cast(finance.is_invoiced as boolean) as is_invoiced_by_as_of,
+    cast(finance.recognised_value as {{ type_money() }}) as recognised_value,
+    cast(finance.over_cap_value as {{ type_money() }}) as over_cap_value,
+    cast(finance.billed_unlinked_value as {{ type_money() }}) as billed_unlinked_value,
+    cast(finance.unbilled_value as {{ type_money() }}) as unbilled_value,
+    cast(finance.unbilled_hours as {{ type_double() }}) as unbilled_hours
 from rated
 left join projects
     on projects.project_id = rated.project_id
+left join finance
+    on finance.time_entry_id = rated.time_entry_id

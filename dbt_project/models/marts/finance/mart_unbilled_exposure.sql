@@ -1,8 +1,10 @@
 -- Unbilled exposure per project and ageing bucket as of the as-of date (see the YAML).
 -- Time and materials: from the classified time entries, aged by days from work_date to the
--- as-of date. Other billing types: the contract asset at the as-of date, aged first-in
--- first-out (billing is taken to settle the oldest earnings first, so what remains unbilled is
--- the most recent earnings), each month's part aged from its period end.
+-- as-of date; approved time counts what its invoices left unbilled (unbilled_value of
+-- int_finance_time_entries: on no invoice, less the project's time lines that name no entry).
+-- Other billing types: the contract asset at the as-of date, aged first-in first-out (billing
+-- is taken to settle the oldest earnings first, so what remains unbilled is the most recent
+-- earnings), each month's part aged from its period end.
 with as_of as (
     select as_of_date from {{ ref('int_as_of') }}
 ),
@@ -11,10 +13,8 @@ tm_entries as (
     select
         project_id,
         age_days,
-        case when exposure_class = 'approved' and not is_invoiced then hours else 0 end as approved_unbilled_hours,
-        case
-            when exposure_class = 'approved' and not is_invoiced then recognised_value else 0
-        end as approved_unbilled_value,
+        unbilled_hours as approved_unbilled_hours,
+        unbilled_value as approved_unbilled_value,
         case when exposure_class = 'pending_approval' then hours else 0 end as pending_approval_hours,
         case when exposure_class = 'pending_approval' then bill_value else 0 end as pending_approval_value,
         case when exposure_class = 'at_risk_after_close' then hours else 0 end as at_risk_after_close_hours,

@@ -1,8 +1,9 @@
 -- Billable value earned and eligible for billing but not invoiced at the as-of date, per project,
 -- item type and age bucket (the "failed billing events" a billing team works through):
 --   time_and_materials  approved billable time of time-and-materials projects with a rate, within the
---                       contract cap (recognised_value of int_finance_time_entries), on no invoice issued
---                       by the as-of date; age from the work date
+--                       contract cap, on no invoice issued by the as-of date and not settled by the
+--                       project's time lines that name no entry (unbilled_value of
+--                       int_finance_time_entries); age from the work date
 --   milestone           milestones completed by the as-of date on no issued invoice; age from completion
 --   fixed_fee_schedule  milestones of fixed-fee projects (their billing schedule) due by the as-of date,
 --                       not completed, on no issued invoice; age from the due date
@@ -35,13 +36,10 @@ time_items as (
         entries.project_id,
         'time_and_materials' as item_type,
         entries.age_days,
-        entries.hours,
-        entries.recognised_value as item_value
+        entries.unbilled_hours as hours,
+        entries.unbilled_value as item_value
     from {{ ref('int_finance_time_entries') }} as entries
-    where entries.project_billing_type = 'time_and_materials'
-        and entries.exposure_class = 'approved'
-        and not entries.is_invoiced
-        and entries.recognised_value > 0
+    where entries.unbilled_value > 0
 ),
 
 milestone_items as (

@@ -200,6 +200,18 @@ def guarded_forecast(y: np.ndarray, horizon: int, fitter: Fitter = ets_fit) -> t
 
 SEASON_SHRINK_YEARS = 1.0  # a calendar month's index is shrunk toward 1 as if one more flat year had been seen
 SEASONAL_FIT_MONTHS = 24  # from this much history the ETS fits carry their own seasonality
+# Leading months under this share of the median month are the data warming up (empty months before the first
+# revenue, a partial first month, projects still being entered), not the firm's season.
+RAMP_SHARE = 0.25
+
+
+def established_start(y: np.ndarray) -> int:
+    """Index of the first month at RAMP_SHARE of the median positive month or more (0 when none is)."""
+    positive = y[y > 0]
+    if not len(positive):
+        return 0
+    above = np.flatnonzero(y >= RAMP_SHARE * float(np.median(positive)))
+    return int(above[0]) if len(above) else 0
 
 
 def season_index(y: np.ndarray, first_month: int) -> np.ndarray:
@@ -287,7 +299,8 @@ def learn(
         grid = pl.DataFrame({"month": pl.date_range(first_firm, add_months(last_complete, -1), "1mo", eager=True)})
         y_firm = grid.join(firm_total, on="month", how="left").fill_null(0.0).sort("month")["revenue"].to_numpy()
         if len(y_firm) < SEASONAL_FIT_MONTHS:
-            season = season_index(y_firm, first_firm.month)
+            start = established_start(y_firm)
+            season = season_index(y_firm[start:], (first_firm.month - 1 + start) % 12 + 1)
     season_t = np.array([season[m.month - 1] for m in months])
     for k in range(12):
         diag[f"unplanned.season_index.m{k + 1:02d}"] = float(season[k])
@@ -305,7 +318,7 @@ def learn(
             if first_month is not None
             else np.zeros(0)
         )
-        fc_total, sd_total, model, reason = guarded_forecast(y, horizon)
+        fc_total, sd_total, model, reason = guarded_forecast(y[established_start(y) :], horizon)
         diag[f"unplanned.{pr}.total_model_fallback"] = 0.0 if model == "ets" else 1.0
         gap = np.maximum(shares[pr] - shares[pr][0], 0.0)
         ratios[pr] = (gap * fc_total * season_t[: len(fc_total)], gap * sd_total)

@@ -133,6 +133,17 @@ def test_season_index_shows_a_december_dip():
     assert np.allclose(unplanned.season_index(np.full(30, 100.0), 1), 1.0)
 
 
+def test_the_season_starts_once_the_data_is_established():
+    # Two empty months and a ramp (16, 46, 215 against a median month of 1,200): the first month at a
+    # quarter of the median (300) or more is index 5. Without a ramp it is 0; a slow real start (40%
+    # of the median) is kept.
+    ramp = np.array([0.0, 0.0, 16.0, 46.0, 215.0] + [1200.0] * 20)
+    assert unplanned.established_start(ramp) == 5
+    assert unplanned.established_start(np.full(20, 1200.0)) == 0
+    assert unplanned.established_start(np.array([480.0] + [1200.0] * 20)) == 0
+    assert unplanned.established_start(np.zeros(6)) == 0
+
+
 @pytest.fixture(scope="module")
 def dec_forecasts(synth_frames):
     """Booked T&M forecast (mean per month) as of 2025-10-31 on the synthetic firm as it is, and on the

@@ -9,6 +9,8 @@ import datetime as dt
 import fcntl
 import os
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -55,3 +57,30 @@ def duckdb_reference(tmp_path_factory: pytest.TempPathFactory, into: Path) -> Se
             (shared / "built").write_text("")
     shutil.copytree(shared, into, ignore=shutil.ignore_patterns("built"))
     return load_settings({"warehouse_dir": into, "as_of": AS_OF}, cwd=into.parent)
+
+
+def build_beside_reference(
+    tmp_path_factory: pytest.TempPathFactory, base: Path, build: Callable[[], object]
+) -> Settings:
+    """Run `build` (another engine's dbt build, in this thread) while the DuckDB reference is copied into
+    base/duck (built first if no worker has: both cores work at once); the reference's settings. Either
+    failure fails the fixture with both errors."""
+    errors: list[BaseException] = []
+    references: list[Settings] = []
+
+    def reference() -> None:
+        try:
+            references.append(duckdb_reference(tmp_path_factory, base / "duck"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=reference)
+    thread.start()
+    try:
+        build()
+    except BaseException as exc:
+        errors.append(exc)
+    thread.join()
+    if errors:
+        pytest.fail("dbt build failed: " + "; ".join(str(e) for e in errors))
+    return references[0]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dbt"))
 
 from cluster import PASSWORD, Cluster, binaries, private_cluster  # noqa: E402
-from reference_build import AS_OF, duckdb_reference, raw_work_file  # noqa: E402
+from reference_build import AS_OF, build_beside_reference, raw_work_file  # noqa: E402
 
 from wipcast.settings import Settings, load_settings  # noqa: E402
 from wipcast.transform import dbt_build  # noqa: E402
@@ -72,22 +71,9 @@ def builds(cluster: Cluster, pg_password: str, tmp_path_factory: pytest.TempPath
     pg_dir.mkdir()
     raw_work_file(pg_dir / "work.duckdb")
     pg = pg_settings(cluster, pg_dir)
-    errors: list[BaseException] = []
-    references: list[Settings] = []
-
-    def build_reference() -> None:
-        try:
-            references.append(duckdb_reference(tmp_path_factory, base / "duck"))
-        except BaseException as exc:
-            errors.append(exc)
-
-    reference = threading.Thread(target=build_reference)
-    reference.start()
-    try:
-        dbt_build(pg, "build-postgres")  # models, data tests and unit tests, and the build stamp
-    except BaseException as exc:
-        errors.append(exc)
-    reference.join()
-    if errors:
-        pytest.fail("dbt build failed: " + "; ".join(str(e) for e in errors))
-    return Builds(references[0], pg, cluster)
+    reference = build_beside_reference(
+        tmp_path_factory,
+        base,
+        lambda: dbt_build(pg, "build-postgres"),  # models, tests, build stamp
+    )
+    return Builds(reference, pg, cluster)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dbt"))
 
-from reference_build import AS_OF, duckdb_reference, raw_work_file  # noqa: E402
+from reference_build import AS_OF, build_beside_reference, raw_work_file  # noqa: E402
 from spark_compare import BUILD_RUN  # noqa: E402
 
 from wipcast.settings import Settings, load_settings  # noqa: E402
@@ -60,24 +59,10 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Builds]:
     session = spark.session(on_spark)
     session.conf.set("spark.sql.shuffle.partitions", "1")
     session.conf.set("spark.sql.codegen.wholeStage", "false")
-    errors: list[BaseException] = []
-
-    references: list[Settings] = []
-
-    def build_duckdb() -> None:
-        try:
-            references.append(duckdb_reference(tmp_path_factory, base / "duck"))
-        except BaseException as exc:
-            errors.append(exc)
-
-    reference = threading.Thread(target=build_duckdb)
-    reference.start()
-    try:
-        dbt_build(on_spark, BUILD_RUN)  # raw copy, models, data tests and unit tests, and the build stamp
-    except BaseException as exc:
-        errors.append(exc)
-    reference.join()
-    if errors:
-        pytest.fail("dbt build failed: " + "; ".join(str(e) for e in errors))
-    yield Builds(references[0], on_spark)
+    reference = build_beside_reference(
+        tmp_path_factory,
+        base,
+        lambda: dbt_build(on_spark, BUILD_RUN),  # raw copy, models, tests, build stamp
+    )
+    yield Builds(reference, on_spark)
     spark.stop()

@@ -18,7 +18,7 @@ out-of-sample errors, per band:
   under-forecast on this firm. Beyond 3 months it was once left out (it raised 12-month bias on the
   regime suite from -2% to +10%), but that engine's history began with empty months and a ramp-up
   that inflated its long-horizon trend; with the history starting where the data is established
-  (unplanned.established_start) the engine under-forecast 12 months by 6.3% pooled and the
+  (season.established_start) the engine under-forecast 12 months by 6.3% pooled and the
   correction in every band brought that to -1.1% (99 forecasts; shrinking firms +10.3%);
 - an interval scale, an empirical quantile (SCALE_QUANTILE) of the backtest errors measured in units of the
   engine's own simulated p10-p90 half-widths: the factor the simulated spread needs so that 80%

@@ -8,7 +8,7 @@ seasonal-naive fallback, recorded in the diagnostics. Longer horizons add (share
 x the practice's total revenue forecast (the same guarded ExponentialSmoothing on all its revenue),
 where share at h is the learned share of revenue that was unplanned h months ahead. While the
 history is under SEASONAL_FIT_MONTHS (the fits then carry no seasonal term) the engine multiplies
-both by the firm's same-month-of-year shape (`season_index`).
+both by the firm's same-month-of-year shape (forecasting/season.py).
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
-from forecasting.calendar import add_months, first_date
+from forecasting.calendar import first_date
 from forecasting.frames import ordered
 from forecasting.inputs import Inputs
+from forecasting.season import established_start, monthly_revenue, season_index
 
 Fitter = Callable[[np.ndarray, int], tuple[np.ndarray, float]]  # (history, horizon) -> (forecast, residual sd)
 
@@ -198,42 +199,7 @@ def guarded_forecast(y: np.ndarray, horizon: int, fitter: Fitter = ets_fit) -> t
         return np.maximum(fc, 0), sd, "seasonal_naive", type(exc).__name__
 
 
-SEASON_SHRINK_YEARS = 1.0  # a calendar month's index is shrunk toward 1 as if one more flat year had been seen
 SEASONAL_FIT_MONTHS = 24  # from this much history the ETS fits carry their own seasonality
-# Leading months under this share of the median month are the data warming up (empty months before the first
-# revenue, a partial first month, projects still being entered), not the firm's season.
-RAMP_SHARE = 0.25
-
-
-def established_start(y: np.ndarray) -> int:
-    """Index of the first month at RAMP_SHARE of the median positive month or more (0 when none is)."""
-    positive = y[y > 0]
-    if not len(positive):
-        return 0
-    above = np.flatnonzero(y >= RAMP_SHARE * float(np.median(positive)))
-    return int(above[0]) if len(above) else 0
-
-
-def season_index(y: np.ndarray, first_month: int) -> np.ndarray:
-    """Multiplicative same-month-of-year shape (12 values, calendar month 1..12 at index 0..11,
-    mean 1) of a monthly series starting at calendar month `first_month` (1-12): each month over
-    the mean of the 12 months around it (trailing/leading windows at the ends), averaged per
-    calendar month and shrunk toward 1 by SEASON_SHRINK_YEARS; flat with under 12 months."""
-    n = len(y)
-    idx = np.ones(12)
-    if n < 12 or not np.all(np.isfinite(y)) or float(np.mean(y)) <= 0:
-        return idx
-    ratios: list[list[float]] = [[] for _ in range(12)]
-    for t in range(n):
-        lo = min(max(0, t - 6), n - 12)
-        w = float(np.mean(y[lo : lo + 12]))
-        if w > 0:
-            ratios[(first_month - 1 + t) % 12].append(float(y[t]) / w)
-    for k in range(12):
-        r = ratios[k]
-        if r:
-            idx[k] = (sum(r) + SEASON_SHRINK_YEARS) / (len(r) + SEASON_SHRINK_YEARS)
-    return idx / idx.mean()
 
 
 def series_by_practice(uh: pl.DataFrame, practices: list[str], last_complete: dt.date) -> dict[str, np.ndarray]:
@@ -292,32 +258,19 @@ def learn(
     shares = horizon_shares(uh, totals, practices, horizon)
     # With under SEASONAL_FIT_MONTHS of history the ETS fits have no seasonality of their own: the
     # firm's same-month-of-year shape (its total revenue) then applies to the unplanned run-rate.
-    firm_total = totals.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("revenue").sum()).sort("month")
-    first_firm = first_date(firm_total["month"])
+    firm_total = totals.pipe(ordered).group_by("month", maintain_order=True).agg(pl.col("revenue").sum())
+    first_firm, y_firm = monthly_revenue(firm_total, last_complete)
     season = np.ones(12)
-    if first_firm is not None:
-        grid = pl.DataFrame({"month": pl.date_range(first_firm, add_months(last_complete, -1), "1mo", eager=True)})
-        y_firm = grid.join(firm_total, on="month", how="left").fill_null(0.0).sort("month")["revenue"].to_numpy()
-        if len(y_firm) < SEASONAL_FIT_MONTHS:
-            start = established_start(y_firm)
-            season = season_index(y_firm[start:], (first_firm.month - 1 + start) % 12 + 1)
+    if first_firm is not None and len(y_firm) < SEASONAL_FIT_MONTHS:
+        start = established_start(y_firm)
+        season = season_index(y_firm[start:], (first_firm.month - 1 + start) % 12 + 1)
     season_t = np.array([season[m.month - 1] for m in months])
     for k in range(12):
         diag[f"unplanned.season_index.m{k + 1:02d}"] = float(season[k])
     fits = {pr: (fc * season_t[: len(fc)], sd) for pr, (fc, sd) in fits.items()}
     ratios: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for pr in practices:
-        revenue = totals.filter(pl.col("practice") == pr).sort("month")
-        first_month = first_date(revenue["month"])
-        y = (
-            pl.DataFrame({"month": pl.date_range(first_month, add_months(last_complete, -1), "1mo", eager=True)})
-            .join(revenue, on="month", how="left")
-            .fill_null(0.0)
-            .sort("month")["revenue"]
-            .to_numpy()
-            if first_month is not None
-            else np.zeros(0)
-        )
+        _, y = monthly_revenue(totals.filter(pl.col("practice") == pr), last_complete)
         fc_total, sd_total, model, reason = guarded_forecast(y[established_start(y) :], horizon)
         diag[f"unplanned.{pr}.total_model_fallback"] = 0.0 if model == "ets" else 1.0
         gap = np.maximum(shares[pr] - shares[pr][0], 0.0)

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from forecasting import components as C
-from forecasting import engine, selfassess, unplanned
+from forecasting import engine, season, selfassess
 from forecasting.inputs import as_of_view, from_frames
 
 Z80 = 1.2815515655446004  # the standard normal's 90% quantile: p10..p90 = mean +- Z80 sd
@@ -127,10 +127,10 @@ def test_season_index_shows_a_december_dip():
     # June (3 x 1.0345 + 1) / 4 = 1.0259, July to November (2 x 1.0345 + 1) / 3 = 1.0230; over their
     # mean 1.00144: December 0.7461, January 1.0244.
     y = np.array([60.0 if (m % 12) == 11 else 100.0 for m in range(30)])
-    idx = unplanned.season_index(y, 1)
+    idx = season.season_index(y, 1)
     assert idx[11] == pytest.approx(0.7461, abs=5e-4)
     assert idx[0] == pytest.approx(1.0244, abs=5e-4)
-    assert np.allclose(unplanned.season_index(np.full(30, 100.0), 1), 1.0)
+    assert np.allclose(season.season_index(np.full(30, 100.0), 1), 1.0)
 
 
 def test_the_season_starts_once_the_data_is_established():
@@ -138,10 +138,10 @@ def test_the_season_starts_once_the_data_is_established():
     # quarter of the median (300) or more is index 5. Without a ramp it is 0; a slow real start (40%
     # of the median) is kept.
     ramp = np.array([0.0, 0.0, 16.0, 46.0, 215.0] + [1200.0] * 20)
-    assert unplanned.established_start(ramp) == 5
-    assert unplanned.established_start(np.full(20, 1200.0)) == 0
-    assert unplanned.established_start(np.array([480.0] + [1200.0] * 20)) == 0
-    assert unplanned.established_start(np.zeros(6)) == 0
+    assert season.established_start(ramp) == 5
+    assert season.established_start(np.full(20, 1200.0)) == 0
+    assert season.established_start(np.array([480.0] + [1200.0] * 20)) == 0
+    assert season.established_start(np.zeros(6)) == 0
 
 
 @pytest.fixture(scope="module")

@@ -136,17 +136,7 @@ def main() -> None:
         for source in SOURCES:
             print(row(name, source, per[(name, source)]))
     for source in SOURCES:
-        pooled = pl.concat(points[source])
-        scale = (
-            pooled.filter(pl.col("method") == "wipcast")
-            .group_by("regime", "seed", "origin")
-            .agg(pl.col("actual").mean().alias("_s"))
-        )
-        norm = pooled.join(scale, on=["regime", "seed", "origin"]).with_columns(
-            (pl.col(c) / pl.col("_s")).alias(c) for c in ("point", "p10", "p90", "actual")
-        )
-        norm = norm.with_columns(pl.concat_str("regime", "seed", "origin").alias("origin"))
-        print(row("**pooled**", source, regimes.score(norm)))
+        print(row("**pooled**", source, regimes.score(regimes.pooled_points(points[source]))))
     print(f"\norigins whose forecast read the marts' history: {sum(used)} of {len(used)}")
     cells = sum(g[0] for g in gaps)
     differing = sum(g[1] for g in gaps)

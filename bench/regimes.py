@@ -154,6 +154,21 @@ def _as_published(points: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def pooled_points(points: list[pl.DataFrame]) -> pl.DataFrame:
+    """Points of many firms as one: each firm-origin (regime, seed, origin) scaled to its own mean actual, so
+    firms of different size weigh alike, and named by all three as its origin."""
+    everything = pl.concat(points)
+    scale = (
+        everything.filter(pl.col("method") == "wipcast")
+        .group_by("regime", "seed", "origin")
+        .agg(pl.col("actual").mean().alias("_s"))
+    )
+    norm = everything.join(scale, on=["regime", "seed", "origin"]).with_columns(
+        (pl.col(c) / pl.col("_s")).alias(c) for c in ("point", "p10", "p90", "actual")
+    )
+    return norm.with_columns(pl.concat_str("regime", "seed", "origin").alias("origin")).drop("_s")
+
+
 def run_suite(
     names: list[str] | tuple[str, ...] | None = None,
     seeds: int = 3,
@@ -192,17 +207,7 @@ def run_suite(
             if points.filter(pl.col("method") == UNASSESSED).height:
                 per[name]["before"] = score(_as_published(points))
             all_points.append(points)
-    pooled_points = pl.concat(all_points)
-    # Pooled over firms of different size: each firm-origin is scaled to its own mean actual first.
-    scale = (
-        pooled_points.filter(pl.col("method") == "wipcast")
-        .group_by("regime", "seed", "origin")
-        .agg(pl.col("actual").mean().alias("_s"))
-    )
-    norm = pooled_points.join(scale, on=["regime", "seed", "origin"]).with_columns(
-        (pl.col(c) / pl.col("_s")).alias(c) for c in ("point", "p10", "p90", "actual")
-    )
-    norm = norm.with_columns(pl.concat_str("regime", "seed", "origin").alias("origin"))
+    norm = pooled_points(all_points)
     pooled = score(norm)
     if norm.filter(pl.col("method") == UNASSESSED).height:
         pooled["before"] = score(_as_published(norm))

@@ -21,12 +21,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import simulator
 from simulator.serve import FixtureServer
 from simulator.shapes.harvest import write_harvest_shape
 from simulator.shapes.harvest_api import HarvestDemoApi
 from wipcast import contract as c
 
+from .files_build import canonical_files_build
 from .test_roundtrip import AS_OF
 
 pytestmark = pytest.mark.slow
@@ -92,15 +92,9 @@ def _harvest_resolves_the_rates(firm: Path, files_db: Path) -> int:
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     root = tmp_path_factory.mktemp("marts_rt")
-    canonical = root / "firm" / "canonical"
-    simulator.generate(canonical, employees=20, months=6, as_of=AS_OF, seed=3, fmt="csv")
+    # A: the canonical files, built
+    canonical, files = canonical_files_build(tmp_path_factory, root, employees=20, months=6, as_of=AS_OF)
     write_harvest_shape(canonical, root / "firm", AS_OF)
-    # A: the canonical files
-    files = root / "files"
-    files.mkdir()
-    (files / "wipcast.toml").write_text(f'[wipcast]\nas_of = "{AS_OF}"\n')
-    _cli(["ingest", "files", str(canonical)], files)
-    _cli(["transform"], files)
     assert _harvest_resolves_the_rates(root / "firm", files / "warehouse" / "work.duckdb") > 100
     # B: the same firm through Harvest + Forecast (the shape's wipcast.toml maps it), plus its other files
     firm = root / "firm"

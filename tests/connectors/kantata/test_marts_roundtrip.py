@@ -21,11 +21,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import simulator
 from simulator.serve import FixtureServer
 from simulator.shapes.kantata import write_kantata_shape
 from simulator.shapes.kantata_api import KantataDemoApi
 
+from ..files_build import canonical_files_build
 from ..test_marts_roundtrip import _write_extras
 from .test_roundtrip import AS_OF
 
@@ -68,14 +68,8 @@ def _kantata_resolves_the_rates(firm: Path, files_db: Path) -> int:
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     root = tmp_path_factory.mktemp("kantata_marts_rt")
-    canonical = root / "firm" / "canonical"
-    simulator.generate(canonical, employees=8, months=4, as_of=AS_OF, seed=3, fmt="csv")
+    canonical, files = canonical_files_build(tmp_path_factory, root, employees=8, months=4, as_of=AS_OF)  # A
     write_kantata_shape(canonical, root / "firm", AS_OF)
-    files = root / "files"  # A: the canonical files
-    files.mkdir()
-    (files / "wipcast.toml").write_text(f'[wipcast]\nas_of = "{AS_OF}"\n')
-    _cli(["ingest", "files", str(canonical)], files)
-    _cli(["transform"], files)
     assert _kantata_resolves_the_rates(root / "firm", files / "warehouse" / "work.duckdb") > 100
     firm = root / "firm"  # B: the same firm through Kantata (the shape's wipcast.toml maps it), plus its files
     _write_extras(canonical, root / "extras")

@@ -18,11 +18,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import simulator
 from simulator.serve import FixtureServer
 from simulator.shapes.netsuite import write_netsuite_shape
 from simulator.shapes.netsuite_api import NetSuiteDemoApi
 
+from ..files_build import canonical_files_build
 from ..test_roundtrip import AS_OF
 
 pytestmark = pytest.mark.slow
@@ -43,14 +43,8 @@ def _cli(args: list[str], cwd: Path) -> str:
 def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     root = tmp_path_factory.mktemp("netsuite_rt")
     firm = root / "firm"
-    canonical = firm / "canonical"
-    simulator.generate(canonical, employees=20, months=6, as_of=AS_OF, seed=3, fmt="csv")
+    canonical, files = canonical_files_build(tmp_path_factory, root, employees=20, months=6, as_of=AS_OF)  # A
     write_netsuite_shape(canonical, firm, AS_OF)
-    files = root / "files"  # A: the canonical files
-    files.mkdir()
-    (files / "wipcast.toml").write_text(f'[wipcast]\nas_of = "{AS_OF}"\n')
-    _cli(["ingest", "files", str(canonical)], files)
-    _cli(["transform"], files)
     _cli(["ingest", "files", "psa"], firm)  # B: the PSA's files, then NetSuite
     with FixtureServer(NetSuiteDemoApi.from_dir(firm)) as server:
         summary = _cli(["ingest", "netsuite", "--base-url", server.url + "/"], firm)

@@ -2,7 +2,7 @@
 a filter change updates the figures, and a publish underneath the running app shows up without a restart.
 
 Needs /usr/bin/chromium (Debian package `chromium`; `make test` installs it). Screenshots of every page go
-to tests/artifacts/ (git-ignored).
+to tests/artifacts/ (git-ignored), in the light and the dark theme.
 """
 
 from __future__ import annotations
@@ -79,16 +79,34 @@ def page(browser):
     context.close()
 
 
-def test_every_page_loads_with_title_key_figures_and_no_error(live_app, page):
+def _background_luminance(tab) -> float:
+    """Relative luminance (WCAG) of the app's background colour."""
+    rgb = tab.locator('[data-testid="stApp"]').evaluate("el => getComputedStyle(el).backgroundColor")
+    channels = [int(v) / 255 for v in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_page_loads_with_title_key_figures_and_no_error(live_app, browser, theme):
+    """Every page in the browser's light and dark colour scheme (Streamlit follows it), with a screenshot of
+    each in tests/artifacts/page-<page>-<theme>.png."""
     url, _ = live_app
     ARTIFACTS.mkdir(exist_ok=True)
-    for path, (title, key_text) in PAGES.items():
-        page.goto(f"{url}/{path}")
-        wait_for_page(page, title, key_text)
-        assert error_texts(page) == [], f"{title}: {error_texts(page)}"
-        if path != "scenarios":  # the Scenarios page has key figures only once a scenario has run
-            assert page.locator('[data-testid="stMetricValue"]').count() >= 1, f"{title} shows no key figure"
-        page.screenshot(path=str(ARTIFACTS / f"page-{path or 'overview'}.png"), full_page=True)
+    context = browser.new_context(viewport={"width": 1440, "height": 2400}, color_scheme=theme)
+    tab = context.new_page()
+    try:
+        for path, (title, key_text) in PAGES.items():
+            tab.goto(f"{url}/{path}")
+            wait_for_page(tab, title, key_text)
+            assert error_texts(tab) == [], f"{title}: {error_texts(tab)}"
+            if path != "scenarios":  # the Scenarios page has key figures only once a scenario has run
+                assert tab.locator('[data-testid="stMetricValue"]').count() >= 1, f"{title} shows no key figure"
+            luminance = _background_luminance(tab)
+            assert (luminance < 0.1) if theme == "dark" else (luminance > 0.8), (title, theme, luminance)
+            tab.screenshot(path=str(ARTIFACTS / f"page-{path or 'overview'}-{theme}.png"), full_page=True)
+    finally:
+        context.close()
 
 
 def test_a_filter_change_updates_the_headline(live_app, page):

@@ -19,6 +19,7 @@ from cli.console import console, options
 from cli.demo import demo_app, demo_generate
 from cli.exceptions import exceptions_app
 from cli.ingest import ingest_app
+from cli.report import report_cmd
 from cli.scenario import export_cmd, scenario_app
 from cli.sql import sql_cmd
 from wipcast.errors import WipcastError
@@ -44,6 +45,7 @@ app.command("run")(pipeline.run)
 app.command("export")(export_cmd)
 app.command("app")(serve.app_cmd)
 app.command("sql")(sql_cmd)
+app.command("report")(report_cmd)
 
 
 @app.callback()

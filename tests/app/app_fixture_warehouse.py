@@ -353,6 +353,7 @@ def build_fixture_warehouse(
         "marts.mart_revenue_vs_target": targets,
         "marts.mart_project_financials": financials,
         "marts.mart_unbilled_exposure": unbilled,
+        "marts.mart_project_risks": _project_risks(unbilled, financials, projects),
         "marts.mart_receivables": receivables,
         "marts.mart_dso_monthly": dso,
         "marts.mart_utilization_weekly": util,
@@ -558,6 +559,83 @@ def _exposure_from_entries(unbilled: pd.DataFrame, entries: pd.DataFrame, projec
         unbilled.at[index, "at_risk_after_close_value"] = round(found.get("at_risk_after_close", 0.0), 2)
         unbilled.at[index, "over_cap_value"] = 0.0
         unbilled.at[index, "at_risk_missing_rate_hours"] = found.get("hours", 0.0)
+
+
+RISK_PARTS = ("at_risk", "approved_unbilled", "pending_approval", "contract_asset")
+
+
+def _project_risks(unbilled: pd.DataFrame, financials: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
+    """marts.mart_project_risks from this fixture's own exposure and financials rows, by the mart's rule: the
+    exposure of all buckets and the overdue milestones converted at each row's rate, the expected loss of a loss
+    contract (-margin at completion, at least 0), each part in cents; money at stake their sum; only projects with
+    some at stake, ranked by it (ties by project_id); the reasons name the parts above zero in the mart's order."""
+    rate = unbilled["fx_rate_to_reporting"]
+    exposure = (
+        pd.DataFrame(
+            {
+                "project_id": unbilled["project_id"],
+                "at_risk": (unbilled["at_risk_after_close_value"].fillna(0) + unbilled["over_cap_value"].fillna(0))
+                * rate,
+                "approved_unbilled": unbilled["approved_unbilled_value"] * rate,
+                "pending_approval": unbilled["pending_approval_value"] * rate,
+                "contract_asset": unbilled["contract_asset"] * rate,
+            }
+        )
+        .groupby("project_id")[list(RISK_PARTS)]
+        .sum()
+    )
+    fin = financials.set_index("project_id")
+    loss = fin["is_loss_contract"].fillna(False).astype(bool)
+    outcome = pd.DataFrame(
+        {
+            "expected_loss": (-fin["margin_at_completion_reporting"]).clip(lower=0).where(loss, 0.0),
+            "overdue_milestones": fin["overdue_milestone_amount"] * fin["fx_rate_to_reporting"],
+            "is_loss_contract": loss,
+        }
+    )
+    risks = exposure.join(outcome, how="outer")
+    money = [*RISK_PARTS, "expected_loss", "overdue_milestones"]
+    risks[money] = risks[money].fillna(0.0).round(2)
+    risks["is_loss_contract"] = risks["is_loss_contract"].fillna(False).astype(bool)
+    risks["unbilled"] = (risks["approved_unbilled"] + risks["pending_approval"] + risks["contract_asset"]).round(2)
+    risks["money_at_stake"] = (
+        risks["at_risk"] + risks["unbilled"] + risks["expected_loss"] + risks["overdue_milestones"]
+    ).round(2)
+    risks = risks[risks["money_at_stake"] > 0].rename_axis("project_id").reset_index()
+    risks = risks.sort_values(["money_at_stake", "project_id"], ascending=[False, True], ignore_index=True)
+    named = (
+        ("loss contract", "expected_loss"),
+        ("at-risk time", "at_risk"),
+        ("overdue milestones", "overdue_milestones"),
+        ("unbilled", "unbilled"),
+    )
+    risks["risk_reasons"] = [
+        ", ".join(name for name, part in named if getattr(row, part) > 0) for row in risks.itertuples()
+    ]
+    risks["risk_rank"] = range(1, len(risks) + 1)
+    dims = projects.set_index("project_id")[["customer_id", "entity_id", "practice", "customer_region"]]
+    risks = risks.join(dims, on="project_id")
+    risks["as_of_date"] = AS_OF
+    risks["reporting_currency"] = "USD"
+    return risks[
+        [
+            "project_id",
+            "as_of_date",
+            "customer_id",
+            "entity_id",
+            "practice",
+            "customer_region",
+            "reporting_currency",
+            *RISK_PARTS,
+            "unbilled",
+            "expected_loss",
+            "overdue_milestones",
+            "money_at_stake",
+            "is_loss_contract",
+            "risk_reasons",
+            "risk_rank",
+        ]
+    ]
 
 
 def _forecasts(rng, projects, revenue, bump, practices):

@@ -19,6 +19,7 @@ FINANCE_MARTS = (
     "mart_receivables",
     "mart_dso_monthly",
     "mart_revenue_vs_target",
+    "mart_project_risks",
 )
 
 # the raw-table builder of the dbt foundation tests (creates raw_canonical from the contract)

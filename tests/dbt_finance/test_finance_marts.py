@@ -124,6 +124,37 @@ def test_unbilled_exposure_by_bucket(finance_warehouse):
     ]
 
 
+def test_project_risks_rank_the_firm_by_money_at_stake(finance_warehouse):
+    rows = query(
+        finance_warehouse,
+        """
+        select risk_rank, project_id, at_risk, unbilled, expected_loss, overdue_milestones, money_at_stake,
+               is_loss_contract, risk_reasons
+        from marts.mart_project_risks order by risk_rank""",
+    )
+    # FFP: loss contract, margin at completion -4,800 -> expected loss 4,800; contract asset 2,514.29 + 3,200
+    #      = 5,714.29 (above); 10,514.29 at stake.
+    # RTX: contract asset 3,100 EUR x 1.25 (March) = 3,875; its margin at completion is positive.
+    # TMC: at risk 200 over the cap; unbilled 200 + 400 approved + 200 pending = 800; 1,000 at stake
+    #      (expected revenue 1,000 at the cap - EAC 700 = 300: no loss).
+    # MSX: the open milestone M2 is due 15 May, not overdue; no contract asset. PINT is internal. Neither is listed.
+    assert rows == [
+        (
+            1,
+            "FFP",
+            money(0),
+            money("5714.29"),
+            money(4800),
+            money(0),
+            money("10514.29"),
+            True,
+            "loss contract, unbilled",
+        ),
+        (2, "RTX", money(0), money(3875), money(0), money(0), money(3875), False, "unbilled"),
+        (3, "TMC", money(200), money(800), money(0), money(0), money(1000), False, "at-risk time, unbilled"),
+    ]
+
+
 def test_receivables_and_dso(finance_warehouse):
     rows = query(
         finance_warehouse,
@@ -177,6 +208,7 @@ def test_every_mart_carries_the_as_of_date(finance_warehouse):
         "mart_receivables",
         "mart_dso_monthly",
         "mart_revenue_vs_target",
+        "mart_project_risks",
     ):
         assert query(finance_warehouse, f"select distinct as_of_date from marts.{mart}") == [(dt.date(2024, 3, 31),)]
 

@@ -77,6 +77,35 @@ def exception_trend(filters: Filters) -> pd.DataFrame:
     )
 
 
+def open_exceptions_over_runs(filters: Filters) -> pd.DataFrame:
+    """Per transform run: the exceptions open at that run and their money at risk (reporting currency).
+
+    Rebuilt from ops.exception_state, which keeps each exception's latest state, not one row per run:
+    - the runs are the distinct first_seen_at and last_seen_at (every build stamps what it detects with
+      its run time; resolved_at is a last_seen_at, so it adds no run);
+    - an exception was detected at run t when first_seen_at <= t <= last_seen_at, and open then unless it
+      is accepted now and was accepted by t (accepted_at <= t);
+    - its money is its amount at risk as last seen (earlier amounts are not kept).
+    What the state cannot tell: a run in which no exception was first or last seen is not listed, an
+    exception resolved and later seen again counts as open through the gap, and an acceptance that lapsed
+    or was followed by a resolve is forgotten (the exception counts as open while it was detected).
+    """
+    if ("ops", "exception_state") not in catalog():
+        raise DataUnavailable("the warehouse has no ops.exception_state yet (it is written after each transform)")
+    where, params = _where(filters)
+    return query(
+        f"with state as (select * from ops.exception_state where {where}), "
+        "runs as (select first_seen_at as run_at from state where first_seen_at is not null "
+        "union select last_seen_at from state where last_seen_at is not null) "
+        "select runs.run_at, count(s.exception_id) as open_exceptions, "
+        "coalesce(sum(s.amount_at_risk_reporting), 0) as amount_at_risk from runs left join state s "
+        "on s.first_seen_at <= runs.run_at and s.last_seen_at >= runs.run_at "
+        "and not (s.status = 'accepted' and s.accepted_at is not null and s.accepted_at <= runs.run_at) "
+        "group by runs.run_at order by runs.run_at",
+        params,
+    )
+
+
 def headline(filters: Filters) -> dict[str, float]:
     """The Overview's tile: overdue unposted approved value, and open exceptions older than 30 days."""
     unposted, exceptions = _require(UNPOSTED), _require(EXCEPTIONS)

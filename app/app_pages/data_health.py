@@ -1,10 +1,12 @@
-"""Data health: the last pipeline run and its steps, row counts, quarantined rows, freshness of each source."""
+"""Data health: the last pipeline run and its steps, each connector's last sync, row counts, quarantined rows,
+freshness of each source."""
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from app import charts, data, ui
 from app.formatting import chart_text, plain
+from app.queries import health
 
 st.title("Data health")
 
@@ -63,6 +65,55 @@ def last_run() -> None:
             "rows": st.column_config.NumberColumn("Rows", format="localized"),
         },
     )
+
+
+SYNC_CONFIG: ui.ColumnConfigs = {
+    "connector": "Source",
+    "run_id": "Run",
+    "mode": "Mode",
+    "status": "Status",
+    "finished_at": st.column_config.DatetimeColumn("Finished", format="DD MMM YYYY HH:mm"),
+    "age_hours": st.column_config.NumberColumn("Age (hours)", format="%.1f"),
+    "resources": st.column_config.NumberColumn("Resources", format="%d"),
+    "rows_extracted": st.column_config.NumberColumn("Extracted", format="localized"),
+    "rows_conformed": st.column_config.NumberColumn("Conformed", format="localized"),
+    "rows_quarantined": st.column_config.NumberColumn("Quarantined", format="localized"),
+    "retries": st.column_config.NumberColumn("Retries", format="%d"),
+    "shortfall": st.column_config.NumberColumn(
+        "Shortfall",
+        format="%d",
+        help="Rows the API reported on a full read that the sync did not get (empty: no full read to judge).",
+    ),
+    "error": "Last error",
+}
+
+
+def sync_status() -> None:
+    st.subheader("Sync status per source")
+    if not health.has_sync_runs():
+        ui.empty_state(
+            "no connector has synced into this warehouse (ops.sync_runs is written by `wipcast ingest <connector>` "
+            "and by `wipcast run` with connectors in `[sources] run`)"
+        )
+        return
+    frame = health.sync_status()
+    if frame.empty:
+        ui.empty_state("ops.sync_runs holds no sync yet")
+        return
+    failed = frame[frame["status"] == "failed"]
+    short = frame[frame["shortfall"].fillna(0) > 0]
+    if not failed.empty or not short.empty:
+        problems = [f"{plain(c)}: last sync failed" for c in failed["connector"]]
+        problems += [
+            f"{plain(c)}: {int(n):,} row(s) short of what the API reported"
+            for c, n in short[["connector", "shortfall"]].itertuples(index=False)
+        ]
+        st.warning("; ".join(problems) + ".")
+    st.caption(
+        "Each connector's last sync (ops.sync_runs, summed over its resources). Age is since it finished; "
+        "per resource: `select * from ops.sync_runs where run_id = '<run>'`."
+    )
+    ui.table_with_download(frame, "sync status per source", SYNC_CONFIG)
 
 
 def freshness() -> None:
@@ -125,6 +176,7 @@ def counts() -> None:
 
 ui.guarded(tiles)
 ui.guarded(last_run)
+ui.guarded(sync_status)
 left, right = st.columns(2)
 with left:
     ui.guarded(freshness)

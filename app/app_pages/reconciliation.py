@@ -153,6 +153,42 @@ def close_control() -> None:
     ui.table_with_download(table, "close control", CLOSE_CONFIG)
 
 
+def trend() -> None:
+    st.subheader("Open exceptions over runs")
+    runs = recon.open_exceptions_over_runs(filters)
+    if len(runs) < 2:
+        ui.empty_state(f"a trend needs two transform runs; the exception state records {len(runs)}")
+        return
+    figure = go.Figure()
+    figure.add_scatter(
+        x=runs["run_at"],
+        y=runs["amount_at_risk"],
+        name=f"Money at risk ({currency})",
+        mode="lines+markers",
+        customdata=runs["open_exceptions"],
+        hovertemplate="%{x|%d %b %Y %H:%M}: %{y:,.0f} " + currency + " in %{customdata:,.0f} open<extra></extra>",
+    )
+    figure.add_bar(x=runs["run_at"], y=runs["open_exceptions"], name="Open exceptions", yaxis="y2", opacity=0.4)
+    figure.update_layout(
+        yaxis={"title": f"Money at risk ({currency})"},
+        yaxis2={"title": "Open exceptions", "overlaying": "y", "side": "right", "rangemode": "tozero"},
+        height=320,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    )
+    ui.chart_with_table(
+        figure,
+        runs,
+        "open exceptions over runs",
+        {
+            "run_at": st.column_config.DatetimeColumn("Run", format="DD MMM YYYY HH:mm"),
+            "open_exceptions": st.column_config.NumberColumn("Open exceptions", format="%d"),
+            "amount_at_risk": money_column("Money at risk", currency),
+        },
+        caption="Counted from ops.exception_state at each run time it records (first and last sightings); "
+        "money at risk is each exception's amount as last seen.",
+    )
+
+
 def sync_health() -> None:
     rows = recon.sync_health()
     if rows.empty:
@@ -162,5 +198,5 @@ def sync_health() -> None:
     ui.table_with_download(rows, "sync health", EXCEPTION_CONFIG)
 
 
-for section in (tiles, exceptions, unposted, close_control, sync_health):
+for section in (tiles, exceptions, trend, unposted, close_control, sync_health):
     ui.guarded(section)

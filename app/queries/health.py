@@ -80,6 +80,60 @@ def latest_business_dates() -> pd.DataFrame:
     return query(sql)
 
 
+SYNC_RUNS = ("ops", "sync_runs")
+
+
+def has_sync_runs() -> bool:
+    """Whether the warehouse has ops.sync_runs (written by connector syncs; absent for file-only firms and
+    warehouses built before it existed)."""
+    return SYNC_RUNS in catalog()
+
+
+def sync_status(now: dt.datetime | None = None) -> pd.DataFrame:
+    """Per connector, its last sync: status, when it finished and how long ago, rows extracted, conformed
+    and quarantined, retries, shortfall (rows the API reported on a full read but the sync did not get:
+    the sum of the positive shortfalls of its resources) and the error of a failed sync.
+
+    An empty frame when the warehouse has no ops.sync_runs. Age is computed here, not in SQL: the query is
+    cached per published file, the clock is not.
+    """
+    if not has_sync_runs():
+        return pd.DataFrame(
+            columns=[
+                "connector",
+                "run_id",
+                "mode",
+                "status",
+                "finished_at",
+                "age_hours",
+                "resources",
+                "rows_extracted",
+                "rows_conformed",
+                "rows_quarantined",
+                "retries",
+                "shortfall",
+                "error",
+            ]
+        )
+    frame = query(
+        "with runs as (select connector, run_id, max(finished_at) as finished_at from ops.sync_runs "
+        "group by connector, run_id), last as (select connector, arg_max(run_id, finished_at) as run_id "
+        "from runs group by connector) "
+        "select s.connector, s.run_id, any_value(s.mode) as mode, "
+        "case when bool_or(s.status = 'failed') then 'failed' else 'success' end as status, "
+        "max(s.finished_at) as finished_at, count(*) filter (where s.resource <> '*') as resources, "
+        "sum(s.rows_extracted) as rows_extracted, sum(s.rows_conformed) as rows_conformed, "
+        "sum(s.rows_quarantined) as rows_quarantined, sum(s.retries) as retries, "
+        "sum(greatest(s.shortfall, 0)) filter (where s.shortfall is not null) as shortfall, min(s.error) as error "
+        "from ops.sync_runs s join last on last.connector = s.connector and last.run_id = s.run_id "
+        "group by s.connector, s.run_id order by s.connector"
+    )
+    clock = now or dt.datetime.now(dt.UTC)
+    finished = pd.to_datetime(frame["finished_at"], utc=True)
+    frame.insert(5, "age_hours", (pd.Timestamp(clock) - finished).dt.total_seconds() / 3600)
+    return frame
+
+
 class PublishedFileInfo(TypedDict):
     name: str  # the file's name only: where it lives on the server is not for the page
     size_mb: float

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.connectors import failures
+from ingest.connectors import failures, tally
 from ingest.connectors.spec import Connector, Credentials, SourceOptions
 from ingest.pipeline import dlt_environment
 from wipcast.settings import Settings
@@ -33,6 +33,16 @@ class ExtractResult:
     cursors_before: dict[str, Any]
     cursors_after: dict[str, Any]
     marked_deleted: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Reading:
+    """What an extraction saw per resource, kept when it fails too (ops.sync_runs): the resources the
+    source declared, the cursors before, the vendor's totals and the client's retries."""
+
+    resources: list[str] = field(default_factory=list)
+    cursors_before: dict[str, Any] = field(default_factory=dict)
+    tally: tally.Tally = field(default_factory=tally.Tally)
 
 
 def pipeline_name(connector: Connector) -> str:
@@ -57,9 +67,12 @@ def extract(
     options: SourceOptions,
     credentials: Credentials,
     full_refresh: bool,
+    reading: Reading | None = None,
 ) -> ExtractResult:
+    """`reading` (optional) is filled as the extraction goes, so a caller still has it when this raises."""
+    reading = reading if reading is not None else Reading()
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
-    with dlt_environment(settings, run_id) as folder:
+    with dlt_environment(settings, run_id) as folder, tally.recording(reading.tally):
         import dlt
         from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
@@ -72,9 +85,12 @@ def extract(
         try:
             pipeline.sync_destination()  # restore the cursor from the warehouse before reading it
             before = _cursors(pipeline.state, connector.vendor)
+            reading.cursors_before = dict(before)
+            source = connector.build_source(options, credentials)
+            reading.resources = list(source.selected_resources)
             # Parquet load files: DuckDB reads them in bulk, where dlt's default INSERT batches were
             # most of a large first sync's time
-            info = pipeline.run(connector.build_source(options, credentials), loader_file_format="parquet")
+            info = pipeline.run(source, loader_file_format="parquet")
         except Exception as exc:
             raise failures.describe(connector, exc, options.base_url) from exc
         trace = pipeline.last_trace

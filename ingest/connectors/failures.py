@@ -28,12 +28,22 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def _resource(chain: list[BaseException]) -> str:
+def _resource_name(chain: list[BaseException]) -> str | None:
     for exc in chain:
         name = getattr(exc, "pipe_name", None) or getattr(exc, "resource_name", None)
         if isinstance(name, str) and name:
-            return f" (resource {name})"
-    return ""
+            return name
+    return None
+
+
+def _resource(chain: list[BaseException]) -> str:
+    name = _resource_name(chain)
+    return f" (resource {name})" if name else ""
+
+
+def failed_resource(exc: BaseException) -> str | None:
+    """The resource dlt names in a failure's chain (the one being read when it failed), if any."""
+    return _resource_name(_chain(exc))
 
 
 def _where(url: str | None) -> str:

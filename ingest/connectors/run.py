@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingest.connectors import config as cfg
-from ingest.connectors import conform, credentials, dltenv, extract, load, opslog, registry
+from ingest.connectors import conform, credentials, dltenv, extract, failures, load, opslog, registry
 from ingest.connectors.spec import Connector, SourceOptions
 from wipcast.errors import InputError, WipcastError
 from wipcast.settings import Settings
@@ -124,47 +124,166 @@ def sync(
     base_url: str | None = None,
     progress: Progress | None = None,
 ) -> SyncResult:
-    """Extract the vendor into raw_<vendor>, then conform and load conformed_<vendor>."""
+    """Extract the vendor into raw_<vendor>, then conform and load conformed_<vendor>.
+
+    Every sync writes its ops.sync_runs rows, a failed one too (status failed and the one-line error),
+    before the error reaches the user unchanged.
+    """
     report = _report(progress)
     connector = registry.get(name)
     if since is not None and full_refresh:
         raise InputError("--since and --full-refresh cannot be combined", "a full refresh already reads everything")
-    config = cfg.load_connector_config(connector.vendor, connector.settings_keys)
-    day = today()
-    as_of = settings.as_of or day
-    tables = _tables(connector, config, as_of)  # settings errors surface before any request
-    url = _base_url(connector, config, base_url)
-    creds = credentials.resolve(connector)
-    if connector.resolve_base_url is not None:
-        url = connector.resolve_base_url(url, creds)
+    started = dt.datetime.now(dt.UTC)
+    reading = extract.Reading()
+    mode = "full_refresh" if full_refresh else "incremental"
+    try:
+        config = cfg.load_connector_config(connector.vendor, connector.settings_keys)
+        day = today()
+        as_of = settings.as_of or day
+        tables = _tables(connector, config, as_of)  # settings errors surface before any request
+        url = _base_url(connector, config, base_url)
+        creds = credentials.resolve(connector)
+        if connector.resolve_base_url is not None:
+            url = connector.resolve_base_url(url, creds)
 
-    initial, end, mode = _initial(config), None, "incremental"
-    if full_refresh:
-        end, mode = FAR_FUTURE, "full_refresh"
-    elif since is not None:
-        initial = since.isoformat() + "T00:00:00Z"
-        if settings.work_db.exists():
-            with work_connection(settings) as con:
-                if opslog.has_cursor(con, connector.vendor):
-                    end, mode = FAR_FUTURE, "backfill"
-    options = SourceOptions(base_url=url, config=config, initial_value=initial, end_value=end, today=day)
+        initial, end = _initial(config), None
+        if full_refresh:
+            end = FAR_FUTURE
+        elif since is not None:
+            initial = since.isoformat() + "T00:00:00Z"
+            if settings.work_db.exists():
+                with work_connection(settings) as con:
+                    if opslog.has_cursor(con, connector.vendor):
+                        end, mode = FAR_FUTURE, "backfill"
+        options = SourceOptions(base_url=url, config=config, initial_value=initial, end_value=end, today=day)
 
-    report(f"extracting {connector.label}", 0, STEPS)
-    result = extract.extract(settings, connector, run_id, options, creds, full_refresh)
-    load_id = result.load_id or latest_load_id(settings, connector) or run_id
-    return _conform_and_load(
-        settings,
-        connector,
-        run_id,
-        mode,
-        url,
-        load_id,
-        tables,
-        report,
-        result.rows,
-        result.cursors_after,
-        result.marked_deleted,
-    )
+        report(f"extracting {connector.label}", 0, STEPS)
+        result = extract.extract(settings, connector, run_id, options, creds, full_refresh, reading)
+        load_id = result.load_id or latest_load_id(settings, connector) or run_id
+        return _conform_and_load(
+            settings,
+            connector,
+            run_id,
+            mode,
+            url,
+            load_id,
+            tables,
+            report,
+            result.rows,
+            result.cursors_after,
+            result.marked_deleted,
+            _Runs(started, reading),
+        )
+    except Exception as exc:
+        _record_failure(settings, connector, run_id, mode, started, reading, exc)
+        raise
+
+
+@dataclass(frozen=True)
+class _Runs:
+    """What a sync (not a reconform) needs to write its ops.sync_runs rows."""
+
+    started_at: dt.datetime
+    reading: extract.Reading
+
+
+def _full_read(mode: str, resource: str, reading: extract.Reading) -> bool:
+    """A full refresh, or the resource's first read (a resource with no cursor of its own is listed in
+    full for each parent it is read for). A backfill and an incremental window are not."""
+    return mode == "full_refresh" or (mode == "incremental" and resource not in reading.cursors_before)
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, WipcastError):
+        return exc.one_line()
+    lines = str(exc).strip().splitlines()
+    return (f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__)[:300]
+
+
+def _record_failure(
+    settings: Settings,
+    connector: Connector,
+    run_id: str,
+    mode: str,
+    started: dt.datetime,
+    reading: extract.Reading,
+    exc: BaseException,
+) -> None:
+    """ops.sync_runs rows of a failed sync (every resource failed: nothing was loaded). Best effort: a
+    warehouse that cannot take them must not hide the error the user needs."""
+    finished = dt.datetime.now(dt.UTC)
+    error = _one_line(exc)
+    failed = failures.failed_resource(exc)
+    tally = reading.tally
+    names = reading.resources or ["*"]
+    runs = []
+    for name in names:
+        counts = tally.resources.get(name)
+        retries = counts.retries if counts else 0
+        if name == (failed if failed in names else names[-1]):
+            retries += tally.unclaimed  # every try of a request lost its connection: the failing one's
+        cursor = reading.cursors_before.get(name)
+        runs.append(
+            opslog.SyncRun(
+                run_id,
+                connector.vendor,
+                name,
+                mode,
+                started,
+                finished,
+                "failed",
+                name != "*" and _full_read(mode, name, reading),
+                counts.reported if counts else None,
+                None,
+                None,
+                None,
+                None,
+                cursor,
+                cursor,
+                retries if reading.resources else None,
+                error,
+            )
+        )
+    try:
+        settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+        with work_connection(settings) as con:
+            opslog.record_runs(con, runs)
+    except Exception:  # noqa: BLE001, S110 - the sync's own error is the one to show
+        pass
+
+
+def _success_runs(connector: Connector, runs: _Runs, result: SyncResult, finished: dt.datetime) -> list[opslog.SyncRun]:
+    reading = runs.reading
+    by_resource: dict[str, list[conform.EntityResult]] = {}
+    for step in connector.conform_steps:
+        if step.entity in result.entities:
+            by_resource.setdefault(step.resource, []).append(result.entities[step.entity])
+    rows = []
+    for name in reading.resources:
+        counts = reading.tally.resources.get(name)
+        entities = by_resource.get(name)
+        rows.append(
+            opslog.SyncRun(
+                result.run_id,
+                connector.vendor,
+                name,
+                result.mode,
+                runs.started_at,
+                finished,
+                "success",
+                _full_read(result.mode, name, reading),
+                counts.reported if counts else None,
+                result.extracted.get(name, 0),
+                counts.filtered if counts else None,
+                sum(e.valid.num_rows for e in entities) if entities else None,
+                sum(e.quarantined.num_rows for e in entities) if entities else None,
+                reading.cursors_before.get(name),
+                result.cursors_after.get(name, reading.cursors_before.get(name)),
+                counts.retries if counts else 0,
+                None,
+            )
+        )
+    return rows
 
 
 def reconform(settings: Settings, name: str, run_id: str, progress: Progress | None = None) -> SyncResult:
@@ -206,6 +325,7 @@ def _conform_and_load(
     extracted: dict[str, int],
     cursors: dict[str, Any],
     marked: dict[str, int],
+    runs: _Runs | None = None,
 ) -> SyncResult:
     report(f"conforming {connector.raw_schema}", 1, STEPS)
     output = conform.conform(connector, settings.work_db, tables, load_id)
@@ -263,6 +383,8 @@ def _conform_and_load(
                 result.rows_quarantined,
             ),
         )
+        if runs is not None:
+            opslog.record_runs(con, _success_runs(connector, runs, result, dt.datetime.now(dt.UTC)))
     report("done", STEPS, STEPS)
     return result
 
@@ -270,8 +392,6 @@ def _conform_and_load(
 def check(name: str, base_url: str | None = None) -> str:
     """Credentials plus one cheap authenticated call; returns what to print."""
     from dlt.sources.helpers import requests as dlt_requests
-
-    from ingest.connectors import failures
 
     connector = registry.get(name)
     config = cfg.load_connector_config(connector.vendor, connector.settings_keys)

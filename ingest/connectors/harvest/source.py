@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.connectors import rawcols
+from requests import Response
+
+from ingest.connectors import rawcols, tally
 from ingest.connectors.harvest import settings as hs
 from ingest.connectors.paging import GuardedLinkPaginator
 from ingest.connectors.spec import Credentials, SourceOptions
@@ -143,6 +145,17 @@ def rest_config(options: SourceOptions, credentials: Credentials) -> dict[str, A
     }
 
 
+def reported_total(response: Response) -> int | None:
+    """`total_entries` of a listing's first page (the one without `links.previous`): what Harvest says the
+    request matches. Every page repeats it, so later pages give None."""
+    body = response.json()
+    if not isinstance(body, dict) or body.get("total_entries") is None:
+        return None
+    if (body.get("links") or {}).get("previous") is not None:
+        return None
+    return int(body["total_entries"])
+
+
 def build_source(options: SourceOptions, credentials: Credentials) -> Any:
     import dlt
     from dlt.sources.rest_api import rest_api_resources
@@ -151,6 +164,6 @@ def build_source(options: SourceOptions, credentials: Credentials) -> Any:
 
     @dlt.source(name="harvest", section="harvest", max_table_nesting=2)
     def harvest() -> Any:
-        return rest_api_resources(config)  # type: ignore[arg-type]
+        return rest_api_resources(tally.instrument(config, reported_total))  # type: ignore[arg-type]
 
     return harvest()

@@ -12,7 +12,7 @@ from typing import Any
 
 from dlt.sources.helpers.rest_client.paginators import SinglePagePaginator
 
-from ingest.connectors import rawcols
+from ingest.connectors import rawcols, tally
 from ingest.connectors.harvest_forecast import settings as fs
 from ingest.connectors.paging import DateWindowPaginator
 from ingest.connectors.spec import Credentials, SourceOptions
@@ -93,6 +93,6 @@ def build_source(options: SourceOptions, credentials: Credentials) -> Any:
 
     @dlt.source(name="harvest_forecast", section="harvest_forecast", max_table_nesting=1)
     def harvest_forecast() -> Any:
-        return rest_api_resources(config)  # type: ignore[arg-type]
+        return rest_api_resources(tally.instrument(config))  # type: ignore[arg-type]
 
     return harvest_forecast()

@@ -17,9 +17,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from ingest.connectors import rawcols
+from requests import Response
+
+from ingest.connectors import rawcols, tally
 from ingest.connectors.hubspot import paging
 from ingest.connectors.hubspot import settings as hs
 from ingest.connectors.spec import Credentials, SourceOptions
@@ -199,6 +202,17 @@ def rest_config(options: SourceOptions, credentials: Credentials) -> dict[str, A
     }
 
 
+def reported_total(response: Response) -> int | None:
+    """`total` of a search's first page (no `after` in the body): the records the filter matches. Other
+    endpoints (details, archived list, pipelines) send none."""
+    body = response.json()
+    if not isinstance(body, dict) or body.get("total") is None:
+        return None
+    raw = response.request.body if response.request is not None else None
+    sent = json.loads(raw) if isinstance(raw, (str, bytes)) and raw else {}
+    return None if isinstance(sent, dict) and "after" in sent else int(body["total"])
+
+
 def build_source(options: SourceOptions, credentials: Credentials) -> Any:
     import dlt
     from dlt.sources.rest_api import rest_api_resources
@@ -207,6 +221,6 @@ def build_source(options: SourceOptions, credentials: Credentials) -> Any:
 
     @dlt.source(name="hubspot", section="hubspot", max_table_nesting=1)
     def hubspot() -> Any:
-        return rest_api_resources(config)  # type: ignore[arg-type]
+        return rest_api_resources(tally.instrument(config, reported_total, windowed=True))  # type: ignore[arg-type]
 
     return hubspot()

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.connectors import rawcols
+from requests import Response
+
+from ingest.connectors import rawcols, tally
 from ingest.connectors.kantata import envelope
 from ingest.connectors.kantata import settings as ks
 from ingest.connectors.spec import Credentials, SourceOptions
@@ -112,6 +114,16 @@ def rest_config(options: SourceOptions, credentials: Credentials) -> dict[str, A
     }
 
 
+def reported_total(response: Response) -> int | None:
+    """`count` of a list's first page (`meta.page_number` 1): the records over every page (the documented
+    quirk: it is the total, not the page's rows)."""
+    body = response.json()
+    if not isinstance(body, dict) or body.get("count") is None:
+        return None
+    page = (body.get("meta") or {}).get("page_number")
+    return int(body["count"]) if page in (None, 1, "1") else None
+
+
 def build_source(options: SourceOptions, credentials: Credentials) -> Any:
     import dlt
     from dlt.sources.rest_api import rest_api_resources
@@ -120,6 +132,6 @@ def build_source(options: SourceOptions, credentials: Credentials) -> Any:
 
     @dlt.source(name="kantata", section="kantata", max_table_nesting=1)
     def kantata() -> Any:
-        return rest_api_resources(config)  # type: ignore[arg-type]
+        return rest_api_resources(tally.instrument(config, reported_total))  # type: ignore[arg-type]
 
     return kantata()

@@ -21,7 +21,7 @@ from typing import Any
 
 from requests import Response
 
-from ingest.connectors import rawcols
+from ingest.connectors import rawcols, tally
 from ingest.connectors.netsuite import auth
 from ingest.connectors.netsuite import settings as ns
 from ingest.connectors.netsuite.paging import SuiteQLPaginator, date_literal, timestamp_literal
@@ -281,6 +281,14 @@ def rest_config(options: SourceOptions, credentials: Credentials) -> dict[str, A
     }
 
 
+def reported_total(response: Response) -> int | None:
+    """`totalResults` of a SuiteQL query's first page (`offset` 0): the rows the query matches."""
+    body = response.json()
+    if not isinstance(body, dict) or body.get("totalResults") is None or int(body.get("offset") or 0) != 0:
+        return None
+    return int(body["totalResults"])
+
+
 def build_source(options: SourceOptions, credentials: Credentials) -> Any:
     import dlt
     from dlt.sources.rest_api import rest_api_resources
@@ -289,6 +297,6 @@ def build_source(options: SourceOptions, credentials: Credentials) -> Any:
 
     @dlt.source(name="netsuite", section="netsuite", max_table_nesting=0)
     def netsuite() -> Any:
-        return rest_api_resources(config)  # type: ignore[arg-type]
+        return rest_api_resources(tally.instrument(config, reported_total, windowed=True))  # type: ignore[arg-type]
 
     return netsuite()

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.connectors import rawcols
+from ingest.connectors import rawcols, tally
 from ingest.connectors.config import ConnectorConfig
 from ingest.connectors.quickbooks import paging
 from ingest.connectors.quickbooks import settings as qs
@@ -239,6 +239,6 @@ def build_source(options: SourceOptions, credentials: Credentials) -> Any:
 
     @dlt.source(name="quickbooks", section="quickbooks", max_table_nesting=0)
     def quickbooks() -> Any:
-        return rest_api_resources(config)  # type: ignore[arg-type]
+        return rest_api_resources(tally.instrument(config))  # type: ignore[arg-type]
 
     return quickbooks()

@@ -13,8 +13,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from ingest.connectors import rawcols
+from requests import Response
+
+from ingest.connectors import rawcols, tally
 from ingest.connectors.oauth import ClientCredentialsAuth
 from ingest.connectors.paging import GuardedLinkPaginator
 from ingest.connectors.salesforce import datetimes
@@ -188,6 +191,16 @@ def rest_config(options: SourceOptions, credentials: Credentials) -> dict[str, A
     }
 
 
+def reported_total(response: Response) -> int | None:
+    """`totalSize` of a query's first batch (`.../query` or `.../queryAll`, not a `nextRecordsUrl` locator):
+    the rows the SOQL query matches."""
+    body = response.json()
+    path = urlsplit(response.url).path.rstrip("/")
+    if not isinstance(body, dict) or body.get("totalSize") is None or not path.endswith(("/query", "/queryAll")):
+        return None
+    return int(body["totalSize"])
+
+
 def build_source(options: SourceOptions, credentials: Credentials) -> Any:
     import dlt
     from dlt.sources.rest_api import rest_api_resources
@@ -196,6 +209,6 @@ def build_source(options: SourceOptions, credentials: Credentials) -> Any:
 
     @dlt.source(name="salesforce", section="salesforce", max_table_nesting=1)
     def salesforce() -> Any:
-        return rest_api_resources(config)  # type: ignore[arg-type]
+        return rest_api_resources(tally.instrument(config, reported_total))  # type: ignore[arg-type]
 
     return salesforce()

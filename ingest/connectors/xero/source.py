@@ -19,7 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ingest.connectors import rawcols
+from requests import Response
+
+from ingest.connectors import rawcols, tally
 from ingest.connectors.spec import Credentials, SourceOptions
 from ingest.connectors.xero import auth, msdate
 from ingest.connectors.xero import settings as xs
@@ -275,6 +277,16 @@ def rest_config(options: SourceOptions, credentials: Credentials) -> dict[str, A
     }
 
 
+def reported_total(response: Response) -> int | None:
+    """`pagination.itemCount` of a listing's first page (`pagination.page` 1): the rows over every page. The
+    Projects API always sends the block, the Accounting API in its newer responses; without it, None."""
+    body = response.json()
+    block = body.get("pagination") if isinstance(body, dict) else None
+    if not isinstance(block, dict) or block.get("itemCount") is None or block.get("page") not in (None, 1):
+        return None
+    return int(block["itemCount"])
+
+
 def build_source(options: SourceOptions, credentials: Credentials) -> Any:
     import dlt
     from dlt.sources.rest_api import rest_api_resources
@@ -283,6 +295,6 @@ def build_source(options: SourceOptions, credentials: Credentials) -> Any:
 
     @dlt.source(name="xero", section="xero", max_table_nesting=1)
     def xero() -> Any:
-        return rest_api_resources(config)  # type: ignore[arg-type]
+        return rest_api_resources(tally.instrument(config, reported_total))  # type: ignore[arg-type]
 
     return xero()

@@ -84,56 +84,69 @@ def scenario_list_cmd() -> None:
 
 @scenario_app.command("compare")
 def scenario_compare(
-    base: str = typer.Argument(..., help="Scenario to compare against, usually 'base'."),
-    other: str = typer.Argument(..., help="Scenario to compare."),
+    scenario: str = typer.Argument(..., help="Scenario to compare (B), or 'base'."),
+    second: str | None = typer.Argument(
+        None, help="The older form `compare A B`: the second name is B and the first is A.", show_default=False
+    ),
+    against: str | None = typer.Option(
+        None, "--against", help="Compare with this scenario (A) instead of the base forecast.", show_default="base"
+    ),
     out_path: Path | None = typer.Option(None, "--out", help="Also write the full table (month x practice) as CSV."),
 ) -> None:
-    """Deltas by month (firm) and by practice (horizon total), from paired draws."""
+    """B minus A (A: base unless --against) by month (firm) and by practice (horizon), with the p10/p90 of the
+    draw-by-draw difference when both runs drew the same random numbers."""
     import polars as pl
 
     from forecasting.exports import neutralise_frame
-    from forecasting.scenarios.compare import FIRM, compare
+    from forecasting.scenarios.compare import BASE, FIRM, compare
+
+    if second is not None and against is not None:
+        raise typer.BadParameter(
+            "give two names (`compare A B`) or one name and --against, not both", param_hint="--against"
+        )
+    a, b = (scenario, second) if second is not None else (against or BASE, scenario)
     from wipcast.warehouse import work_connection
 
     config = settings()
     with work_connection(config) as con:
-        frame, info = compare(con, base, other)
+        result = compare(con, a, b)
     ccy = config.reporting_currency
-    if not info["same_as_of"]:
-        out.print(
-            f"[yellow]note[/yellow]: {base} is as of {info['base']['as_of']}, {other} as of {info['other']['as_of']}"
-        )
-    monthly = Table(title=f"{other} vs {base}: firm, by month ({ccy})", show_edge=False)
-    for col in ("month", base, other, "delta", "delta %", "delta p10", "delta p90"):
+    if not result.same_as_of:
+        out.print(f"[yellow]note[/yellow]: {a} is as of {result.a.as_of}, {b} as of {result.b.as_of}")
+    if result.unpaired_reason:
+        out.print(f"[yellow]not paired[/yellow]: {result.unpaired_reason}")
+    else:
+        out.print(f"paired draw by draw ({result.b.draws} draws, seed {result.b.seed}): p10/p90 are of the difference")
+    monthly = Table(title=f"{b} vs {a}: firm, by month ({ccy})", show_edge=False)
+    for col in ("month", a, b, "delta", "delta %", "delta p10", "delta p90"):
         monthly.add_column(col, justify="left" if col == "month" else "right")
-    for r in frame.filter(pl.col("practice") == FIRM).iter_rows(named=True):
+    for r in result.monthly.filter(pl.col("practice") == FIRM).iter_rows(named=True):
         pct = "" if r["delta_pct"] is None else f"{r['delta_pct']:+.1%}"
         monthly.add_row(
             str(r["month"])[:7],
-            _money(r["base_mean"]),
-            _money(r["scenario_mean"]),
+            _money(r["a_mean"]),
+            _money(r["b_mean"]),
             _money(r["delta_mean"]),
             pct,
             _money(r["delta_p10"]),
             _money(r["delta_p90"]),
         )
     out.print(monthly)
-    by_practice = (
-        frame.filter(pl.col("practice") != FIRM)
-        .group_by("practice")
-        .agg(pl.col("base_mean").sum(), pl.col("scenario_mean").sum(), pl.col("delta_mean").sum())
-        .sort("practice")
-    )
     practice_table = Table(title=f"by practice, whole horizon ({ccy})", show_edge=False)
-    for col in ("practice", base, other, "delta"):
+    for col in ("practice", a, b, "delta", "delta p10", "delta p90"):
         practice_table.add_column(col, justify="left" if col == "practice" else "right")
-    for r in by_practice.iter_rows(named=True):
+    for r in result.horizon.sort(pl.col("practice") == FIRM, "practice").iter_rows(named=True):
         practice_table.add_row(
-            r["practice"], _money(r["base_mean"]), _money(r["scenario_mean"]), _money(r["delta_mean"])
+            "firm" if r["practice"] == FIRM else r["practice"],
+            _money(r["a_mean"]),
+            _money(r["b_mean"]),
+            _money(r["delta_mean"]),
+            _money(r["delta_p10"]),
+            _money(r["delta_p90"]),
         )
     out.print(practice_table)
     if out_path is not None:
-        neutralise_frame(frame).write_csv(out_path)
+        neutralise_frame(result.monthly).write_csv(out_path)
         out.print(f"written {out_path}")
 
 

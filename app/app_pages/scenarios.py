@@ -1,11 +1,13 @@
-"""Scenarios: build a what-if (form or YAML), run it through the forecast engine, compare it with the
-base forecast, and download it (CSV / XLSX / Parquet with provenance, and the YAML to rerun it).
+"""Scenarios: build a what-if (form or YAML), run it through the forecast engine, compare any two runs (a
+scenario with base, or two scenarios), and download it (CSV / XLSX / Parquet with provenance, and the YAML).
 
 Reading goes to the published warehouse (read-only, like every page). Running a scenario writes to the
 working warehouse through `forecasting.scenarios.run_scenario` and then publishes, exactly like
 `wipcast scenario run FILE`; the app's publish watcher then shows the new run everywhere. Running is off
 unless `wipcast app --allow-scenarios` started the server, and beyond loopback it needs a login on the
 allow-list (app/access.py decides; asked again when Run is pressed). Failures are one line (ui.show_failure).
+The compare section's logic (which runs, which two, the frames and texts) is in app/scenario_compare.py;
+`?scenario=B&against=A` in the address bar chooses them (read and written here only).
 """
 
 from __future__ import annotations
@@ -17,19 +19,18 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
-import plotly.graph_objects as go
-import polars as pl
 import streamlit as st
 
-from app import access, charts, data, ui
-from app.formatting import chart_text, money, money_column, percent_column, plain
+from app import access, charts, data, scenario_compare, scenario_form, ui
+from app.formatting import money, money_column, percent_column, plain
 
 if TYPE_CHECKING:
     from forecasting.scenarios.definition import Scenario
 
 currency = ui.reporting_currency()
-FIRM = "(all practices)"
-LAST_RUN_KEY = "scenarios_last_run"
+LAST_RUN_KEY = "scenarios_last_run"  # a scenario that has just run: the compare section opens it against base
+B_KEY, A_KEY = "compare_scenario", "compare_against"  # the compare section's selectboxes
+URL_SEEN_KEY = "scenarios_url_seen"  # (scenario, against) as the page last wrote them to the address bar
 
 st.title("Scenarios")
 st.caption(
@@ -40,28 +41,6 @@ permission = access.current_access()
 
 
 # ---------------------------------------------------------------- reading (published, read-only)
-
-
-def scenario_runs() -> pd.DataFrame:
-    if ("forecast", "scenario_runs") not in data.catalog():
-        return pd.DataFrame(columns=["scenario_id", "run_id", "as_of_date", "created_at"])
-    return data.query(
-        "select scenario_id, run_id, as_of_date, created_at from forecast.scenario_runs "
-        "where status = 'success' order by created_at desc"
-    )
-
-
-def base_run_for(as_of: dt.date) -> str | None:
-    if ("forecast", "runs") not in data.catalog():
-        return None
-    runs = data.query(
-        "select run_id, as_of_date = ? as same_day from forecast.runs "
-        "where coalesce(json_extract_string(parameters, '$.kind'), 'forecast') = 'forecast' "
-        "and coalesce(json_extract_string(parameters, '$.scenario_id'), 'base') = 'base' "
-        "order by same_day desc, created_at desc limit 1",
-        (as_of,),
-    )
-    return None if runs.empty else str(runs["run_id"].iloc[0])
 
 
 @contextlib.contextmanager
@@ -90,41 +69,27 @@ def known_roles() -> list[str]:
 
 
 def scenario_from_form() -> Scenario:
-    """The form's widgets as a scenario mapping (only the adjustments the user changed)."""
+    """The form's widgets as a scenario (app/scenario_form.py keeps only the adjustments the user changed)."""
     from forecasting.scenarios.definition import from_mapping
 
     try:
         practices = [str(v) for v in data.filter_options().get("practice", pd.DataFrame(columns=["id"]))["id"].tolist()]
     except data.DataUnavailable:
         practices = []
+    this_month = dt.date.today().replace(day=1)
     c1, c2 = st.columns(2)
     name = c1.text_input("Name", value="what-if", help="lowercase letters, digits, - and _")
     description = c2.text_input("Description", value="")
-    mapping: dict[str, object] = {"name": name, "description": description}
     with st.expander("Pipeline", expanded=True):
         a, b, c = st.columns(3)
         multiplier = a.slider("Win probability × ", 0.0, 2.0, 1.0, 0.05, key="win_multiplier")
-        practice = b.selectbox("for practice", ["all", *practices], key="win_practice")
+        practice = b.selectbox("for practice", [scenario_form.ALL, *practices], key="win_practice")
         weeks = c.number_input("Pipeline starts later by (weeks)", -52, 104, 0, key="pipeline_weeks")
-        if multiplier != 1.0:
-            mapping["win_probability"] = [
-                {"multiplier": multiplier, **({"practice": practice} if practice != "all" else {})}
-            ]
-        if weeks:
-            mapping["pipeline_delay"] = [{"weeks": int(weeks)}]
     with st.expander("Bill rates"):
         a, b, c = st.columns(3)
         pct = a.number_input("Change (%)", -90.0, 200.0, 0.0, 0.5, key="rate_pct")
-        start = b.date_input("from", value=dt.date.today().replace(day=1), key="rate_from")
-        rate_practice = c.selectbox("for practice", ["all", *practices], key="rate_practice")
-        if pct:
-            mapping["bill_rates"] = [
-                {
-                    "percent": pct,
-                    "from_date": start.isoformat(),
-                    **({"practice": rate_practice} if rate_practice != "all" else {}),
-                }
-            ]
+        start = b.date_input("from", value=this_month, key="rate_from")
+        rate_practice = c.selectbox("for practice", [scenario_form.ALL, *practices], key="rate_practice")
     with st.expander("People"):
         a, b, c, d = st.columns(4)
         hires = a.number_input("Hires", 0, 10000, 0, key="hire_count")
@@ -133,30 +98,34 @@ def scenario_from_form() -> Scenario:
         hire_practice = c.selectbox("practice", practices or ["—"], key="hire_practice")
         region = d.text_input("region (optional)", value="", key="hire_region")
         e, f, g = st.columns(3)
-        hire_start = e.date_input("start month", value=dt.date.today().replace(day=1), key="hire_start")
+        hire_start = e.date_input("start month", value=this_month, key="hire_start")
         ramp = f.number_input("ramp-up (weeks)", 0, 52, 8, key="hire_ramp")
         limited = g.checkbox("only as far as demand exists", value=True, key="hire_limited")
-        if hires:
-            mapping["hiring"] = [
-                {
-                    "role": role,
-                    "practice": hire_practice,
-                    "count": int(hires),
-                    "start_month": hire_start.isoformat(),
-                    "ramp_up_weeks": int(ramp),
-                    "demand_limited": limited,
-                    **({"region": region} if region else {}),
-                }
-            ]
         a, b, c = st.columns(3)
         attrition = a.number_input("Attrition (% per year)", 0.0, 100.0, 0.0, 1.0, key="attrition")
-        util_practice = b.selectbox("utilization change for", ["none", *practices], key="util_practice")
+        util_practice = b.selectbox("utilization change for", [scenario_form.NONE, *practices], key="util_practice")
         points = c.number_input("by (percentage points)", -100.0, 100.0, 0.0, 1.0, key="util_points")
-        if attrition:
-            mapping["attrition"] = [{"percent_per_year": attrition}]
-        if util_practice != "none" and points:
-            mapping["utilization"] = [{"practice": util_practice, "change_points": points}]
-    return from_mapping(mapping, "the form")
+    values = scenario_form.FormValues(
+        name=name,
+        description=description,
+        win_multiplier=multiplier,
+        win_practice=practice or scenario_form.ALL,
+        pipeline_weeks=int(weeks),
+        rate_percent=pct,
+        rate_from=start if isinstance(start, dt.date) else this_month,
+        rate_practice=rate_practice or scenario_form.ALL,
+        hires=int(hires),
+        hire_role=role or "",
+        hire_practice=hire_practice or "",
+        hire_region=region,
+        hire_start=hire_start if isinstance(hire_start, dt.date) else this_month,
+        ramp_up_weeks=int(ramp),
+        demand_limited=limited,
+        attrition_percent=attrition,
+        utilization_practice=util_practice or scenario_form.NONE,
+        utilization_points=points,
+    )
+    return from_mapping(scenario_form.to_mapping(values), "the form")
 
 
 def chosen_scenario() -> Scenario | None:
@@ -286,63 +255,94 @@ if scenario is not None:
 # ---------------------------------------------------------------- compare and download
 
 
-def compare_section() -> None:
-    from forecasting.scenarios.compare import DELTA_SQL, with_delta_pct
+def chosen_pair(known: list[str]) -> tuple[str, str]:
+    """B and A: a scenario just run (against base), else the address bar when it changed (a link opened), else
+    the last choice. The selectboxes' keys hold the choice, so it is set in session state before they are drawn
+    (their `index` would be ignored once the key has a value: a second run would show the first)."""
+    url = (st.query_params.get(scenario_compare.SCENARIO_PARAM), st.query_params.get(scenario_compare.AGAINST_PARAM))
+    chosen = scenario_compare.select(
+        known,
+        (st.session_state.get(B_KEY), st.session_state.get(A_KEY)),
+        url if url != st.session_state.get(URL_SEEN_KEY) else None,
+        st.session_state.pop(LAST_RUN_KEY, None),
+    )
+    st.session_state[B_KEY], st.session_state[A_KEY] = chosen.b, chosen.a
+    if chosen.message:
+        st.warning(plain(chosen.message), icon=":material/link_off:")
+    left, right = st.columns(2)
+    b = left.selectbox("Scenario (B)", known, key=B_KEY, format_func=scenario_compare.label)
+    a = right.selectbox("compared with (A)", known, key=A_KEY, format_func=scenario_compare.label)
+    wanted = scenario_compare.url_params(b, a)
+    for param, value in wanted.items():  # the address bar names what is shown, for a copied link
+        if value is None:
+            st.query_params.pop(param, None)
+        elif st.query_params.get(param) != value:
+            st.query_params[param] = value
+    st.session_state[URL_SEEN_KEY] = (wanted[scenario_compare.SCENARIO_PARAM], wanted[scenario_compare.AGAINST_PARAM])
+    return b, a
 
-    st.subheader("2. Compare with the base forecast")
-    runs = scenario_runs()
-    if runs.empty:
+
+def table_config(labels: dict[str, str | None]) -> ui.ColumnConfigs:
+    """The compare tables' columns: money in the reporting currency, the change in percent, months as months."""
+    config: ui.ColumnConfigs = {}
+    for column, text in labels.items():
+        if text is None or column not in scenario_compare.PERCENT_COLUMNS + scenario_compare.MONEY_COLUMNS:
+            config[column] = text
+        else:
+            is_money = column in scenario_compare.MONEY_COLUMNS
+            config[column] = money_column(text, currency) if is_money else percent_column(text)
+    config["month"] = st.column_config.DateColumn("Month", format="MMM YYYY")
+    return config
+
+
+def compare_section() -> None:
+    from wipcast.errors import WipcastError
+
+    st.subheader("2. Compare with the base forecast or another scenario")
+    sql = scenario_compare.runner(data.query)
+    known = scenario_compare.choices(sql)
+    if len(known) < 2:
         ui.empty_state(
             "no scenario has run yet. Build one above and press Run (or `wipcast scenario run FILE`)"
             if permission.can_run
             else "no scenario has run yet. `wipcast scenario run FILE` runs one"
         )
         return
-    names = list(dict.fromkeys(runs["scenario_id"]))
-    last = st.session_state.get(LAST_RUN_KEY)
-    chosen = st.selectbox("Scenario", names, index=names.index(last) if last in names else 0, key="compare_scenario")
-    row = runs[runs["scenario_id"] == chosen].iloc[0]
-    as_of = pd.Timestamp(row["as_of_date"]).date()
-    base_run = base_run_for(as_of)
-    if base_run is None:
-        ui.empty_state("the warehouse has no base forecast to compare with. Run `wipcast forecast`")
+    b, a = chosen_pair(known)
+    try:
+        result = scenario_compare.load(sql, a, b)
+    except WipcastError as exc:
+        ui.empty_state(plain(exc.one_line()))
         return
-    delta = with_delta_pct(pl.from_pandas(data.query(DELTA_SQL, (base_run, row["run_id"], FIRM)))).to_pandas()
-    st.caption(
-        f"Scenario run **{plain(row['run_id'])}** against base run **{plain(base_run)}**, as of {as_of:%d %b %Y}. "
-        "Deltas pair draw by draw (same random numbers), so the 80% band is the uncertainty of the effect itself."
-    )
-    firm = delta[delta["practice"] == FIRM]
-    total_delta = firm["delta_mean"].sum()
+    st.caption(plain(scenario_compare.caption(result)))
+    if result.unpaired_reason:
+        st.info(plain(scenario_compare.unpaired_note(result)), icon=":material/info:")
+    head = scenario_compare.headline(result)
+    a_label, b_label = scenario_compare.label(a), scenario_compare.label(b)
+    band = scenario_compare.band_text(head, lambda value: money(value, currency))
     c1, c2, c3 = st.columns(3)
-    c1.metric("Base forecast (horizon)", money(firm["base_mean"].sum(), currency))
+    c1.metric(f"{plain(a_label)} (horizon)", money(head.a_total, currency))
     c2.metric(
-        f"{plain(chosen)} (horizon)", money(firm["scenario_mean"].sum(), currency), delta=money(total_delta, currency)
+        f"{plain(b_label)} (horizon)", money(head.b_total, currency), delta=money(head.delta, currency), help=band
     )
-    by_practice = delta[delta["practice"] != FIRM]
-    fig = go.Figure()
-    for practice, part in by_practice.groupby("practice", sort=True):
-        fig.add_bar(x=part["month"], y=part["delta_mean"], name=chart_text(practice), hovertemplate="%{y:,.0f}")
-    fig.add_scatter(x=firm["month"], y=firm["delta_mean"], mode="lines+markers", name="firm", line={"color": "#222"})
-    fig.update_layout(barmode="relative", title=chart_text(f"Change in revenue, {chosen} minus base ({currency})"))
-    if len(firm) <= 12:
-        charts.monthly_axis(fig)
-    c3.metric("Months compared", f"{len(firm)}")
-    table = delta.rename(columns={"base_mean": "base", "scenario_mean": chosen, "delta_mean": "delta"})
+    c3.metric("Months compared", f"{head.months}")
+    firm = scenario_compare.firm_monthly(result)
+    config = table_config(scenario_compare.column_labels(result))
+    name = f"scenario-{b}-vs-{a}"
     ui.chart_with_table(
-        fig,
-        table,
-        f"scenario-{chosen}-vs-base",
-        column_config={
-            "base": money_column("Base", currency),
-            chosen: money_column(chosen, currency),
-            "delta": money_column("Delta", currency),
-            "delta_p10": money_column("Delta p10", currency),
-            "delta_p90": money_column("Delta p90", currency),
-            "delta_pct": percent_column("Delta %"),
-        },
+        charts.scenario_levels(firm, a_label, b_label, currency, f"Revenue by month, {b_label} and {a_label}"),
+        scenario_compare.monthly_table(result),
+        name,
+        column_config=config,
     )
-    downloads(chosen, row["run_id"])
+    ui.chart_with_table(
+        charts.scenario_delta(firm, currency, f"{b_label} minus {a_label}, by month", scenario_compare.BAND_LABEL),
+        scenario_compare.horizon_table(result),
+        f"{name}-by-practice",
+        column_config={k: v for k, v in config.items() if k != "month"},
+        caption="The table: the whole horizon by practice; its band comes from each draw's horizon total.",
+    )
+    downloads(b, result.b.run_id)
 
 
 def downloads(scenario_id: str, run_id: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from scenario_consts import AS_OF, SEED
+from scenario_consts import AS_OF, DRAWS, SEED
 
 from forecasting.scenarios.compare import FIRM, compare
 from forecasting.scenarios.tables import scenario_list
@@ -67,12 +67,14 @@ def test_scenario_list(warehouse):
 def test_compare_deltas_match_independent_sql(warehouse, sql):
     con = duckdb.connect(str(warehouse.work_db), read_only=True)
     try:
-        neutral, _ = compare(con, "base", "neutral")
-        frame, info = compare(con, "base", "fewer-wins")
+        neutral = compare(con, "base", "neutral").monthly
+        result = compare(con, "base", "fewer-wins")
     finally:
         con.close()
     assert neutral["delta_mean"].abs().max() < TOLERANCE and neutral["delta_p10"].abs().max() < TOLERANCE
-    assert info["base"]["run_id"] == "base-1" and info["same_as_of"]
+    assert result.a.run_id == "base-1" and result.same_as_of
+    assert result.paired and (result.a.seed, result.b.seed, result.b.draws) == (SEED, SEED, DRAWS)
+    frame = result.monthly
     firm = frame.filter(frame["practice"] == FIRM).sort("month")
     expected = dict(
         sql("""select month,
@@ -89,6 +91,22 @@ def test_compare_deltas_match_independent_sql(warehouse, sql):
     assert firm["delta_mean"][0] < 0
     practices = set(frame["practice"].to_list()) - {FIRM}
     assert practices == {"Alpha", "Beta"}
+
+
+def test_two_scenarios_of_one_base_pair_like_a_scenario_and_its_base(warehouse):
+    """neutral reproduces base draw for draw, so fewer-wins minus neutral is fewer-wins minus base, band and all."""
+    con = duckdb.connect(str(warehouse.work_db), read_only=True)
+    try:
+        against_base = compare(con, "base", "fewer-wins")
+        against_neutral = compare(con, "neutral", "fewer-wins")
+    finally:
+        con.close()
+    assert against_neutral.paired and against_neutral.a.run_id == "neutral-1"
+    for part in ("monthly", "horizon"):
+        one, other = getattr(against_base, part), getattr(against_neutral, part)
+        assert one["practice"].to_list() == other["practice"].to_list()
+        for column in ("delta_mean", "delta_p10", "delta_p90"):
+            assert (one[column] - other[column]).abs().max() < TOLERANCE, (part, column)
 
 
 def test_unknown_scenario_name_lists_known_ones(warehouse):

@@ -3,6 +3,8 @@
 Only the filters a page applies are drawn on it; the others keep their values for the pages they apply
 to. The chosen values live in session state (so they survive a page change) and in the address bar
 (app.url_state), so a copied link opens the same view: the first run of a session restores them from it.
+Below them, the user's saved views (app.saved_views): a named page with its query parameters, opened again
+from here.
 """
 
 from __future__ import annotations
@@ -10,15 +12,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from app import data
+from app import access, data, saved_views, ui
 from app.formatting import plain
 from app.ui import FILTER_STATE_KEY
 from app.url_state import FILTER_PARAMS, filters_from_params, filters_to_params
+from wipcast.errors import InputError, WipcastError
 
 RUN_KEY = "filter_run"
 STORE_KEY = "wipcast_filter_values"  # the chosen values, kept while a page does not draw their widgets
@@ -50,6 +54,7 @@ PAGE_SCOPES = {  # by page title; a page not listed gets every filter (and no em
     "Data health": PageScope((), False, ()),
     "Reconciliation": PageScope(("entity_id", "practice"), False, ()),  # the marts carry entity and practice
     "Scenarios": PageScope((), False, ()),  # scenarios run for the whole firm
+    "Project": PageScope((), True, ()),  # one project: only the run its forecast comes from
 }
 DEFAULT_SCOPE = PageScope(ALL_DIMENSIONS, True, ())
 
@@ -169,3 +174,131 @@ def sidebar_filters(page_title: str = "Overview") -> data.Filters:
 
 def page_scope(page_title: str) -> PageScope:
     return PAGE_SCOPES.get(page_title, DEFAULT_SCOPE)
+
+
+# ---------------------------------------------------------------- saved views (app.saved_views)
+
+VIEW_PICK_KEY = "saved_view_pick"
+VIEW_NAME_KEY = "saved_view_name"
+VIEW_TO_OPEN_KEY = "wipcast_view_to_open"  # the view the Open button asked for, opened before the filters
+VIEW_CONFIRM_KEY = "wipcast_view_confirm"  # (name, page, params) of a save waiting for "Overwrite"
+VIEW_NOTE_KEY = "wipcast_view_note"  # what the last action did, said on the next rerun
+VIEW_FAILURE_KEY = "wipcast_view_failure"  # a failure of a callback, shown where the widget is
+
+
+def view_store() -> saved_views.ViewStore | None:
+    """This viewer's saved views (the logged-in e-mail, "local" without a login); None without a usable identity."""
+    user = saved_views.user_of(access._viewer())
+    if user is None:
+        return None
+    return saved_views.ViewStore(saved_views.views_dir(data.published_path()), user)
+
+
+def _apply_view(store: saved_views.ViewStore) -> None:
+    """The Open button's callback (before the script, where widget state may change): the view's filters become
+    the chosen ones, the filter widgets start again from them, and the router goes to its page."""
+    name = st.session_state.get(VIEW_PICK_KEY)
+    if not name:
+        return
+    try:
+        view = store.get(name)
+    except WipcastError as exc:
+        st.session_state[VIEW_FAILURE_KEY] = (exc, "opening the saved view")
+        return
+    st.session_state[RESTORED_KEY] = True
+    st.session_state[STORE_KEY] = view.filters
+    for key in (RUN_KEY, *(widget for _, widget in DIMENSION_WIDGETS.values())):
+        st.session_state.pop(key, None)
+    st.session_state[VIEW_TO_OPEN_KEY] = view
+
+
+def open_requested_view(pages: Mapping[str, Any]) -> None:
+    """Go to the view the sidebar asked to open: its page (`pages` by title), with its query parameters."""
+    view: saved_views.SavedView | None = st.session_state.pop(VIEW_TO_OPEN_KEY, None)
+    if view is None:
+        return
+    target = pages.get(view.page)
+    if target is None:
+        st.session_state[VIEW_FAILURE_KEY] = (
+            InputError(f"view name: {view.name!r} opens the page {view.page!r}, which this dashboard does not have"),
+            "opening the saved view",
+        )
+        return
+    st.session_state[VIEW_NOTE_KEY] = f"Opened the view “{view.name}”."
+    st.switch_page(target, query_params=view.params)
+
+
+def _current_params() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def _save(
+    store: saved_views.ViewStore, name: str, page_title: str, params: dict[str, list[str]], overwrite: bool
+) -> None:
+    saved = store.save(name, page_title, params, overwrite=overwrite)
+    note = (
+        f"Saved the view “{saved.view.name}” ({saved.view.page})"
+        + (", replacing the one of that name" if saved.replaced else "")
+        + "."
+    )
+    if saved.kept_as:
+        note += f" The unreadable views file was kept as {saved.kept_as}."
+    st.session_state.pop(VIEW_CONFIRM_KEY, None)
+    st.session_state[VIEW_NOTE_KEY] = note
+    st.rerun()  # the list shows the new view
+
+
+def saved_views_sidebar(page_title: str) -> None:
+    """The sidebar's saved views: open or delete one, or name the view on screen and save it."""
+    with st.sidebar, st.expander("Saved views", icon=":material/bookmarks:"):
+        store = view_store()
+        if store is None:
+            st.caption("Saved views need an e-mail your identity provider has verified.")
+            return
+        if note := st.session_state.pop(VIEW_NOTE_KEY, None):
+            st.success(plain(note), icon=":material/check:")
+        if failure := st.session_state.pop(VIEW_FAILURE_KEY, None):
+            ui.show_failure(*failure)
+        try:
+            names = [view.name for view in store.views()]
+        except WipcastError as exc:
+            ui.show_failure(exc, "reading the saved views")
+            names = []
+        if st.session_state.get(VIEW_PICK_KEY) not in names:
+            st.session_state.pop(VIEW_PICK_KEY, None)
+        if names:
+            st.selectbox("Saved view", names, index=None, key=VIEW_PICK_KEY, placeholder="Choose a view")
+            picked = st.session_state.get(VIEW_PICK_KEY)
+            open_col, delete_col = st.columns(2)
+            open_col.button("Open", key="saved_view_open", disabled=not picked, on_click=_apply_view, args=(store,))
+            if delete_col.button("Delete", key="saved_view_delete", disabled=not picked):
+                try:
+                    store.delete(str(picked))
+                except WipcastError as exc:
+                    ui.show_failure(exc, "deleting the saved view")
+                else:
+                    st.session_state[VIEW_NOTE_KEY] = f"Deleted the view “{picked}”."
+                    st.rerun()
+        else:
+            st.caption("No saved view yet.")
+        name = st.text_input("Name this view", key=VIEW_NAME_KEY, placeholder="e.g. Data practice, EMEA")
+        if st.button("Save view", key="saved_view_save", icon=":material/bookmark_add:"):
+            params = _current_params()
+            try:
+                _save(store, name, page_title, params, overwrite=False)
+            except saved_views.ViewExists:
+                st.session_state[VIEW_CONFIRM_KEY] = (name, page_title, params)
+            except WipcastError as exc:
+                ui.show_failure(exc, "saving the view")
+        if pending := st.session_state.get(VIEW_CONFIRM_KEY):
+            st.warning(f"A view named {plain(pending[0].strip())} exists. Replace it with this one?")
+            yes, no = st.columns(2)
+            if yes.button("Overwrite", key="saved_view_overwrite", type="primary"):
+                try:
+                    pending_name, pending_page, pending_params = pending
+                    _save(store, pending_name, pending_page, pending_params, overwrite=True)
+                except WipcastError as exc:
+                    ui.show_failure(exc, "saving the view")
+            if no.button("Cancel", key="saved_view_cancel"):
+                st.session_state.pop(VIEW_CONFIRM_KEY, None)
+                st.rerun()

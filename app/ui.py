@@ -16,14 +16,14 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
-from app import charts, data
+from app import charts, data, downloads
 from app.formatting import plain
 
 LOG = logging.getLogger("wipcast.app")
 
-# OWASP CSV injection: a text cell starting with one of these is neutralised with a leading quote.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_TRIGGERS = downloads.FORMULA_TRIGGERS  # kept here for the callers that import it from ui
 FILTER_STATE_KEY = "wipcast_filters"
+PAGE_STATE_KEY = "wipcast_page"  # the title of the page this rerun shows (set by the router)
 # A table's column settings by column name: a config from st.column_config, a plain label, or None to hide it.
 ColumnConfigs = dict[str, ColumnConfig | str | None]
 
@@ -41,29 +41,53 @@ def reporting_currency() -> str:
 
 def readable_headers(frame: pd.DataFrame, column_config: Mapping[str, ColumnConfig | str | None]) -> pd.DataFrame:
     """The table as the page labels it: each column under its on-screen label, hidden columns left out."""
-    renamed: dict[str, str] = {}
-    for column in frame.columns:
-        config = column_config.get(column, column)
-        if config is None:
-            continue
-        label = str(config if isinstance(config, str) else config.get("label") or column)
-        renamed[column] = label if label not in renamed.values() else f"{label} ({column})"  # headers stay unique
-    return frame[list(renamed)].rename(columns=renamed)
+    return downloads.readable_headers(frame, column_config)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV for spreadsheets: numbers stay numbers (floats without binary artefacts such as 5294084.430000001),
-    text that could run as a formula gets a leading quote."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if pd.api.types.is_float_dtype(safe[column]):
-            safe[column] = safe[column].round(6)
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_TRIGGERS) else v
-            )
-    return safe.to_csv(index=False).encode("utf-8")
+    """The table alone as CSV (no header block, no column settings): numbers stay numbers (floats without binary
+    artefacts such as 5294084.430000001), text that could run as a formula gets a leading quote."""
+    return downloads.table_csv(frame)
+
+
+def _filters_text(filters: data.Filters) -> str:
+    """The filters the page applies, by label and display name ("Practice: Data; Customer: Acme"), or "none"."""
+    chosen = {data._label(dim).capitalize(): values for dim, values in filters.by_dimension().items() if values}
+    names = {data._label(d).capitalize(): data.labels(d) for d, values in filters.by_dimension().items() if values}
+    return downloads.describe_filters(chosen, names)
+
+
+def export_context(name: str) -> downloads.ExportContext:
+    """What a download of the table `name` says about itself, from what this rerun already has: the page, the
+    filters and forecast run of the sidebar, the data's as-of date, the reporting currency. A part that cannot be
+    read (no dim_as_of, no runs table) says "unknown" rather than taking the table down."""
+    filters = current_filters()
+    page = str(st.session_state.get(PAGE_STATE_KEY, ""))
+    as_of = run_as_of = None
+    filters_text = downloads.NO_FILTERS
+    try:
+        as_of = data.actuals_as_of()
+    except Exception:  # noqa: BLE001 - the header block is a courtesy: the table still downloads
+        LOG.info("no as-of date for the download of %s", name, exc_info=True)
+    try:
+        run_as_of = data.run_as_of(filters.run_id)
+    except Exception:  # noqa: BLE001
+        LOG.info("no as-of date of run %s for the download of %s", filters.run_id, name, exc_info=True)
+    try:
+        filters_text = _filters_text(filters)
+    except Exception:  # noqa: BLE001 - names unavailable: the ids say it too
+        filters_text = downloads.describe_filters(
+            {data._label(d).capitalize(): v for d, v in filters.by_dimension().items() if v}, {}
+        )
+    return downloads.ExportContext(
+        page=page,
+        table=name,
+        as_of=as_of,
+        run_id=filters.run_id,
+        run_as_of=run_as_of,
+        filters=filters_text,
+        currency=reporting_currency(),
+    )
 
 
 def _slug(text: str) -> str:
@@ -77,7 +101,8 @@ def table_with_download(
     height: int | Literal["auto"] = "auto",
     selectable: bool = False,
 ) -> Any:
-    """The table and its CSV; with `selectable`, rows can be ticked and the selection is returned."""
+    """The table and its CSV and XLSX downloads; with `selectable`, rows can be ticked and the selection is
+    returned."""
     event = st.dataframe(
         frame,
         hide_index=True,
@@ -88,16 +113,53 @@ def table_with_download(
         on_select="rerun" if selectable else "ignore",
         selection_mode="multi-row",
     )
-    st.download_button(
-        "Download CSV",
-        csv_bytes(readable_headers(frame, column_config or {})),
-        file_name=f"{_slug(name)}.csv",
-        mime="text/csv",
-        key=f"csv-{_slug(name)}",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    download_buttons(frame, name, column_config)
     return event if selectable else None
+
+
+def _logged(build: Callable[[], bytes], name: str) -> Callable[[], bytes]:
+    """A file builder whose failure reaches the server log with the table's name (it runs off the script thread,
+    where show_failure cannot draw; the button then fails and the page stays as it is)."""
+
+    def run() -> bytes:
+        try:
+            return build()
+        except Exception:
+            LOG.exception("building the download of %s failed", name)
+            raise
+
+    return run
+
+
+def download_buttons(
+    frame: pd.DataFrame, name: str, column_config: Mapping[str, ColumnConfig | str | None] | None = None
+) -> None:
+    """CSV and XLSX of the table (app.downloads), side by side. The files are built when a button is pressed (a
+    callable Streamlit runs on its own thread; the context is read now, on the script thread), and pressing
+    one does not rerun the page."""
+    config = dict(column_config or {})
+    table = frame.copy()
+    context = export_context(name)
+    slug = _slug(name)
+    with st.container(horizontal=True):
+        st.download_button(
+            "Download CSV",
+            _logged(lambda: downloads.csv_file(table, config, context), name),
+            file_name=f"{slug}.csv",
+            mime="text/csv",
+            key=f"csv-{slug}",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        st.download_button(
+            "Download XLSX",
+            _logged(lambda: downloads.xlsx_file(table, config, context), name),
+            file_name=f"{slug}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"xlsx-{slug}",
+            on_click="ignore",
+            icon=":material/table_view:",
+        )
 
 
 def chart_with_table(

@@ -382,3 +382,129 @@ def capacity_vs_demand(frame: pd.DataFrame) -> go.Figure:
     )
     fig.update_layout(yaxis={"title": "Hours", "tickformat": ",.0f"})
     return _layout(fig)
+
+
+# Two runs in one chart (Scenarios page): A is drawn like every forecast (the themed p50 line and blue band),
+# B in Okabe-Ito reddish purple, dashed, with a band of its own colour and dotted edges (3.0:1 on the light and
+# 6.2:1 on the dark background), so the two read apart without colour too.
+SCENARIO_B = palette.OKABE_ITO[3]
+SCENARIO_B_BAND = "rgba(204,121,167,0.22)"
+
+
+def _band(fig: go.Figure, x: Any, low: Any, high: Any, name: str, color: str | None, fill: str | None) -> None:
+    """A p10-p90 band: the p90 edge, then the p10 edge filled up to it (themed when `color` is None)."""
+    edge = {"width": 1, "dash": "dash" if color is None else "dot", "color": color or palette.BAND_EDGE["light"]}
+    meta = THEMED_BAND if color is None else None
+    fig.add_scatter(
+        x=x, y=high, mode="lines", line=edge, name=name, showlegend=False, meta=meta, hovertemplate="p90 %{y:,.0f}"
+    )
+    fig.add_scatter(
+        x=x,
+        y=low,
+        mode="lines",
+        line=edge,
+        fill="tonexty",
+        fillcolor=fill or palette.BAND["light"],
+        name=name,
+        meta=meta,
+        hovertemplate="p10 %{y:,.0f}",
+    )
+
+
+def scenario_levels(frame: pd.DataFrame, a_label: str, b_label: str, currency: str, title: str = "") -> go.Figure:
+    """Two runs by month: each one's p50 line and p10-p90 band (columns month, a_p10, a_p50, a_p90, b_p10,
+    b_p50, b_p90)."""
+    fig = go.Figure()
+    a, b = chart_text(a_label), chart_text(b_label)
+    _band(fig, frame["month"], frame["a_p10"], frame["a_p90"], f"{a} p10-p90", None, None)
+    _band(fig, frame["month"], frame["b_p10"], frame["b_p90"], f"{b} p10-p90", SCENARIO_B, SCENARIO_B_BAND)
+    # the lines over both bands
+    fig.add_scatter(
+        x=frame["month"],
+        y=frame["a_p50"],
+        mode="lines+markers",
+        name=f"{a} p50",
+        line={"color": palette.LINE["light"], "width": 3},
+        marker={"color": palette.LINE["light"], "size": 7},
+        meta=THEMED_LINE,
+        hovertemplate="p50 %{y:,.0f}",
+    )
+    fig.add_scatter(
+        x=frame["month"],
+        y=frame["b_p50"],
+        mode="lines+markers",
+        name=f"{b} p50",
+        line={"color": SCENARIO_B, "width": 3, "dash": "dash"},
+        marker={"color": SCENARIO_B, "size": 8, "symbol": "diamond"},
+        hovertemplate="p50 %{y:,.0f}",
+    )
+    fig.update_layout(title=chart_text(title) if title else "")
+    _money_axis(fig, currency)
+    monthly_axis(fig, frame["month"])
+    return _layout(fig)
+
+
+def scenario_delta(frame: pd.DataFrame, currency: str, title: str = "", band_label: str = "") -> go.Figure:
+    """B minus A by month: the mean difference as the themed line (signed hover) over a marked zero line and,
+    when delta_p10/delta_p90 are there (paired draws), their band (columns month, delta_mean, delta_p10,
+    delta_p90)."""
+    fig = go.Figure()
+    if "delta_p10" in frame and frame["delta_p10"].notna().any():
+        _band(
+            fig, frame["month"], frame["delta_p10"], frame["delta_p90"], chart_text(band_label or "p10-p90"), None, None
+        )
+    fig.add_scatter(
+        x=frame["month"],
+        y=frame["delta_mean"],
+        mode="lines+markers",
+        name="B - A (mean)",
+        line={"color": palette.LINE["light"], "width": 3},
+        marker={"color": palette.LINE["light"], "size": 7},
+        meta=THEMED_LINE,
+        hovertemplate="%{y:+,.0f}",
+    )
+    fig.update_layout(title=chart_text(title) if title else "", yaxis={"zeroline": True, "zerolinewidth": 2})
+    _money_axis(fig, currency)
+    monthly_axis(fig, frame["month"])
+    return _layout(fig)
+
+
+APPROVAL_STYLES = {  # approval status -> (label, colour, pattern): meaning never by colour alone
+    "approved": ("Approved", palette.OKABE_ITO[0], ""),
+    "submitted": ("Submitted", palette.OKABE_ITO[1], "/"),
+    "draft": ("Draft", palette.OKABE_ITO[4], "."),
+    "rejected": ("Rejected", palette.OKABE_ITO[5], "x"),
+}
+
+
+def hours_against_plan(frame: pd.DataFrame, title: str = "") -> go.Figure:
+    """Hours worked per month stacked by approval status (`<status>_hours` columns), with the hours the
+    resource plan puts in each month as a line (`planned_hours`)."""
+    fig = go.Figure()
+    for status, (label, color, pattern) in APPROVAL_STYLES.items():
+        column = f"{status}_hours"
+        if column in frame and frame[column].abs().sum() > 0:
+            fig.add_bar(
+                x=frame["month"],
+                y=frame[column],
+                name=label,
+                marker={"color": color, "pattern": {"shape": pattern}},
+                hovertemplate="%{y:,.1f} h",
+            )
+    others = [c for c in frame.columns if c.endswith("_hours") and c.removesuffix("_hours") not in APPROVAL_STYLES]
+    for column in others:
+        if column != "planned_hours" and frame[column].abs().sum() > 0:
+            fig.add_bar(x=frame["month"], y=frame[column], name=chart_text(column.removesuffix("_hours")))
+    if "planned_hours" in frame and frame["planned_hours"].abs().sum() > 0:
+        fig.add_scatter(
+            x=frame["month"],
+            y=frame["planned_hours"],
+            mode="lines+markers",
+            name="Planned (current plan)",
+            line={"dash": "dash", "width": 3},
+            meta=THEMED_LINE,
+            hovertemplate="%{y:,.1f} h",
+        )
+    fig.update_layout(barmode="stack", title=chart_text(title) if title else "", yaxis={"ticksuffix": " h"})
+    monthly_axis(fig, frame["month"])
+    return _layout(fig)

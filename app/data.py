@@ -76,8 +76,16 @@ from app.queries.overview import (  # noqa: F401
     target_monthly,
     target_ytd,
 )
+from app.queries.project import (  # noqa: F401
+    project_choices,
+    project_exceptions,
+    project_exposure,
+    project_facts,
+    project_financials,
+    project_invoices,
+    project_time_and_plan,
+)
 from app.queries.risks import (  # noqa: F401
-    _risk_reason,
     top_risks,
     tracks_overdue_milestones,
 )

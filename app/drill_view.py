@@ -99,16 +99,16 @@ def view_params(**extra: str) -> dict[str, list[str]]:
     return params
 
 
-PROJECT_PAGE = "app_pages/forecast.py"
+PROJECT_PAGE = "app_pages/project.py"
 
 
 def project_link(project_id: str) -> str:
-    """A link to the project on the Forecast page carrying the filters (for a table's link column)."""
-    return f"forecast?{query_string(view_params(project=project_id))}"
+    """A link to the Project page for this project carrying the filters (for a table's link column)."""
+    return f"project?{query_string(view_params(project=project_id))}"
 
 
 def open_project(project_id: str, source: str) -> None:
-    """Go to the project on the Forecast page in this tab, filters kept. `source` names the selection that
+    """Go to the Project page for this project in this tab, filters kept. `source` names the selection that
     asked for it: the same selection seen again (the page shown anew) does not go there twice."""
     marker = f"wipcast_opened_{source}"
     if st.session_state.get(marker) == project_id:

@@ -17,7 +17,7 @@ if PROJECT_ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from app import data, ui  # noqa: E402
-from app.filters import page_scope, sidebar_filters  # noqa: E402
+from app.filters import open_requested_view, page_scope, saved_views_sidebar, sidebar_filters  # noqa: E402
 from app.warehouse_access import FileIdentity, WarehouseBusy, WarehouseMissing, file_identity  # noqa: E402
 
 PAGES = [
@@ -25,6 +25,8 @@ PAGES = [
     st.Page("app_pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
     st.Page("app_pages/variance.py", title="Variance", icon=":material/compare_arrows:"),
     st.Page("app_pages/unbilled.py", title="Unbilled exposure", icon=":material/receipt_long:"),
+    # Opened from every project link (?project=ID) rather than the top bar, which has no room for an eleventh page.
+    st.Page("app_pages/project.py", title="Project", icon=":material/work:", visibility="hidden"),
     st.Page("app_pages/utilization.py", title="Utilization", icon=":material/groups:"),
     st.Page("app_pages/accuracy.py", title="Forecast accuracy", icon=":material/target:"),
     st.Page("app_pages/reconciliation.py", title="Reconciliation", icon=":material/rule:"),
@@ -58,11 +60,14 @@ def watch_for_publish() -> None:
 
 
 st.session_state["wipcast_seen_identity"] = current_identity()
+st.session_state[ui.PAGE_STATE_KEY] = page.title  # downloads name the page they come from
 with st.sidebar:
     watch_for_publish()
 try:
     st.session_state["wipcast_currency"] = data.reporting_currency()
+    open_requested_view({p.title: p for p in PAGES})  # a saved view the sidebar asked for: its page, its filters
     chosen = sidebar_filters(page.title)
+    saved_views_sidebar(page.title)
     if data.combination_is_empty(chosen, page_scope(page.title).grains):
         st.title(page.title)
         ui.no_data_for_combination(chosen)

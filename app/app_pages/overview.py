@@ -6,6 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from app import charts, data, drill_view, ui
+from app.board_pack.download import pack_button
 from app.formatting import hours_column, money_column, percent_column, plain
 from app.overview_tiles import OverviewTiles
 
@@ -30,6 +31,7 @@ st.caption(
     if run_as_of
     else f"Actuals as of **{as_of:%d %b %Y}** · no forecast run yet"
 )
+pack_button(filters)  # the board pack of this run and these filters, printed when clicked
 
 columns = st.columns(4)
 with columns[0]:

@@ -130,6 +130,23 @@ TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
             "at_risk_hours_no_rate": ("at_risk_missing_rate_hours",),
         },
     ),
+    # Money at stake per project, ranked (the Overview's largest risks): every amount in the reporting
+    # currency. Filtered through dim_project like the other project-grain tables.
+    "project_risks": (
+        "marts",
+        "mart_project_risks",
+        {
+            "project_id": ("project_id",),
+            "as_of_date": ("as_of_date",),
+            "at_risk": ("at_risk",),
+            "unbilled": ("unbilled",),
+            "expected_loss": ("expected_loss",),
+            "overdue_milestones": ("overdue_milestones",),
+            "money_at_stake": ("money_at_stake",),
+            "why": ("risk_reasons",),
+            "rank": ("risk_rank",),
+        },
+    ),
     "receivables": (
         "marts",
         "mart_receivables",
@@ -140,6 +157,7 @@ TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
             "customer_id": ("customer_id",),
             "entity_id": ("entity_id",),
             "open_amount": ("open_amount_reporting",),
+            "invoice_amount": ("invoice_amount_reporting",),
             "invoice_date": ("invoice_date",),
             "due_date": ("due_date",),
             "status": ("status",),
@@ -167,6 +185,31 @@ TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
             "planned": ("planned_hours",),
             "target": ("utilization_target",),
             "bench": ("bench_hours",),
+        },
+    ),
+    "resource_plan": (
+        "marts",
+        "fct_resource_plan_weekly",
+        {
+            "project_id": ("project_id",),
+            "employee_id": ("employee_id",),
+            "week_start": ("week_start",),
+            "planned_hours": ("planned_hours",),
+        },
+    ),
+    # Reconciliation exceptions with their owner and state across runs (the Project page lists a project's).
+    "exceptions": (
+        "marts",
+        "fct_sync_exceptions",
+        {
+            "exception_id": ("exception_id",),
+            "exception_type": ("exception_type",),
+            "project_id": ("project_id",),
+            "status": ("status",),
+            "amount_at_risk": ("amount_at_risk_reporting",),
+            "age_days": ("age_days",),
+            "owner": ("owner",),
+            "detail": ("detail",),
         },
     ),
     "time_entries": (

@@ -12,6 +12,7 @@ PAGE_FILES = {
     "Forecast": "app_pages/forecast.py",
     "Variance": "app_pages/variance.py",
     "Unbilled exposure": "app_pages/unbilled.py",
+    "Project": "app_pages/project.py",
     "Utilization": "app_pages/utilization.py",
     "Forecast accuracy": "app_pages/accuracy.py",
     "Data health": "app_pages/data_health.py",

@@ -37,6 +37,7 @@ PAGES = {  # url path -> (title shown, a text that proves the key figures render
     "accuracy": ("Forecast accuracy", "WAPE, horizons 1-3 months"),
     "data_health": ("Data health", "Last pipeline run"),
     "reconciliation": ("Reconciliation", "Approved time not posted (overdue)"),
+    "project": ("Project", "Contract value"),
 }
 if (APP_SCRIPT.parent / "app_pages" / "scenarios.py").exists():  # the Scenarios page is listed only when present
     PAGES["scenarios"] = ("Scenarios", "Build or upload a scenario")

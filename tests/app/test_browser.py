@@ -166,6 +166,34 @@ def test_a_link_restores_its_filters_a_tile_opens_its_rows_and_the_new_link_reop
     assert f"total {tile}" in page.locator(".st-key-detail-receivables-over-90-days").inner_text()
 
 
+def test_each_money_tile_opens_rows_that_sum_to_it(live_app, page):
+    """Click each money tile's "Show the ..." button in the browser, one after the other (each replaces the
+    open detail): the detail opens in the same tab under the filters, and the total it states is the tile's."""
+    url, _ = live_app
+    page.goto(f"{url}/?practice=Data")
+    wait_for_page(page, "Overview", "Revenue year to date")
+    for drill, tile in (
+        ("revenue_ytd", "Revenue year to date"),
+        ("revenue_ytd_margin", "Margin year to date"),
+        ("revenue_qtd", "Revenue quarter to date"),
+        ("unbilled", "Unbilled exposure"),
+    ):
+        figure = money_value(metric_text(page, tile))
+        page.locator(f".st-key-drill-{drill} button").click()
+        page.wait_for_function(
+            "name => location.search.includes('drill=' + name + '&') || location.search.endsWith('drill=' + name)",
+            arg=drill,
+            timeout=30_000,
+        )
+        wait_until_idle(page)
+        detail = page.locator('[class*="st-key-detail-"]').filter(has_text=" rows · total ").first
+        detail.wait_for(timeout=30_000)
+        stated = detail.inner_text().split(" rows · total ")[1].split()[0]
+        assert money_value(stated) == pytest.approx(figure, abs=1), (tile, stated, figure)
+        assert "practice=Data" in page.url
+        assert error_texts(page) == []
+
+
 def test_clicking_a_bar_opens_the_rows_behind_it(live_app, page):
     url, _ = live_app
     page.goto(f"{url}/unbilled")

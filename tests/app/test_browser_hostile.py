@@ -113,6 +113,7 @@ def test_no_page_renders_markdown_or_html_from_the_data(hostile_app, beacon, pag
 
     visits = [(path, title, key_text) for path, (title, key_text) in PAGES.items()]
     visits.append((f"forecast?project={HOSTILE_PROJECT_ID}", "Forecast", "A project's forecast and its inputs"))
+    visits.append((f"project?project={HOSTILE_PROJECT_ID}", "Project", "Contract value"))
     for path, title, key_text in visits:
         page.goto(f"{app_url}/{path}")
         wait_for_page(page, title, key_text)

@@ -157,21 +157,6 @@ def test_two_projects_with_one_name_stay_two_everywhere():
     assert {f"{DUPLICATE_NAME} (P012)", f"{DUPLICATE_NAME} (P024)"} <= set(table["label"])
 
 
-def test_a_project_link_opens_the_project_first_with_the_filters_kept():
-    link = None
-    at = open_page("Overview")
-    at.multiselect(key="filter_practice").set_value(["Cloud"]).run()
-    risks = next(d.value for d in at.dataframe if "money_at_stake" in d.value.columns)
-    link = risks["link"].iloc[0]
-    assert link.startswith("forecast?") and "practice=Cloud" in link and f"project={risks['id'].iloc[0]}" in link
-    at.query_params["project"] = risks["id"].iloc[0]
-    at.switch_page(PAGE_FILES["Forecast"]).run()
-    no_exception(at)
-    assert at.subheader[0].value == "A project's forecast and its inputs"
-    assert at.selectbox(key="forecast_project").value == risks["id"].iloc[0]
-    assert at.multiselect(key="filter_practice").value == ["Cloud"]
-
-
 def test_the_practice_by_region_table_adds_up_to_the_year_to_date_figures(sql):
     at = open_page("Overview")
     table = frame_with(at, "attainment")

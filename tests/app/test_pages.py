@@ -280,18 +280,26 @@ def test_data_health_page_shows_the_last_run_and_quarantine():
     assert any("Run **R1**: success" in s.value for s in at.success)
     assert metric(at, "Rows in quarantine").value == "2"
     assert metric(at, "Data as of").value == "31 Oct 2026"
-    # 14 marts (with the close history) + 3 reconciliation marts + 6 forecast tables in the fixture
-    assert metric(at, "Published tables").value == "23"
+    # 15 marts (with the close history and the risk ranking) + 3 reconciliation marts + 6 forecast tables in the fixture
+    assert metric(at, "Published tables").value == "24"
 
 
-def test_a_project_link_opens_that_projects_forecast():
+def test_a_project_link_opens_that_projects_page():
     at = open_page("Overview")
     link = at.dataframe[-1].value["link"].iloc[0]  # the largest risk's "open" link
     project_id = link.split("project=")[1]
     at.query_params["project"] = project_id
+    at.switch_page(PAGE_FILES["Project"]).run()
+    no_exception(at)
+    assert at.selectbox(key="project_page_project").value == project_id
+
+
+def test_the_forecast_page_still_opens_a_projects_forecast_from_its_link():
+    at = open_page("Overview")
+    at.query_params["project"] = "P012"
     at.switch_page(PAGE_FILES["Forecast"]).run()
     no_exception(at)
-    assert at.selectbox(key="forecast_project").value == project_id
+    assert at.selectbox(key="forecast_project").value == "P012"
 
 
 def test_choosing_an_earlier_forecast_run_changes_the_outlook_to_that_runs(sql):

@@ -101,10 +101,8 @@ openjdk:
 	fi
 	@command -v java >/dev/null 2>&1 || { echo "java could not be installed ($(JAVA_PACKAGE))"; exit 1; }
 
-# Three workers on two cores: much of the suite waits on dbt, Chromium, PostgreSQL and Spark subprocesses
-# (two workers kept the cores about 70% busy), and a third keeps a long module from idling the other core.
 test: lint chromium postgresql openjdk
-	$(BIN)/pytest -n 3 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # Quick loop while developing: no browser, no end-to-end build, no linters.
 test-fast: setup

@@ -17,6 +17,7 @@ import polars as pl
 
 from forecasting.scenarios.compare import (
     BASE,
+    COLUMNS,
     FIRM,
     Comparison,
     SqlRunner,
@@ -150,19 +151,8 @@ def headline(result: Comparison) -> Headline:
     return Headline(row["a_mean"], row["b_mean"], row["delta_mean"], row["delta_p10"], row["delta_p90"], months)
 
 
-MONEY_COLUMNS = (
-    "a_mean",
-    "a_p10",
-    "a_p50",
-    "a_p90",
-    "b_mean",
-    "b_p10",
-    "b_p50",
-    "b_p90",
-    "delta_mean",
-    "delta_p10",
-    "delta_p90",
-)
+# The money columns of the comparison table: its levels and deltas (not the month, practice, delta % or draws).
+MONEY_COLUMNS = tuple(c for c in COLUMNS if c.startswith(("a_", "b_", "delta_")) and c != "delta_pct")
 PERCENT_COLUMNS = ("delta_pct",)
 
 

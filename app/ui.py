@@ -4,6 +4,7 @@ one way a failure reaches the user (a line, never a traceback or a server path).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import secrets
@@ -131,6 +132,9 @@ def _logged(build: Callable[[], bytes], name: str) -> Callable[[], bytes]:
     return run
 
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def download_buttons(
     frame: pd.DataFrame, name: str, column_config: Mapping[str, ColumnConfig | str | None] | None = None
 ) -> None:
@@ -141,25 +145,21 @@ def download_buttons(
     table = frame.copy()
     context = export_context(name)
     slug = _slug(name)
+    files = (  # (label, build, extension, mime, icon)
+        ("CSV", downloads.csv_file, "csv", "text/csv", ":material/download:"),
+        ("XLSX", downloads.xlsx_file, "xlsx", XLSX_MIME, ":material/table_view:"),
+    )
     with st.container(horizontal=True):
-        st.download_button(
-            "Download CSV",
-            _logged(lambda: downloads.csv_file(table, config, context), name),
-            file_name=f"{slug}.csv",
-            mime="text/csv",
-            key=f"csv-{slug}",
-            on_click="ignore",
-            icon=":material/download:",
-        )
-        st.download_button(
-            "Download XLSX",
-            _logged(lambda: downloads.xlsx_file(table, config, context), name),
-            file_name=f"{slug}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key=f"xlsx-{slug}",
-            on_click="ignore",
-            icon=":material/table_view:",
-        )
+        for label, build, extension, mime, icon in files:
+            st.download_button(
+                f"Download {label}",
+                _logged(functools.partial(build, table, config, context), name),
+                file_name=f"{slug}.{extension}",
+                mime=mime,
+                key=f"{extension}-{slug}",
+                on_click="ignore",
+                icon=icon,
+            )
 
 
 def chart_with_table(

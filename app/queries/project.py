@@ -68,29 +68,19 @@ def project_financials(project_id: str) -> dict[str, Any]:
 
 
 def project_exposure(project_id: str) -> dict[str, float]:
-    """Unbilled exposure (approved unbilled, pending approval, at risk, contract asset) and money at stake."""
-    out: dict[str, float] = {}
-    if has_table("unbilled"):
-        u = Table("unbilled")
-        measures = ("approved_unbilled", "pending_approval", "at_risk", "contract_asset")
-        row = query(
-            f"select {', '.join(f'coalesce(sum({u.c(m)}), 0)::double as {m}' for m in measures)} from {u.ref} "
-            f"where {u.c('project_id')} = ?",
-            (project_id,),
-        )
-        out.update({m: float(row[m].iloc[0]) for m in measures})
-        out["unbilled"] = out["approved_unbilled"] + out["pending_approval"] + out["contract_asset"]
-    if has_table("project_risks"):
-        r = Table("project_risks")
-        row = query(
-            f"select {r.c('money_at_stake')} as money_at_stake, {r.c('rank')} as risk_rank from {r.ref} "
-            f"where {r.c('project_id')} = ?",
-            (project_id,),
-        )
-        out["money_at_stake"] = float(row["money_at_stake"].iloc[0]) if not row.empty else 0.0
-        if not row.empty:
-            out["risk_rank"] = float(row["risk_rank"].iloc[0])
-    return out
+    """Unbilled exposure, money at stake and its rank, as marts.mart_project_risks holds them (the rule lives
+    there); a project with nothing at stake has no row there, so both are 0 and it has no rank."""
+    if not has_table("project_risks"):
+        return {}
+    r = Table("project_risks")
+    row = query(
+        f"select {r.c('unbilled')} as unbilled, {r.c('money_at_stake')} as money_at_stake, {r.c('rank')} as risk_rank "
+        f"from {r.ref} where {r.c('project_id')} = ?",
+        (project_id,),
+    )
+    if row.empty:
+        return {"unbilled": 0.0, "money_at_stake": 0.0}
+    return {k: float(row[k].iloc[0]) for k in ("unbilled", "money_at_stake", "risk_rank")}
 
 
 def project_time_and_plan(project_id: str) -> pd.DataFrame:

@@ -19,6 +19,13 @@ from .helpers import count, query
 TODAY = dt.datetime.now(dt.UTC).date()
 
 
+@pytest.fixture(autouse=True)
+def _the_clock_stays_on_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows and snapshot dates follow the sync day; pin it so a run that crosses midnight UTC
+    (the module imported on one day, the test run on the next) still expects the same day."""
+    monkeypatch.setattr(run, "today", lambda: TODAY)
+
+
 def _sync_both(settings: Settings, server: FixtureServer, run_id: str = "f") -> run.SyncResult:
     run.sync(settings, "harvest", f"{run_id}-h", base_url=harvest_url(server))
     return run.sync(settings, "harvest-forecast", run_id, base_url=forecast_url(server))

@@ -21,7 +21,7 @@ from cluster import PASSWORD, Cluster, binaries, private_cluster  # noqa: E402
 from reference_build import AS_OF, build_beside_reference, raw_work_file  # noqa: E402
 
 from wipcast.settings import Settings, load_settings  # noqa: E402
-from wipcast.transform import dbt_build  # noqa: E402
+from wipcast.transform import dbt_build, run_dbt  # noqa: E402
 from wipcast.warehouses.postgres import PASSWORD_ENV  # noqa: E402
 
 
@@ -63,6 +63,14 @@ def pg_settings(cluster: Cluster, warehouse: Path) -> Settings:
     )
 
 
+def _build_and_unit_test(pg: Settings) -> None:
+    """Models, data tests and the build stamp, then the dbt unit tests (which `wipcast transform` leaves
+    to development and CI) on PostgreSQL too, while the build's schemas they read still exist; a failing
+    unit test fails every test of this folder, naming itself."""
+    dbt_build(pg, "build-postgres")
+    run_dbt(pg, ["test", "--select", "test_type:unit"])
+
+
 @pytest.fixture(scope="session")
 def builds(cluster: Cluster, pg_password: str, tmp_path_factory: pytest.TempPathFactory) -> Builds:
     """The same raw data built by dbt on DuckDB and on PostgreSQL, at the same time (two cores)."""
@@ -74,6 +82,6 @@ def builds(cluster: Cluster, pg_password: str, tmp_path_factory: pytest.TempPath
     reference = build_beside_reference(
         tmp_path_factory,
         base,
-        lambda: dbt_build(pg, "build-postgres"),  # models, tests, build stamp
+        lambda: _build_and_unit_test(pg),
     )
     return Builds(reference, pg, cluster)

@@ -46,9 +46,10 @@ def test_the_warehouse_table_selects_spark(tmp_path):
     assert config["spark.driver.bindAddress"] == "127.0.0.1"  # local mode never listens beyond loopback
 
 
-def test_the_duckdb_build_is_unchanged(tmp_path):
+def test_the_duckdb_build_has_no_spark_vars_and_leaves_unit_tests_to_ci(tmp_path):
     settings = load_settings(cwd=tmp_path)
-    assert build_command(settings) == ["build"] and build_vars(settings, "r") == {}
+    assert build_command(settings) == ["build", "--exclude-resource-type", "unit_test"]
+    assert build_vars(settings, "r") == {}
 
 
 @pytest.mark.parametrize(("key", "value"), [("master", "mesos://x"), ("master", "local[two]"), ("driver_memory", "2")])

@@ -131,8 +131,6 @@ from app.queries.variance import (  # noqa: F401
     AS_REPORTED,
     BASES,
     RESTATED,
-    _actual_by_project,
-    _forecast_by_project_component,
     earlier_run,
     months_without_close_report,
     variance,

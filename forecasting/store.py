@@ -26,6 +26,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from forecasting.variance_view import create_variance_views
 from wipcast.errors import WipcastError
 
 DDL = """
@@ -172,7 +173,10 @@ def check_finite_draws(keys: pl.DataFrame, draws: np.ndarray, months: list[dt.da
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """The forecast tables, and the variance views over them and the marts (forecasting/variance_view.py)."""
     con.execute(DDL)
+    # Every writer of forecast rows comes through here, so each warehouse with a forecast has the views.
+    create_variance_views(con)
 
 
 def assert_new_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:

@@ -16,6 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from forecasting.variance_view import create_variance_views
 from wipcast.build_stamp import STAMP_DDL
 
 AS_OF = dt.date(2026, 10, 31)
@@ -373,6 +374,7 @@ def build_fixture_warehouse(
         con.register("frame", frame)
         con.execute(f"create table {name} as select * from frame")
         con.unregister("frame")
+    create_variance_views(con)  # as every forecast run creates them beside the forecast tables
     # A fixture is a complete build of the (absent) raw data, so publish accepts it.
     con.execute(STAMP_DDL)
     con.execute("insert into ops.build_stamp values ('fixture', null, now(), now(), 'success', '')")

@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wipcast.errors import InputError, WipcastError
+from wipcast.files import write_atomically
 
 if TYPE_CHECKING:
     from app.access import Viewer
@@ -262,17 +262,7 @@ class ViewStore:
         document = {"version": FORMAT_VERSION, "user": self.user, "views": [v.to_json() for v in views]}
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{self.path.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    out.write(text)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(temporary, self.path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            write_atomically(self.path, text.encode("utf-8"))
         except OSError as exc:
             raise self._unwritable(exc) from None
 

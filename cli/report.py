@@ -14,6 +14,7 @@ import typer
 
 from cli.console import out, settings
 from wipcast.errors import InputError
+from wipcast.files import write_atomically
 
 
 def _quiet_streamlit() -> None:
@@ -55,7 +56,7 @@ def report_cmd(
     with context.reading(config.warehouse_dir):
         ctx = context.for_month(chosen_month, {dim: tuple(v) for dim, v in values.items() if v})
         pdf.chromium_path()  # before the queries of every section: fail fast when it is missing
-        pdf.write_atomically(render(ctx), out_path)
+        write_atomically(out_path, render(ctx))
     out.print(
         f"[green]board pack written[/green]: {out_path} (run {ctx.run_id}, actuals as of {ctx.as_of:%d %b %Y}, "
         f"filters: {ctx.filter_text})",

@@ -20,9 +20,10 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from importlib.metadata import version
 from pathlib import Path
+
+from wipcast.files import write_atomically
 
 CACHE_ENV = "WIPCAST_DBT_PARSE_CACHE"
 PARSE_FILE = "partial_parse.msgpack"
@@ -58,23 +59,11 @@ def seed(target_path: Path, key: str) -> None:
 
 
 def keep(target_path: Path, key: str) -> None:
-    """Store the parse dbt just wrote; written under a temporary name and renamed, so a dbt starting at
-    the same moment in another warehouse reads the previous parse or this one, never half of one."""
+    """Store the parse dbt just wrote, atomically: a dbt starting at the same moment in another warehouse
+    reads the previous parse or this one, never half of one."""
     folder = cache_dir()
     parsed = target_path / PARSE_FILE
     if folder is None or not parsed.exists():
         return
-    staged: Path | None = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=folder, prefix=f".{key}.")
-        staged = Path(name)
-        with os.fdopen(handle, "wb") as out, parsed.open("rb") as source:
-            shutil.copyfileobj(source, out)
-        os.replace(staged, folder / f"{key}.msgpack")
-        staged = None
-    except OSError:
-        pass  # a full cache disk or a read-only home must not fail the build
-    finally:
-        if staged is not None:
-            staged.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # a full disk or a read-only home must not fail the build
+        write_atomically(folder / f"{key}.msgpack", parsed.read_bytes())

@@ -73,16 +73,3 @@ def print_pdf(document: str, ctx: PackContext) -> bytes:
             f"Chromium at {executable} failed to print the board pack: {first}",
             f"check that it starts (`{executable} --headless --version`), or set {CHROMIUM_ENV}",
         ) from None
-
-
-def write_atomically(pdf: bytes, out: Path) -> None:
-    """Write beside the target and rename over it, so a failed run never leaves half a file."""
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(pdf)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)

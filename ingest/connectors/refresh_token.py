@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from ingest.connectors.oauth import ClientCredentialsAuth, TokenRefused
+from wipcast.files import write_atomically
 
 
 def _digest(token: str) -> str:
@@ -57,19 +56,8 @@ class RefreshTokenStore:
 
     def keep(self, token: str) -> None:
         """Replace the kept token atomically (temp file beside it, fsync, rename), readable by the owner only."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps({"configured_sha256": _digest(self._configured), "refresh_token": token})
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path, text.encode(), mode=0o600)
 
 
 class RefreshTokenAuth(ClientCredentialsAuth):

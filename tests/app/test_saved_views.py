@@ -14,6 +14,7 @@ from app import saved_views, url_state
 from app.access import Viewer
 from app.queries.scope import Filters
 from app.saved_views import CorruptViewsFile, ViewExists, ViewStore
+from wipcast import files
 from wipcast.errors import InputError
 
 
@@ -171,7 +172,7 @@ def test_an_unwritable_folder_is_one_line_without_its_path(folder, monkeypatch):
     def refused(**_kwargs):
         raise PermissionError(13, "Permission denied", str(folder / "x.tmp"))
 
-    monkeypatch.setattr(saved_views.tempfile, "mkstemp", refused)
+    monkeypatch.setattr(files.tempfile, "mkstemp", refused)
     with pytest.raises(saved_views.WipcastError) as caught:
         ViewStore(folder, "local").save("x", "Overview", {})
     line = caught.value.one_line()

@@ -38,3 +38,24 @@ def test_small_regime_suite_keeps_the_looser_half_of_the_targets(suite):
     assert abs(pooled["bias_h1_12"]) <= 0.10, pooled
     # target 75-85% on average: the looser half is at least 65% pooled
     assert pooled["coverage80"] >= 0.65, pooled
+
+
+def test_losses_to_seasonal_naive_count_each_firm_origin() -> None:
+    """Two firms (seeds) at one origin date: the first loses to seasonal naive (off by 12 against 10 per
+    month), the second wins (0 against 30). Summed per date the win would hide the loss: 1 of 2, not 0 of 1."""
+    import polars as pl
+
+    rows = [
+        {"origin": "2025-04-30", "method": method, "h": h, "point": 100.0 + off, "p10": 90.0, "p90": 130.0}
+        | {"actual": 100.0, "regime": "default", "seed": seed}
+        for seed, (ours, naive) in ((1, (12, 10)), (2, (0, 30)))
+        for h in (1, 2, 3)
+        for method, off in (
+            ("wipcast", ours),
+            ("baseline_seasonal_naive", naive),
+            ("baseline_ets", 50),
+            ("baseline_scheduled", 50),
+        )
+    ]
+    scored = regimes.score(pl.DataFrame(rows))
+    assert (scored["origins_losing_to_seasonal_naive_h1_3"], scored["origins"]) == (1, 2)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +27,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from app.cache_warmup import Warmer
 from wipcast.settings import load_settings
 
 BUILD_HINT = "Build it with `make build` (or `wipcast run`), then reload this page."
@@ -50,10 +47,7 @@ HARDENED_CONFIG: DuckDBConfig = {
 
 OPEN_ATTEMPTS = 8
 FIRST_BACKOFF_SECONDS = 0.05
-# Entries of a replaced file are never read again (the identity is in the key): they only age out, by
-# max_entries or the ttl. A day, not less, so that what the warm-up ran after a nightly publish is still
-# there when people arrive in the morning.
-CACHE_TTL = "24h"
+CACHE_TTL = "30m"
 CACHE_MAX_ENTRIES = 1024
 
 
@@ -129,22 +123,9 @@ def cached_sql(identity: FileIdentity, sql: str, params: tuple[SqlParam, ...] = 
     return run_sql(identity, sql, params)
 
 
-def _with_session_context(thread: threading.Thread) -> None:
-    """Streamlit's cache is used from script threads; give the warm-up the context of the session that
-    noticed the new file (it draws nothing: the cached function shows no spinner)."""
-    add_script_run_ctx(thread, get_script_run_ctx(suppress_warning=True))
-
-
-WARMER = Warmer(cached_sql, prepare_thread=_with_session_context)
-
-
 def query(sql: str, params: tuple[SqlParam, ...] = ()) -> pd.DataFrame:
-    """Run a read-only query on the current published file, cached per file identity; a new file (a
-    publish) warms the cache with the queries run before it (app/cache_warmup.py)."""
-    identity, bound = file_identity(), tuple(params)
-    WARMER.noticed(identity)
-    WARMER.remember(sql, bound)
-    return cached_sql(identity, sql, bound)
+    """Run a read-only query on the current published file, cached per file identity."""
+    return cached_sql(file_identity(), sql, tuple(params))
 
 
 _CATALOGS: dict[FileIdentity, dict[tuple[str, str], tuple[str, ...]]] = {}

@@ -77,18 +77,6 @@ def _render(page, title: str, key_text: str, timeout_ms: int = 120_000) -> bool:
     return page.get_by_text(key_text, exact=False).count() > 0
 
 
-WARMUP_WAIT_SECONDS = 20  # the demo warehouse's few hundred remembered queries replay in well under this
-
-
-def _republish(published: Path) -> None:
-    import os
-    import shutil
-
-    staged = published.with_name(f".{published.name}.bench.tmp")
-    shutil.copyfile(published, staged)
-    os.replace(staged, published)
-
-
 def run(warehouse_dir: Path) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -126,18 +114,6 @@ def run(warehouse_dir: Path) -> dict:
             _set_practice(page, practice)
             _wait_for_change(page, "Revenue year to date", old)
             results["filter_change"].append(time.perf_counter() - start)
-        # A publish: the file replaced by a copy of itself (a new identity, so every cached query is cold).
-        # One page load notices it and the warm-up replays what was run before; then each page's first visit.
-        _republish(warehouse_dir / "wipcast.duckdb")
-        page.goto(url)
-        wait_for_page(page, "Overview", "Revenue year to date")
-        time.sleep(WARMUP_WAIT_SECONDS)
-        results["after_publish"] = {}
-        for path, (title, key_text) in PAGES.items():
-            start = time.perf_counter()
-            page.goto(f"{url}/{path}")
-            _render(page, title, key_text)
-            results["after_publish"][title] = time.perf_counter() - start
         browser.close()
     return results
 
@@ -180,21 +156,16 @@ def main() -> None:
         print(f"warehouse {folder / 'wipcast.duckdb'} ({size_mb:,.1f} MB)")
         server = server_timings(folder)
         results = run(folder)
-    print(
-        f"{'page':<20}{'first load':>12}{'reload':>10}{'nav click':>11}{'after publish':>15}"
-        f"{'script cold':>13}{'cached':>8}"
-    )
+    print(f"{'page':<20}{'first load':>12}{'reload':>10}{'nav click':>11}{'script cold':>13}{'cached':>8}")
     for title, seconds in results["first_render"].items():
         cold, cached = server.get(title, (float("nan"), float("nan")))
         print(
             f"{title:<20}{seconds:>12.2f}{results['second_render'][title]:>10.2f}"
-            f"{results['navigation'].get(title, float('nan')):>11.2f}{results['after_publish'][title]:>15.2f}"
-            f"{cold:>13.2f}{cached:>8.2f}"
+            f"{results['navigation'].get(title, float('nan')):>11.2f}{cold:>13.2f}{cached:>8.2f}"
         )
     print(
         "(seconds; browser columns: navigation until the script finished and every visible chart drew; "
-        f"after publish: each page's first visit once the file was replaced and the warm-up had "
-        f"{WARMUP_WAIT_SECONDS} s; script columns: AppTest, no browser)"
+        "script columns: AppTest, no browser)"
     )
     changes = results["filter_change"]
     print(

@@ -9,7 +9,8 @@ warehouse on the machine, and a new warehouse's target folder is seeded from it.
 
 Safe because dbt validates what it loads: a manifest from another version, vars or connection is
 rejected and dbt parses in full, and files edited since are parsed again. The connection settings match
-across warehouses only because dbt opens the working file by a relative name (transform.dbt_env).
+across warehouses only because wipcast.transform runs dbt from the warehouse folder and names the
+working file relatively.
 `WIPCAST_DBT_PARSE_CACHE` names another folder, or `off`.
 """
 

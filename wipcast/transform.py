@@ -8,6 +8,8 @@ none of dbt's can keep a lock on the file after the step ends. The one exception
 warehouse: dbt-spark's `session` method runs queries in the Spark session of the process that runs
 dbt, and a local Spark catalog admits one process, so dbt runs in-process there (dbtRunner), on the
 session wipcast.warehouses.spark started.
+
+A failed run becomes one line naming the failed models and tests (wipcast.dbt_failures).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 from wipcast import dbt_parse_cache
 from wipcast.build_stamp import current_raw_loads, record_build
+from wipcast.dbt_failures import explain_failure, run_results
 from wipcast.errors import WipcastError
 from wipcast.processes import die_with_parent
 from wipcast.settings import Settings
@@ -113,6 +116,7 @@ def run_dbt(
     if not DBT_PROJECT_DIR.exists():
         raise WipcastError(f"dbt project not found at {DBT_PROJECT_DIR}", "reinstall wipcast from a full checkout")
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    run_vars = {**dbt_vars(settings), **(extra_vars or {})}
     args = [
         dbt_executable(),
         *command,
@@ -123,12 +127,12 @@ def run_dbt(
         "--target",
         dbt_target(settings),
         "--vars",
-        json.dumps({**dbt_vars(settings), **(extra_vars or {})}),
+        json.dumps(run_vars),
     ]
     target_path = settings.warehouse_dir / "dbt_target"
     # a run that fails before dbt writes its results must not report the previous run's failures
     (target_path / "run_results.json").unlink(missing_ok=True)
-    parse_key = dbt_parse_cache.cache_key(DBT_PROJECT_DIR, dbt_target(settings), json.loads(args[-1]))
+    parse_key = dbt_parse_cache.cache_key(DBT_PROJECT_DIR, dbt_target(settings), run_vars)
     dbt_parse_cache.seed(target_path, parse_key)
     try:
         if settings.warehouse_kind == "spark":
@@ -161,7 +165,7 @@ def _run_dbt_process(settings: Settings, args: list[str], command: list[str], pr
         if match and progress:
             progress(f"dbt {command[0]}", float(match.group(1)), float(match.group(2)))
     proc.wait()
-    return _finished(settings, command, lines, proc.returncode == 0)
+    return explain_failure(settings, command, lines, proc.returncode == 0)
 
 
 def _run_dbt_in_process(settings: Settings, args: list[str], progress: Progress | None) -> str:
@@ -195,123 +199,7 @@ def _run_dbt_in_process(settings: Settings, args: list[str], progress: Progress 
                 os.environ[key] = old
     if result.exception is not None and not lines:
         lines.append(f"Error: {result.exception}")
-    return _finished(settings, args, lines, result.success)
-
-
-def _finished(settings: Settings, command: list[str], lines: list[str], succeeded: bool) -> str:
-    output = "\n".join(lines)
-    if not succeeded:
-        failures = failed_nodes(settings)
-        what = "; ".join(failures[:3]) if failures else _first_failure(lines)
-        if len(failures) > 3:
-            what += f"; and {len(failures) - 3} more"
-        raise WipcastError(
-            f"dbt {command[0]} failed: {what}",
-            "fix the rows or the model named, then rerun; the full log is in <warehouse>/dbt_logs",
-        )
-    return output
-
-
-MAX_KEYS_SHOWN = 3
-
-
-def run_results(settings: Settings) -> dict[str, Any]:
-    path = settings.warehouse_dir / "dbt_target" / "run_results.json"
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def failed_nodes(settings: Settings) -> list[str]:
-    """One phrase per failed model or test: `test X on model Y: 2 rows, first: (a, b), ...`.
-
-    A failing test's compiled query is rerun (limit 3) on the working database to show the first
-    offending rows, so the user can find them without reading dbt's log."""
-    phrases: list[str] = []
-    for result in run_results(settings).get("results", []):
-        if result.get("status") not in ("error", "fail"):
-            continue
-        unique_id = str(result.get("unique_id", "?"))
-        kind, _, rest = unique_id.partition(".")
-        name = re.sub(r"\.[0-9a-f]{10}$", "", rest.split(".", 1)[-1])  # generic tests end in a hash
-        if kind in ("test", "unit_test"):
-            phrase = f"{kind.replace('_', ' ')} {name}"
-            failures = result.get("failures")
-            if failures:
-                phrase += f": {failures} failing row(s)"
-            keys = _first_rows(settings, result.get("compiled_code")) if kind == "test" else []
-            if keys:
-                phrase += ", first: " + ", ".join(keys)
-        else:
-            message = str(result.get("message") or "").strip().splitlines()
-            phrase = f"{kind} {name}" + (f": {message[0][:200]}" if message else "")
-        phrases.append(phrase)
-    return phrases
-
-
-def _first_rows(settings: Settings, compiled: object) -> list[str]:
-    if not isinstance(compiled, str) or not compiled.strip():
-        return []
-    if settings.warehouse_kind == "postgres":
-        return _first_rows_postgres(settings, compiled)
-    if settings.warehouse_kind == "spark":
-        return _first_rows_spark(settings, compiled)
-    import duckdb
-
-    try:
-        con = duckdb.connect(str(settings.work_db), read_only=True)
-    except duckdb.Error:
-        return []
-    try:
-        rows = con.execute(f"select * from ({compiled}) limit {MAX_KEYS_SHOWN}").fetchall()
-    except duckdb.Error:
-        return []
-    finally:
-        con.close()
-    return ["(" + ", ".join(str(v) for v in row) + ")" for row in rows]
-
-
-def _first_rows_postgres(settings: Settings, compiled: str) -> list[str]:
-    from wipcast.warehouses import postgres
-
-    try:
-        con = postgres.connect(settings)
-    except WipcastError:
-        return []
-    try:
-        with con.cursor() as cur:
-            cur.execute(f"select * from ({compiled}) as failing limit {MAX_KEYS_SHOWN}")
-            rows = cur.fetchall()
-    except Exception:  # a query that fails again only loses the example rows, not the error
-        return []
-    finally:
-        con.close()
-    return ["(" + ", ".join(str(v) for v in row) + ")" for row in rows]
-
-
-def _first_rows_spark(settings: Settings, compiled: str) -> list[str]:
-    from wipcast.warehouses import spark
-
-    try:
-        rows = spark.sql(settings, f"select * from ({compiled}) as failing limit {MAX_KEYS_SHOWN}")
-    except Exception:  # a query that fails again only loses the example rows, not the error
-        return []
-    return ["(" + ", ".join(str(v) for v in row) + ")" for row in rows]
-
-
-def _first_failure(lines: list[str]) -> str:
-    """The most useful single line of a failed dbt run."""
-    for pattern in (
-        r"\b(ERROR|FAIL)\b.*\b(model|test|unit_test|snapshot|seed)\b",
-        r"(Compilation|Runtime|Database|Parsing) Error",
-        r"Error",
-    ):
-        for line in lines:
-            if re.search(pattern, line):
-                return re.sub(r"^\S+\s+", "", line.strip())[:300]
-    return (lines[-1] if lines else "no output")[:300]
+    return explain_failure(settings, args, lines, result.success)
 
 
 def dbt_build(settings: Settings, run_id: str, progress: Progress | None = None) -> str:

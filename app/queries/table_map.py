@@ -269,41 +269,6 @@ TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
             "p90": ("p90",),
         },
     ),
-    # the variance attribution views the forecast step creates (forecasting/variance_view.py), one per basis
-    "variance_restated": (
-        "forecast",
-        "variance_attribution",
-        {
-            "run_id": ("run_id",),
-            "month": ("month",),
-            "component": ("component",),
-            "project_id": ("project_id",),
-            "practice": ("practice",),
-            "region": ("region",),
-            "entity_id": ("entity_id",),
-            "customer_id": ("customer_id",),
-            "forecast": ("forecast",),
-            "actual": ("actual",),
-            "variance": ("variance",),
-        },
-    ),
-    "variance_as_reported": (
-        "forecast",
-        "variance_attribution_as_reported",
-        {
-            "run_id": ("run_id",),
-            "month": ("month",),
-            "component": ("component",),
-            "project_id": ("project_id",),
-            "practice": ("practice",),
-            "region": ("region",),
-            "entity_id": ("entity_id",),
-            "customer_id": ("customer_id",),
-            "forecast": ("forecast",),
-            "actual": ("actual",),
-            "variance": ("variance",),
-        },
-    ),
     "draws": (
         "forecast",
         "revenue_forecast_draws",
@@ -383,3 +348,13 @@ TABLES: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
         },
     ),
 }
+
+# The variance attribution views the forecast step creates (forecasting/variance_view.py): one per basis,
+# the same columns, each read under its own name.
+_VARIANCE_COLUMNS: tuple[str, ...] = ("run_id", "month", "component", "project_id", "practice", "region")
+_VARIANCE_COLUMNS += ("entity_id", "customer_id", "forecast", "actual", "variance")
+for _key, _view in (
+    ("variance_restated", "variance_attribution"),
+    ("variance_as_reported", "variance_attribution_as_reported"),
+):
+    TABLES[_key] = ("forecast", _view, {column: (column,) for column in _VARIANCE_COLUMNS})

@@ -6,8 +6,8 @@ import json
 
 import duckdb
 
+from wipcast.dbt_failures import failed_nodes
 from wipcast.settings import load_settings
-from wipcast.transform import failed_nodes
 
 
 def test_failed_test_names_the_test_and_the_first_offending_rows(tmp_path):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from forecasting import baselines, engine, history, selfassess, store
+from forecasting import baselines, engine, finite, history, selfassess, store
 from forecasting.backtest_report import write_report
 from forecasting.calendar import add_months, month_end
 from forecasting.frames import ordered
@@ -241,8 +241,8 @@ def run_backtest(
                 ]
             )
     bins = calibration_bins(br)
-    store.check_finite("backtest_metrics", metrics, ("value",), nullable=True)
-    store.check_finite("win_probability_calibration", bins, ("predicted", "observed"))
+    finite.check_finite("backtest_metrics", metrics, ("value",), nullable=True)
+    finite.check_finite("win_probability_calibration", bins, ("predicted", "observed"))
     with work_connection(settings) as con:
         store.ensure_schema(con)
         con.execute("begin transaction")

@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from forecasting import engine, history, selfassess, store
+from forecasting import engine, finite, history, selfassess, store
 from forecasting.components import Component
 from forecasting.inputs import Inputs, RawData, as_of_view, read_warehouse
 from wipcast.errors import InputError
@@ -94,9 +94,9 @@ def run_frames(result: engine.ForecastResult, draws_to_store: int | None = None)
         k, d = result.summed_draws(by)
         q.append(store.quantiles_from_draws(k, d, result.months, level))
     quantiles = pl.concat(q, how="vertical_relaxed")
-    store.check_finite("revenue_forecast", rows)
-    store.check_finite_draws(keys, cells, result.months)
-    store.check_finite("revenue_quantiles", quantiles)
+    finite.check_finite("revenue_forecast", rows)
+    finite.check_finite_draws(keys, cells, result.months)
+    finite.check_finite("revenue_quantiles", quantiles)
     return RunFrames(rows=rows, keys=keys, cells=cells, quantiles=quantiles)
 
 

@@ -39,7 +39,7 @@ STORAGE_VERSION = "v1.0.0"
 # Tables a published warehouse must hold; a build that lacks them is not published.
 REQUIRED_TABLES = (("marts", "dim_project"),)
 
-# Money columns of the forecast tables (forecasting/store.py MONEY_COLUMNS; a test keeps the two equal):
+# Money columns of the forecast tables (forecasting/finite.py MONEY_COLUMNS; a test keeps the two equal):
 # a warehouse where one holds NaN or an infinity is not published.
 FORECAST_MONEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "revenue_forecast": ("mean", "p10", "p50", "p90"),

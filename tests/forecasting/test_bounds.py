@@ -14,7 +14,7 @@ import pytest
 import synth
 from typer.testing import CliRunner
 
-from forecasting import engine, run_backtest, run_forecast, store
+from forecasting import engine, finite, run_backtest, run_forecast, store
 from forecasting.components import META_COLS, Component
 from forecasting.inputs import as_of_view, from_frames
 from forecasting.run import persist, read_raw, run_frames
@@ -256,15 +256,15 @@ def test_nan_draws_and_quantiles_are_refused_too(small_prep):
     draws[1, 2, 3] = np.nan
     months = [dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)]
     with pytest.raises(WipcastError, match=r"revenue_forecast_draws\.value .*month=2026-03-01, practice=Beta.*draw=3"):
-        store.check_finite_draws(keys, draws, months)
+        finite.check_finite_draws(keys, draws, months)
     q = pl.DataFrame(
         {"level": ["firm"], "month": [months[0]], "mean": [1.0], "p10": [None], "p50": [1.0], "p90": [1.0]}
     )
     with pytest.raises(WipcastError, match=r"revenue_quantiles\.p10 would hold a null value .*level=firm"):
-        store.check_finite("revenue_quantiles", q)
+        finite.check_finite("revenue_quantiles", q)
     metrics = pl.DataFrame({"method": ["wipcast", "wipcast"], "metric": ["wape", "bias"], "value": [None, np.nan]})
     with pytest.raises(WipcastError, match=r"backtest_metrics\.value would hold a NaN value .*metric=bias"):
-        store.check_finite("backtest_metrics", metrics, ("value",), nullable=True)
+        finite.check_finite("backtest_metrics", metrics, ("value",), nullable=True)
 
 
 def test_persist_of_a_nan_figure_writes_nothing(small_prep, tmp_path):
@@ -301,7 +301,7 @@ def test_run_forecast_with_a_nan_figure_records_nothing(synth_settings):
 def test_publish_lists_the_same_money_columns_as_the_store():
     from wipcast.publish import FORECAST_MONEY_COLUMNS
 
-    assert FORECAST_MONEY_COLUMNS == store.MONEY_COLUMNS
+    assert FORECAST_MONEY_COLUMNS == finite.MONEY_COLUMNS
     con = duckdb.connect()
     try:
         store.ensure_schema(con)
@@ -311,7 +311,7 @@ def test_publish_lists_the_same_money_columns_as_the_store():
         ).fetchall()
     finally:
         con.close()
-    assert doubles == sorted((t, c) for t, cols in store.MONEY_COLUMNS.items() for c in cols)
+    assert doubles == sorted((t, c) for t, cols in finite.MONEY_COLUMNS.items() for c in cols)
 
 
 def _built(settings: Settings) -> None:
@@ -372,7 +372,7 @@ def test_publish_refuses_a_warehouse_with_a_nan_money_figure(tmp_path, table, in
 
     con = duckdb.connect(str(settings.work_db))
     try:
-        for t in store.MONEY_COLUMNS:
+        for t in finite.MONEY_COLUMNS:
             con.execute(f"delete from forecast.{t} where run_id = 'bad-run'")
     finally:
         con.close()

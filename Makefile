@@ -102,7 +102,7 @@ openjdk:
 	@command -v java >/dev/null 2>&1 || { echo "java could not be installed ($(JAVA_PACKAGE))"; exit 1; }
 
 test: lint chromium postgresql openjdk
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 3 --dist loadfile
 
 # Quick loop while developing: no browser, no end-to-end build, no linters.
 test-fast: setup

@@ -1,5 +1,6 @@
 -- Amounts billed per as-of view, project and invoice month, in the project currency: every
--- invoice line of an invoice that is not void, dated on or before the as-of date. A line in
+-- invoice line of an invoice that is not void, dated on or before the as-of date, from the
+-- invoice's view of record (int_invoices_of_record): an invoice two systems hold is billed once. A line in
 -- another currency than the project's is converted at the two currencies' average rates of the
 -- invoice month. Point in time (a view that is not current): only invoices entered by then (created_at,
 -- else the invoice date), and a void invoice still counts when it was voided (updated_at) later.
@@ -36,7 +37,7 @@ billed_lines as (
         invoice_lines.amount,
         invoice_lines.line_type = 'time' and naming.invoice_key is null as is_unlinked_time
     from {{ ref('int_invoice_lines') }} as invoice_lines
-    inner join {{ ref('int_invoices') }} as invoices
+    inner join {{ ref('int_invoices_of_record') }} as invoices
         on invoices.invoice_id = invoice_lines.invoice_id
     left join invoices_naming_time as naming
         on naming.invoice_key = coalesce(invoices.invoice_number, invoices.invoice_id)

@@ -10,7 +10,7 @@ invoices as (
         invoices.currency,
         invoices.invoice_date,
         invoices.amount
-    from {{ ref('int_invoices') }} as invoices
+    from {{ ref('int_invoices_of_record') }} as invoices
     cross join as_of
     where invoices.status not in ('void', 'draft')
         and invoices.invoice_date <= as_of.as_of_date
@@ -21,7 +21,7 @@ payments as (
         invoices.currency,
         payments.payment_date,
         payments.amount
-    from {{ ref('int_payments') }} as payments
+    from {{ ref('int_payments_of_record') }} as payments
     inner join invoices
         on invoices.invoice_id = payments.invoice_id
     cross join as_of

@@ -7,7 +7,7 @@ with as_of as (
 
 invoices as (
     select invoices.*
-    from {{ ref('int_invoices') }} as invoices
+    from {{ ref('int_invoices_of_record') }} as invoices
     cross join as_of
     where invoices.status not in ('void', 'draft')
         and invoices.invoice_date <= as_of.as_of_date
@@ -17,7 +17,7 @@ paid as (
     select
         payments.invoice_id,
         sum(payments.amount) as paid_amount
-    from {{ ref('int_payments') }} as payments
+    from {{ ref('int_payments_of_record') }} as payments
     cross join as_of
     where payments.payment_date <= as_of.as_of_date
     group by payments.invoice_id

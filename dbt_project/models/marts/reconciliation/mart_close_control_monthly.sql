@@ -47,7 +47,7 @@ invoices as (
         invoices.currency,
         invoices.amount,
         {{ month_start('invoices.invoice_date') }} as month_start
-    from {{ ref('int_invoices') }} as invoices
+    from {{ ref('int_invoices_of_record') }} as invoices
     cross join as_of
     where invoices.status <> 'void' and invoices.invoice_date <= as_of.as_of_date
 ),
@@ -76,7 +76,7 @@ paid as (
         invoices.entity_id,
         {{ month_start('payments.payment_date') }} as month_start,
         sum(payments.amount * fx.rate_to_reporting) as paid_value
-    from {{ ref('int_payments') }} as payments
+    from {{ ref('int_payments_of_record') }} as payments
     cross join as_of
     inner join invoices
         on invoices.invoice_id = payments.invoice_id

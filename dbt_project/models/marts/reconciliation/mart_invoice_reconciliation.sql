@@ -5,7 +5,8 @@
 --     name it (project currency, as the PSA prices them), compared with the invoice's time and
 --     milestone lines (fixed-fee, retainer, expense and other lines have no PSA counterpart).
 --   Other view: rows of invoices with the same invoice number (else id) and entity but another
---     invoice_id, e.g. the ERP's row of a PSA invoice (source_system says whose).
+--     invoice_id, e.g. the ERP's row of a PSA invoice (source_system says whose). The view of
+--     record (int_invoice_views) is the one billing, receivables and DSO count.
 --   Status: paid means payments to the as-of date cover the amount; open means they do not; void
 --     means no payment.
 with as_of as (
@@ -81,8 +82,10 @@ compared as (
         coalesce(billed_time.billed_value, 0) + coalesce(billed_milestones.billed_value, 0) as psa_billed_value,
         coalesce(payments.paid_amount, 0) as paid_amount,
         coalesce(other_views.other_views, 0) as other_views,
-        other_views.other_view_amount
+        other_views.other_view_amount,
+        invoice_views.is_record_view
     from invoices
+    inner join {{ ref('int_invoice_views') }} as invoice_views on invoice_views.invoice_id = invoices.invoice_id
     left join line_totals on line_totals.invoice_id = invoices.invoice_id
     left join billed_time on billed_time.invoice_id = invoices.invoice_id
     left join billed_milestones on billed_milestones.invoice_id = invoices.invoice_id
@@ -110,6 +113,7 @@ select
     cast(compared.other_views as {{ dbt.type_bigint() }}) as other_views,
     {{ finance_cents('compared.other_view_amount') }} as other_view_amount,
     {{ finance_cents('compared.amount - compared.other_view_amount') }} as minus_other_view,
+    compared.is_record_view as is_invoice_of_record,
     {{ finance_cents('compared.paid_amount') }} as paid_amount,
     {{ finance_cents('compared.amount - compared.paid_amount') }} as open_amount,
     cast(

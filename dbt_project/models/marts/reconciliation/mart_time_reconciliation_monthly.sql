@@ -20,17 +20,23 @@ postings as (
     where is_live
 ),
 
+-- An entry names its own system's invoice; whether that is paid is the invoice of record's
+-- business (int_payments_of_record), so a PSA invoice the ERP collected reads as paid.
 invoices as (
     select
         invoices.invoice_id,
-        invoices.amount,
+        records.amount,
         coalesce(sum(case when payments.payment_date <= as_of.as_of_date then payments.amount end), 0) as paid
     from {{ ref('int_invoices') }} as invoices
     cross join as_of
-    left join {{ ref('int_payments') }} as payments
-        on payments.invoice_id = invoices.invoice_id
+    inner join {{ ref('int_invoice_views') }} as invoice_views
+        on invoice_views.invoice_id = invoices.invoice_id
+    inner join {{ ref('int_invoices_of_record') }} as records
+        on records.invoice_id = invoice_views.record_invoice_id
+    left join {{ ref('int_payments_of_record') }} as payments
+        on payments.invoice_id = invoice_views.record_invoice_id
     where invoices.status <> 'void' and invoices.invoice_date <= as_of.as_of_date
-    group by invoices.invoice_id, invoices.amount
+    group by invoices.invoice_id, records.amount
 ),
 
 entry_side as (

@@ -38,12 +38,17 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 _PROGRESS = re.compile(r"\b(\d+) of (\d+) (START|OK|PASS|ERROR|FAIL|WARN|SKIP)\b")
 
 
-def dbt_vars(settings: Settings) -> dict[str, str | bool]:
-    values: dict[str, str | bool] = {"reporting_currency": settings.reporting_currency}
+def dbt_vars(settings: Settings) -> dict[str, object]:
+    values: dict[str, object] = {"reporting_currency": settings.reporting_currency}
     if settings.as_of is not None:
         values["as_of"] = settings.as_of.isoformat()
     if settings.warehouse_kind in SERVER_KINDS:
         values["publish_by_swap"] = True
+    if settings.exception_owners:
+        values["exception_owners"] = [
+            {"exception_type": kind, "practice": practice, "owner": owner}
+            for kind, practice, owner in settings.exception_owners
+        ]
     return values
 
 

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from recon_build import RECONCILIATION, SEEDS, Built, build, query
+from recon_build import RECONCILIATION, SEEDS, Built, build, dbt, query
 from typer.testing import CliRunner
 
 from wipcast.exceptions import accept, record_state
+from wipcast.settings import load_settings
+from wipcast.transform import dbt_vars
 
 pytestmark = pytest.mark.slow
 
@@ -226,6 +228,50 @@ def test_exceptions_command_lists_and_accepts(firms: dict[int, Built], tmp_path:
         [target],
     )
     assert state == [("accepted", "manual journal, agreed")]
+
+
+def test_owners_from_wipcast_toml_route_the_exceptions(firms: dict[int, Built], tmp_path: Path, dbt_work: Path) -> None:
+    """A firm's own routing, written in wipcast.toml, reaches fct_sync_exceptions: a rule for a type
+    replaces the seed's owner of every practice, a rule for one practice only that practice's."""
+    built = firms[7]
+    db = built.copy(tmp_path)
+    seed_owner = dict(query(db, "select exception_type, min(owner) from marts.fct_sync_exceptions group by 1"))
+    practices = sorted(
+        p
+        for (p,) in query(
+            db,
+            "select distinct practice from marts.fct_sync_exceptions "
+            "where exception_type = 'approved_not_posted' and practice is not null",
+        )
+    )
+    assert len(practices) >= 2  # so that one practice's rule can be seen to leave the others alone
+    (tmp_path / "wipcast.toml").write_text(
+        '[[exceptions.owners]]\ntype = "duplicate_posting"\nowner = "netsuite-admins"\n'
+        f'[[exceptions.owners]]\ntype = "approved_not_posted"\npractice = "{practices[0]}"\nowner = "jane.doe"\n'
+    )
+    owners = dbt_vars(load_settings(cwd=tmp_path))["exception_owners"]
+    dbt(
+        db,
+        dbt_work,
+        "build",
+        "-s",
+        *RECONCILIATION.split(),
+        "--exclude-resource-type",
+        "test",
+        "unit_test",
+        variables={"exceptions_seen_at": SECOND_RUN, "exception_owners": owners},
+    )
+    routed = query(db, "select exception_type, practice, owner from marts.fct_sync_exceptions")
+    by_type: dict[str, set[str]] = {}
+    for kind, practice, owner in routed:
+        by_type.setdefault(kind if kind != "approved_not_posted" else f"{kind}/{practice == practices[0]}", set()).add(
+            owner
+        )
+    assert by_type["duplicate_posting"] == {"netsuite-admins"}
+    assert by_type["approved_not_posted/True"] == {"jane.doe"}
+    assert by_type["approved_not_posted/False"] == {seed_owner["approved_not_posted"]}
+    assert by_type["orphan_posting"] == {seed_owner["orphan_posting"]}  # no rule: the seed's owner
+    assert seed_owner["duplicate_posting"] != "netsuite-admins"
 
 
 # --------------------------------------------------------------------------- contract v1

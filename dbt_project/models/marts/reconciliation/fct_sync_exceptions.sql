@@ -65,7 +65,7 @@ routing as (
         exception_type,
         practice,
         owner
-    from {{ ref('exception_owner_routing') }}
+    from {{ ref('int_exception_owner_routing') }}
 ),
 
 routed as (

@@ -51,7 +51,7 @@ periods as (
 ),
 
 routing as (
-    select * from {{ ref('exception_owner_routing') }}
+    select * from {{ ref('int_exception_owner_routing') }}
 ),
 
 classified as (

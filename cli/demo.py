@@ -49,11 +49,16 @@ def demo_generate(
     hiring_freeze_months: int = typer.Option(
         0, "--hiring-freeze-months", help="Regime: nobody is hired in the last N months of the history."
     ),
+    erp_invoices: bool = typer.Option(
+        False,
+        "--erp-invoices",
+        help="Also write the ERP's copy of every issued invoice, with header and currency discrepancies planted.",
+    ),
 ) -> None:
     """Write a simulated professional-services firm in the canonical contract.
 
     The regime options change the firm's dynamics (for testing forecasts on other kinds of firm);
-    their defaults give today's demo firm, byte for byte."""
+    their defaults give today's demo firm, byte for byte; `make demo` adds the ERP's invoices."""
     import simulator
     from simulator.generate import FORMATS
 
@@ -78,6 +83,7 @@ def demo_generate(
             price_change=price_change,
             crm=crm,
             hiring_freeze_months=hiring_freeze_months,
+            erp_invoices=erp_invoices,
         )
     rows = summary.rows
     out.print(f"[green]demo firm written[/green] to {out_dir}: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))

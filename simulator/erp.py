@@ -463,14 +463,19 @@ class ErpView:
         )
         return rows
 
-    def truth(self) -> dict[str, Any]:
+    def truth(self, invoice_found: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """The truth file's reconciliation section: this view's discrepancies and those planted in the
+        ERP's invoices (simulator.erp_invoices), when it wrote them."""
         pl = self.plan
-        counts = {t: sum(1 for f in self.found if f["type"] == t) for t in TYPES}
+        found = self.found + list(invoice_found or [])
+        types = TYPES + tuple(t for t in ("invoice_header_mismatch",) if invoice_found is not None)
+        counts = {t: sum(1 for f in found if f["type"] == t) for t in types}
         return {
             "definition": "Every discrepancy between the PSA's time entries and the ERP's view "
-            "(erp_time_postings, accounting_periods) that fct_sync_exceptions must report: type, source "
-            "(source_system of the record), record (posting_id or time_entry_id) and amount at risk in the "
-            "reporting currency (rules in docs/reconciliation.md). An approved entry is overdue for posting "
+            "(erp_time_postings, accounting_periods and, when written, the ERP's invoices) that "
+            "fct_sync_exceptions must report: type, source (source_system of the record), record (posting_id, "
+            "time_entry_id or invoice_id) and amount at risk in the reporting currency (rules in "
+            "docs/reconciliation.md). An approved entry is overdue for posting "
             f"{POSTING_GRACE_DAYS} days after its approval month ends.",
             "posting_grace_days": POSTING_GRACE_DAYS,
             "planted": {
@@ -484,5 +489,5 @@ class ErpView:
                 "unknown_project": UNKNOWN_PROJECT,
             },
             "counts": counts,
-            "discrepancies": self.found,
+            "discrepancies": found,
         }

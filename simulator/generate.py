@@ -31,6 +31,7 @@ from .calendar import (
 )
 from .crm import Opportunities, build_opportunities
 from .erp import ErpView, MonthlyFx, plan_discrepancies
+from .erp_invoices import erp_invoice_view
 from .firm import NO_DATE, People, build_people, role_names
 from .plans import DAY_US, Plan, build_plan, build_stints, monday_on_or_before, plan_as_of, snapshot_rows
 from .projects import (
@@ -127,6 +128,11 @@ def _validate(
     return out, as_of
 
 
+def _appended(columns: dict[str, Any], more: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Each column of `columns` followed by the same column of `more`."""
+    return {key: list(values) + list(more[key]) for key, values in columns.items()}
+
+
 def _ids(prefix: str, n: int, width: int) -> list[str]:
     return [f"{prefix}{i + 1:0{width}d}" for i in range(n)]
 
@@ -148,6 +154,7 @@ def generate(
     price_change: float = R.Regime.price_change,
     crm: str = R.Regime.crm,
     hiring_freeze_months: int = R.Regime.hiring_freeze_months,
+    erp_invoices: bool = False,
 ) -> GenerateSummary:
     """Write the demo firm into out_dir; return a summary (rows per entity, elapsed seconds).
 
@@ -156,12 +163,14 @@ def generate(
 
     The keyword-only knobs choose the firm's regime (growth, plan quality, extensions, seasonality,
     a mid-history price change, CRM calibration, a hiring freeze; see `simulator.regimes.Regime`).
-    Their defaults are today's demo firm, byte for byte."""
+    Their defaults are today's demo firm, byte for byte. `erp_invoices` adds the ERP's copy of every
+    issued invoice, its lines and payments, with header and currency discrepancies planted
+    (simulator.erp_invoices); the PSA's rows are the same either way."""
     out, as_of_date = _validate(out_dir, employees, months, as_of, seed, fmt)
     regime = R.Regime(growth, plans, extensions, seasonality, price_change, crm, hiring_freeze_months)
     R.validate(regime, int(months))
     with R.applied(R.overrides(regime)):
-        return _generate(out, as_of_date, employees, months, seed, fmt, progress, replace, regime)
+        return _generate(out, as_of_date, employees, months, seed, fmt, progress, replace, regime, erp_invoices)
 
 
 def _generate(
@@ -174,6 +183,7 @@ def _generate(
     progress: Progress | None,
     replace: bool,
     regime: R.Regime,
+    erp_invoices: bool = False,
 ) -> GenerateSummary:
     other = sorted(p.name for e in ENTITIES for f in FORMATS if f != fmt and (p := out / f"{e.name}.{f}").exists())
     if other and not replace:
@@ -527,52 +537,46 @@ def _generate(
             "invoice_id": bill.milestone_invoice,
         },
     )
-    rows["invoices"] = write_entity(
-        out,
-        "invoices",
-        fmt,
-        {
-            "invoice_id": bill.inv_id,
-            "customer_id": [customers.ids[c] for c in bill.inv_customer],
-            "project_id": [projects.ids[p] if p >= 0 else None for p in bill.inv_project],
-            "entity_id": [P.REGION_ENTITY[r] for r in bill.inv_region],
-            "invoice_date": bill.inv_date,
-            "due_date": bill.inv_due,
-            "currency": [P.REGION_CURRENCY[r] for r in bill.inv_region],
-            "amount": bill.inv_amount,
-            "status": bill.inv_status,
-            "updated_at": bill.inv_updated,
-            "created_at": bill.inv_created,
-            "invoice_number": [None] * len(bill.inv_id),
-            "source_system": [None] * len(bill.inv_id),
-        },
-    )
-    inv_arr = pa.array(bill.inv_id, pa.string())
-    rows["invoice_lines"] = write_entity(
-        out,
-        "invoice_lines",
-        fmt,
-        {
-            "invoice_line_id": _ids("IL", len(bill.line_invoice), 9),
-            "invoice_id": inv_arr.take(pa.array(bill.line_invoice)),
-            "project_id": proj_arr.take(pa.array(bill.line_project)),
-            "line_type": bill.line_type,
-            "hours": bill.line_hours,
-            "amount": bill.line_amount,
-            "source_system": [None] * len(bill.line_invoice),
-        },
-    )
-    rows["payments"] = write_entity(
-        out,
-        "payments",
-        fmt,
-        {
-            "payment_id": _ids("PAY", len(bill.pay_invoice), 8),
-            "invoice_id": inv_arr.take(pa.array(bill.pay_invoice)),
-            "payment_date": bill.pay_date,
-            "amount": bill.pay_amount,
-        },
-    )
+    invoice_cols: dict[str, Any] = {
+        "invoice_id": bill.inv_id,
+        "customer_id": [customers.ids[c] for c in bill.inv_customer],
+        "project_id": [projects.ids[p] if p >= 0 else None for p in bill.inv_project],
+        "entity_id": [P.REGION_ENTITY[r] for r in bill.inv_region],
+        "invoice_date": bill.inv_date,
+        "due_date": bill.inv_due,
+        "currency": [P.REGION_CURRENCY[r] for r in bill.inv_region],
+        "amount": bill.inv_amount,
+        "status": bill.inv_status,
+        "updated_at": bill.inv_updated,
+        "created_at": bill.inv_created,
+        "invoice_number": [None] * len(bill.inv_id),
+        "source_system": [None] * len(bill.inv_id),
+    }
+    line_cols: dict[str, Any] = {
+        "invoice_line_id": _ids("IL", len(bill.line_invoice), 9),
+        "invoice_id": [bill.inv_id[i] for i in bill.line_invoice],
+        "project_id": [projects.ids[p] for p in bill.line_project],
+        "line_type": bill.line_type,
+        "hours": bill.line_hours,
+        "amount": bill.line_amount,
+        "source_system": [None] * len(bill.line_invoice),
+    }
+    payment_cols: dict[str, Any] = {
+        "payment_id": _ids("PAY", len(bill.pay_invoice), 8),
+        "invoice_id": [bill.inv_id[i] for i in bill.pay_invoice],
+        "payment_date": bill.pay_date,
+        "amount": bill.pay_amount,
+    }
+    erp_found: list[dict[str, Any]] = []
+    if erp_invoices:
+        view = erp_invoice_view(seed, bill, invoice_cols, line_cols, payment_cols, projects, erp.fx, as_of_day)
+        invoice_cols = _appended(invoice_cols, view.invoices)
+        line_cols = _appended(line_cols, view.invoice_lines)
+        payment_cols = _appended(payment_cols, view.payments)
+        erp_found = view.found
+    rows["invoices"] = write_entity(out, "invoices", fmt, invoice_cols)
+    rows["invoice_lines"] = write_entity(out, "invoice_lines", fmt, line_cols)
+    rows["payments"] = write_entity(out, "payments", fmt, payment_cols)
 
     # ---- truth
     tick("truth", 9)
@@ -602,7 +606,7 @@ def _generate(
         vis,
         won_visible,
     )
-    truth["reconciliation"] = erp.truth()
+    truth["reconciliation"] = erp.truth(erp_found if erp_invoices else None)
     if not regime.is_default():
         truth["generator"]["regime"] = regime.as_dict()
     (out / "_truth.json").write_text(json.dumps(truth, indent=2, sort_keys=False) + "\n")

@@ -28,7 +28,7 @@ def built(tmp_path_factory):
             "--no-print-directory",
             "build",
             f"DEMO_DIR={demo}",
-            "DEMO_ARGS=--employees 25 --months 14 --as-of 2026-10-31 --seed 11",
+            "DEMO_ARGS=--employees 25 --months 14 --as-of 2026-10-31 --seed 11 --erp-invoices",
             "BACKTEST_FROM=2026-08",
             "BACKTEST_TO=2026-09",
         ],

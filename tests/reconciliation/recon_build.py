@@ -33,7 +33,8 @@ MARTS = (
 )
 SELECT = " ".join(f"+{m}" for m in MARTS)
 # what the firm generator takes (a small firm: the generator, ingest and dbt scale; the rules do not)
-FIRM = dict(employees=40, months=10, as_of=dt.date(2026, 10, 31), fmt="parquet")
+# the ERP view of invoices too (simulator.erp_invoices): each issued invoice held by both systems
+FIRM = dict(employees=40, months=10, as_of=dt.date(2026, 10, 31), fmt="parquet", erp_invoices=True)
 
 
 def load_raw(db: Path, folder: Path) -> None:

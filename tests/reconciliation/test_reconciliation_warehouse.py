@@ -28,6 +28,7 @@ ERP_TYPES = {
     "orphan_posting",
     "currency_mismatch",
     "closed_period_posting",
+    "invoice_header_mismatch",
 }
 
 

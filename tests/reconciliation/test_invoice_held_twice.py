@@ -34,7 +34,8 @@ MARTS = (
 )
 
 
-def _hold_every_invoice_twice(folder: Path) -> None:
+def _hold_every_invoice_twice(folder: Path, erp_lines: bool) -> None:
+    """Each invoice again as the ERP's view; `erp_lines` False: the ERP holds the header only."""
     con = duckdb.connect()
     try:
 
@@ -49,12 +50,13 @@ def _hold_every_invoice_twice(folder: Path) -> None:
             "select * replace ('ERP-' || invoice_id as invoice_id, invoice_id as invoice_number, "
             "'erp' as source_system) from invoices",
         )
-        rewrite(
-            "invoice_lines",
-            "select * from invoice_lines union all "
-            "select * replace ('ERP-' || invoice_line_id as invoice_line_id, 'ERP-' || invoice_id as invoice_id, "
-            "'erp' as source_system) from invoice_lines",
-        )
+        if erp_lines:
+            rewrite(
+                "invoice_lines",
+                "select * from invoice_lines union all "
+                "select * replace ('ERP-' || invoice_line_id as invoice_line_id, 'ERP-' || invoice_id as invoice_id, "
+                "'erp' as source_system) from invoice_lines",
+            )
         # by invoice, so that all of an invoice's payments sit where its case says
         case = "hash(invoice_id) % 3"
         rewrite(
@@ -69,11 +71,11 @@ def _hold_every_invoice_twice(folder: Path) -> None:
     assert [kind for kind, n in counts if n > 0] == [0, 1, 2], f"every payment case occurs: {counts}"
 
 
-def _build(root: Path, work: Path, twice: bool) -> Path:
+def _build(root: Path, work: Path, twice: bool, erp_lines: bool = True) -> Path:
     folder = root / "firm"
     generate(folder, **FIRM)
     if twice:
-        _hold_every_invoice_twice(folder)
+        _hold_every_invoice_twice(folder, erp_lines)
     db = root / "work.duckdb"
     load_raw(db, folder)
     build(db, work, SEEN, select=" ".join(f"+{m}" for m in MARTS))
@@ -81,11 +83,13 @@ def _build(root: Path, work: Path, twice: bool) -> Path:
 
 
 @pytest.fixture(scope="module")
-def dbs(tmp_path_factory) -> tuple[Path, Path]:
-    work = tmp_path_factory.mktemp("held-dbt")  # one dbt target folder: the second build re-uses the parse
+def dbs(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """The firm holding each invoice once, twice, and twice with the ERP's view a header only."""
+    work = tmp_path_factory.mktemp("held-dbt")  # one dbt target folder: later builds re-use the parse
     return (
         _build(tmp_path_factory.mktemp("held-once"), work, False),
         _build(tmp_path_factory.mktemp("held-twice"), work, True),
+        _build(tmp_path_factory.mktemp("held-twice-headers"), work, True, erp_lines=False),
     )
 
 
@@ -96,7 +100,7 @@ def _rows(db: Path, sql: str) -> list[tuple]:
 
 
 def test_receivables_count_each_invoice_once_from_the_erp_view(dbs) -> None:
-    once, twice = dbs
+    once, twice, _ = dbs
     columns = "invoice_amount, paid_amount, open_amount, ageing_bucket, days_past_due, open_amount_reporting"
     expected = _rows(once, f"select invoice_id, {columns} from marts.mart_receivables")
     got = _rows(twice, f"select replace(invoice_id, 'ERP-', ''), {columns} from marts.mart_receivables")
@@ -118,8 +122,9 @@ def test_receivables_count_each_invoice_once_from_the_erp_view(dbs) -> None:
         ("mart_time_reconciliation_monthly", "project_id, work_month"),
     ],
 )
-def test_money_marts_equal_the_firm_holding_each_invoice_once(dbs, mart: str, key: str) -> None:
-    once, twice = dbs
+@pytest.mark.parametrize("erp_lines", [True, False], ids=["erp-itemised", "erp-header-only"])
+def test_money_marts_equal_the_firm_holding_each_invoice_once(dbs, mart: str, key: str, erp_lines: bool) -> None:
+    once, twice = dbs[0], dbs[1] if erp_lines else dbs[2]
     # the close control's sync timestamps and exception counts describe the build, not the money
     skip = {"last_files_load_at", "last_connector_sync_at"}
     columns = [
@@ -136,10 +141,11 @@ def test_money_marts_equal_the_firm_holding_each_invoice_once(dbs, mart: str, ke
     expected = _rows(once, f"select {select} from marts.{mart}")
     assert expected, mart
     assert _rows(twice, f"select {select} from marts.{mart}") == expected, f"{mart} by {key}"
+    # (header only: billing reads the PSA's lines of each ERP invoice, int_invoice_lines_of_record)
 
 
 def test_the_invoice_reconciliation_pairs_the_views_and_marks_the_erp_one(dbs) -> None:
-    _, twice = dbs
+    twice = dbs[1]
     views = query(
         twice,
         "select source_system, is_invoice_of_record, count(*), sum(case when other_views = 1 then 1 else 0 end), "

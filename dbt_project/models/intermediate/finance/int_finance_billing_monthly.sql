@@ -1,7 +1,7 @@
 -- Amounts billed per as-of view, project and invoice month, in the project currency: every
--- invoice line of an invoice that is not void, dated on or before the as-of date, from the
--- invoice's view of record (int_invoices_of_record): an invoice two systems hold is billed once. A line in
--- another currency than the project's is converted at the two currencies' average rates of the
+-- invoice line of an invoice that is not void, dated on or before the as-of date, once per invoice
+-- (int_invoices_of_record, int_invoice_lines_of_record): an invoice two systems hold is billed once. A
+-- line in another currency than the project's is converted at the two currencies' average rates of the
 -- invoice month. Point in time (a view that is not current): only invoices entered by then (created_at,
 -- else the invoice date), and a void invoice still counts when it was voided (updated_at) later.
 --
@@ -32,11 +32,11 @@ billed_lines as (
         as_of.is_current,
         invoice_lines.project_id,
         {{ month_start('invoices.invoice_date') }} as month_start,
-        invoices.currency as invoice_currency,
+        invoice_lines.currency as invoice_currency,
         projects.currency as project_currency,
         invoice_lines.amount,
         invoice_lines.line_type = 'time' and naming.invoice_key is null as is_unlinked_time
-    from {{ ref('int_invoice_lines') }} as invoice_lines
+    from {{ ref('int_invoice_lines_of_record') }} as invoice_lines
     inner join {{ ref('int_invoices_of_record') }} as invoices
         on invoices.invoice_id = invoice_lines.invoice_id
     left join invoices_naming_time as naming

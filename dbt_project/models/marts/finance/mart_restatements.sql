@@ -67,7 +67,7 @@ invoice_changes as (
                 else 0
             end
         ) as voided_later_amount
-    from {{ ref('int_invoice_lines') }} as invoice_lines
+    from {{ ref('int_invoice_lines_of_record') }} as invoice_lines
     inner join {{ ref('int_invoices_of_record') }} as invoices
         on invoices.invoice_id = invoice_lines.invoice_id
     group by invoice_lines.project_id, {{ month_start('invoices.invoice_date') }}

@@ -82,3 +82,20 @@ def test_every_dispatched_date_and_type_macro_has_a_spark_implementation():
         text = (ROOT / "dbt_project" / "macros" / name).read_text()
         missing += [f"{name}: spark__{m}" for m in macros if f"macro spark__{m}(" not in text]
     assert missing == []
+
+
+# PostgreSQL keeps 63 bytes of an identifier; dbt-postgres refuses a longer relation name, and a unit
+# test's name is the name of the relation it builds, so a long test name fails only on PostgreSQL.
+POSTGRES_IDENTIFIER_LIMIT = 63
+
+
+def test_model_and_unit_test_names_fit_a_postgres_identifier():
+    import yaml
+
+    names = [path.stem for path in (ROOT / "dbt_project" / "models").rglob("*.sql")]
+    for path in (ROOT / "dbt_project").rglob("*.yml"):
+        document = yaml.safe_load(path.read_text()) or {}
+        names += [test["name"] for test in document.get("unit_tests") or []]
+    assert len(names) > 100
+    too_long = sorted(name for name in names if len(name.encode()) > POSTGRES_IDENTIFIER_LIMIT)
+    assert not too_long, f"longer than PostgreSQL's {POSTGRES_IDENTIFIER_LIMIT} bytes: {too_long}"

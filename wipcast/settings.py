@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from wipcast.errors import InputError
+from wipcast.exception_settings import TABLE_SETTINGS, exceptions_table
 
 CONFIG_FILE = "wipcast.toml"
 ENV_PREFIX = "WIPCAST_"
@@ -54,6 +55,9 @@ class Settings:
     # "*", practice or "*", owner), in file order. They override the seed exception_owner_routing for the
     # same (type, practice); later rules win (int_exception_owner_routing).
     exception_owners: tuple[tuple[str, str, str], ...] = ()
+    # How often each connector is expected to sync, from `[exceptions.sync_expected_hours]`: ("*" or a
+    # connector, whole hours). A connector whose last successful sync is older is a stale_sync exception.
+    sync_expected_hours: tuple[tuple[str, int], ...] = ()
 
     @property
     def dlt_runs_dir(self) -> Path:
@@ -186,63 +190,11 @@ def _warehouse_table(table: Any, config_path: Path) -> dict[str, Any]:
     return {WAREHOUSE_TABLE[key]: _coerce(WAREHOUSE_TABLE[key], raw, source) for key, raw in table.items()}
 
 
-OWNER_RULE_KEYS = ("type", "practice", "owner")
-OWNER_ROUTING_SEED = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "exception_owner_routing.csv"
-
-
-def exception_types() -> tuple[str, ...]:
-    """The exception types fct_sync_exceptions raises: the seed routes each of them (and "*")."""
-    import csv
-
-    with OWNER_ROUTING_SEED.open(newline="") as handle:
-        return tuple(sorted({row["exception_type"] for row in csv.DictReader(handle)} - {"*"}))
-
-
-def _exceptions_table(table: Any, config_path: Path) -> dict[str, Any]:
-    """`[[exceptions.owners]]` of wipcast.toml: one rule per entry, `type` and `practice` default to "*"."""
-    if table is None:
-        return {}
-    where = f"{config_path}: exceptions"
-    if not isinstance(table, dict) or set(table) - {"owners"}:
-        raise InputError(
-            f"{where} is not a table of owners", 'write rules as [[exceptions.owners]] type = "..." owner = "..."'
-        )
-    rules = table.get("owners", [])
-    if not isinstance(rules, list):
-        raise InputError(
-            f"{where}.owners is not a list of rules", "write each rule under its own [[exceptions.owners]]"
-        )
-    known = exception_types()
-    parsed = []
-    for number, rule in enumerate(rules, start=1):
-        name = f"{where}.owners rule {number}"
-        if not isinstance(rule, dict):
-            raise InputError(f"{name} is not a table", 'write type = "...", practice = "..." and owner = "..."')
-        unknown = sorted(set(rule) - set(OWNER_RULE_KEYS))
-        if unknown:
-            raise InputError(
-                f"{name} has unknown key(s): {', '.join(unknown)}", f"known keys: {', '.join(OWNER_RULE_KEYS)}"
-            )
-        values = {key: rule.get(key, "*") for key in OWNER_RULE_KEYS}
-        if "owner" not in rule:
-            raise InputError(f"{name} names no owner", 'add owner = "a team or a person"')
-        for key, value in values.items():
-            if not isinstance(value, str) or not value.strip():
-                raise InputError(f"{name}: {key} is {value!r}", f"write {key} as a non-empty string")
-        exception_type, practice, owner = (values[key].strip() for key in OWNER_RULE_KEYS)
-        if exception_type != "*" and exception_type not in known:
-            raise InputError(
-                f"{name}: type {exception_type!r} is not an exception type", f'use "*" or one of: {", ".join(known)}'
-            )
-        parsed.append((exception_type, practice, owner))
-    return {"exception_owners": tuple(parsed)}
-
-
 def load_settings(overrides: dict[str, Any] | None = None, cwd: Path | None = None) -> Settings:
     """Resolve settings. `overrides` are command-line flags (None means not given)."""
     cwd = cwd or Path.cwd()
-    # exception_owners comes only from its own table: a rule list has no one-line flag or variable form
-    names = [f.name for f in fields(Settings) if f.name != "exception_owners"]
+    # the [exceptions] settings come only from their table: rule lists have no one-line flag or variable form
+    names = [f.name for f in fields(Settings) if f.name not in TABLE_SETTINGS]
     values: dict[str, Any] = {}
 
     config_path = cwd / CONFIG_FILE
@@ -264,7 +216,7 @@ def load_settings(overrides: dict[str, Any] | None = None, cwd: Path | None = No
         for key, raw in section.items():
             values[key] = _coerce(key, raw, str(config_path))
         values.update(_warehouse_table(data.get("warehouse"), config_path))
-        values.update(_exceptions_table(data.get("exceptions"), config_path))
+        values.update(exceptions_table(data.get("exceptions"), config_path))
 
     for key in names:
         env_name = ENV_PREFIX + key.upper()

@@ -49,6 +49,11 @@ def dbt_vars(settings: Settings) -> dict[str, object]:
             {"exception_type": kind, "practice": practice, "owner": owner}
             for kind, practice, owner in settings.exception_owners
         ]
+    hours = dict(settings.sync_expected_hours)
+    if "*" in hours:
+        values["sync_expected_interval_hours"] = hours.pop("*")
+    if hours:
+        values["sync_expected_interval_hours_by_connector"] = hours
     return values
 
 

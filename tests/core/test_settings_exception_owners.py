@@ -3,7 +3,8 @@
 import pytest
 
 from wipcast.errors import InputError
-from wipcast.settings import exception_types, load_settings
+from wipcast.exception_settings import exception_types
+from wipcast.settings import load_settings
 from wipcast.transform import dbt_vars
 
 
@@ -65,3 +66,34 @@ def test_owners_that_are_not_a_list_are_named(tmp_path):
     with pytest.raises(InputError) as err:
         _load(tmp_path, '[exceptions]\nowners = "finance"\n')
     assert "exceptions.owners is not a list" in err.value.one_line()
+
+
+def test_sync_intervals_per_connector_and_for_any(tmp_path):
+    settings = _load(tmp_path, '[exceptions.sync_expected_hours]\n"*" = 24\nnetsuite = 168\n')
+    assert settings.sync_expected_hours == (("*", 24), ("netsuite", 168))
+    variables = dbt_vars(settings)
+    assert variables["sync_expected_interval_hours"] == 24
+    assert variables["sync_expected_interval_hours_by_connector"] == {"netsuite": 168}
+    only_one = dbt_vars(_load(tmp_path, "[exceptions.sync_expected_hours]\nxero = 48\n"))
+    assert "sync_expected_interval_hours" not in only_one  # the model's default (36 h) stays for the rest
+
+
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [
+        ("netsuit = 168", "'netsuit' is not a connector"),
+        ("harvest = 0", "harvest is 0"),
+        ("harvest = 1.5", "harvest is 1.5"),
+        ('harvest = "daily"', "harvest is 'daily'"),
+    ],
+)
+def test_a_bad_sync_interval_is_named(tmp_path, line, named):
+    with pytest.raises(InputError) as err:
+        _load(tmp_path, f"[exceptions.sync_expected_hours]\n{line}\n")
+    assert "exceptions.sync_expected_hours" in err.value.one_line() and named in err.value.one_line()
+
+
+def test_an_unknown_key_of_the_exceptions_table_is_named(tmp_path):
+    with pytest.raises(InputError) as err:
+        _load(tmp_path, "[exceptions]\nsync_hours = 3\n")
+    assert "unknown key(s): sync_hours" in err.value.one_line()

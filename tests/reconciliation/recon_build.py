@@ -81,7 +81,7 @@ def dbt(db: Path, work: Path, *args: str, variables: dict[str, Any] | None = Non
 RECONCILIATION = "path:models/intermediate/reconciliation path:models/marts/reconciliation"
 
 
-def build(db: Path, work: Path, seen_at: str, select: str = SELECT) -> None:
+def build(db: Path, work: Path, seen_at: str, select: str = SELECT, variables: dict[str, Any] | None = None) -> None:
     """The seed and models the reconciliation marts need. Data and unit tests are left to
     tests/dbt (its full build runs every one of them); here they would only cost time."""
     dbt(
@@ -93,7 +93,7 @@ def build(db: Path, work: Path, seen_at: str, select: str = SELECT) -> None:
         "--exclude-resource-type",
         "test",
         "unit_test",
-        variables={"exceptions_seen_at": seen_at},
+        variables={"exceptions_seen_at": seen_at, **(variables or {})},
     )
 
 

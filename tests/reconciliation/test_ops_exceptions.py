@@ -1,5 +1,6 @@
 """The exceptions wipcast's own logs hold, end to end: a row the file ingest set aside and a connector
-whose last successful sync is overdue reach fct_sync_exceptions through the real ingest and ops log."""
+whose last successful sync is overdue (by its interval in wipcast.toml) reach fct_sync_exceptions through
+the real ingest and ops log."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ingest.connectors.opslog import SyncRecord, record_sync
 from ingest.files import ingest_files
 from simulator import generate
 from wipcast.settings import load_settings
+from wipcast.transform import dbt_vars
 
 pytestmark = pytest.mark.slow
 
@@ -49,12 +51,16 @@ def warehouse(tmp_path_factory) -> tuple[Path, str]:
     assert sum(result.quarantined.values()) == 1, result.quarantined
     con = duckdb.connect(str(settings.work_db))
     try:
-        _sync(con, "harvest", "2026-10-29 06:00:00+00")  # 72 h before the build: overdue (36 h expected)
-        _sync(con, "netsuite", "2026-10-31 20:00:00+00")  # 10 h before: on time
+        _sync(con, "harvest", "2026-10-29 06:00:00+00")  # 72 h before the build: overdue (36 h by default)
+        _sync(con, "kantata", "2026-10-31 20:00:00+00")  # 10 h before: on time
+        _sync(con, "netsuite", "2026-10-31 20:00:00+00")  # 10 h before, but expected every 6 h: overdue
+        _sync(con, "xero", "2026-10-30 04:00:00+00")  # 50 h before, expected weekly: on time
     finally:
         con.close()
+    (root / "wipcast.toml").write_text("[exceptions.sync_expected_hours]\nnetsuite = 6\nxero = 168\n")
+    variables = dbt_vars(load_settings(cwd=root))
     (root / "dbt").mkdir()
-    build(settings.work_db, root / "dbt", SEEN)
+    build(settings.work_db, root / "dbt", SEEN, variables=variables)
     return settings.work_db, bad[0]
 
 
@@ -72,11 +78,14 @@ def test_a_quarantined_row_is_an_exception_named_by_file_and_row(warehouse) -> N
     assert rows == [("files", f"{entity}:{source_file}:{row_number}", reason, 0, "data-steward", "open")]
 
 
-def test_only_the_overdue_connector_is_a_stale_sync(warehouse) -> None:
+def test_only_the_overdue_connectors_are_stale_syncs_each_by_its_interval(warehouse) -> None:
     db, _ = warehouse
     rows = query(
         db,
         "select source_system, record_id, event_date, status from marts.fct_sync_exceptions "
         "where exception_type = 'stale_sync'",
     )
-    assert rows == [("harvest", "harvest", dt.date(2026, 10, 29), "open")]
+    assert sorted(rows) == [
+        ("harvest", "harvest", dt.date(2026, 10, 29), "open"),
+        ("netsuite", "netsuite", dt.date(2026, 10, 31), "open"),
+    ]

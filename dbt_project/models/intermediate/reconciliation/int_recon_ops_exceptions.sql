@@ -1,6 +1,8 @@
 -- Exceptions wipcast's own logs hold: rows the last file ingest of each entity set aside
 -- (ops.quarantine, type ingest_quarantine) and connectors whose last successful sync is older than
--- var sync_expected_interval_hours (default 36) at build time (ops.connector_syncs, type stale_sync).
+-- their expected interval at build time (ops.connector_syncs, type stale_sync): var
+-- sync_expected_interval_hours_by_connector, else var sync_expected_interval_hours (default 36), both
+-- from wipcast.toml's [exceptions.sync_expected_hours].
 -- Neither carries money: amount_reporting is 0. Both tables are empty relations until they exist.
 with quarantine as (
     {{ ops_table_or_empty('quarantine', [
@@ -60,5 +62,4 @@ select
     'last successful sync ' || cast(last_sync.finished_at as {{ type_varchar() }}) as detail,
     cast(0 as {{ type_money() }}) as amount_reporting
 from last_sync
-where last_sync.finished_at
-    < {{ dbt.dateadd('hour', -1 * var('sync_expected_interval_hours', 36), exceptions_seen_at()) }}
+where last_sync.finished_at < {{ stale_before('last_sync.connector') }}

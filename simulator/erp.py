@@ -468,7 +468,8 @@ class ErpView:
         ERP's invoices (simulator.erp_invoices), when it wrote them."""
         pl = self.plan
         found = self.found + list(invoice_found or [])
-        types = TYPES + tuple(t for t in ("invoice_header_mismatch",) if invoice_found is not None)
+        # the invoice rules add one type of their own (currency_mismatch is already counted)
+        types = TYPES if invoice_found is None else (*TYPES, "invoice_header_mismatch")
         counts = {t: sum(1 for f in found if f["type"] == t) for t in types}
         return {
             "definition": "Every discrepancy between the PSA's time entries and the ERP's view "

@@ -61,7 +61,9 @@ def _owners(rules: Any, where: str) -> tuple[tuple[str, str, str], ...]:
         raise InputError(
             f"{where}.owners is not a list of rules", "write each rule under its own [[exceptions.owners]]"
         )
-    known = exception_types()
+    if not rules:
+        return ()
+    known = exception_types()  # read from the seed only when there are rules to check
     parsed = []
     for number, rule in enumerate(rules, start=1):
         name = f"{where}.owners rule {number}"

@@ -7,6 +7,7 @@ the forecast engine's history at an as-of date is the history mart's to the cent
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import duckdb
@@ -44,9 +45,16 @@ def test_each_close_bills_only_invoices_entered_by_then(history):
     late = invoices[invoices["created_at"].dt.date > invoices["invoice_date"].map(_month_end)]
     assert len(late) > 5, "the firm should have invoices entered after their month's close"
     # the PSA's rows: each invoice's ERP copy (its view of record) has the same lines, dates and status,
-    # except the few the ERP booked in another currency, whose lines convert back within a cent or so
+    # except the few the ERP booked in another currency (planted), whose lines convert back only to
+    # within a cent or so: their projects' months are left out, every other cell must agree to the cent
+    truth = json.loads((folder / "_truth.json").read_text())["reconciliation"]["discrepancies"]
+    rebooked = {d["record"].removeprefix("ERP-") for d in truth if d["type"] == "currency_mismatch"}
+    assert len(rebooked & set(invoices["invoice_id"])) == 2
     invoices = invoices[invoices["source_system"].isna()]
     billed = lines.merge(invoices, on="invoice_id", suffixes=("", "_invoice"))
+    skipped = billed[billed["invoice_id"].isin(rebooked)]
+    months = pd.to_datetime(skipped["invoice_date"]).dt.to_period("M")
+    skipped_cells = set(zip(skipped["project_id"], months, strict=True))
     for close in CLOSES:
         month = billed[pd.to_datetime(billed["invoice_date"]).dt.to_period("M") == pd.Period(close, "M")]
         entered = month["created_at"].dt.date <= close
@@ -59,7 +67,8 @@ def test_each_close_bills_only_invoices_entered_by_then(history):
             f"where as_of_date = '{close}' and month_start = '{close.replace(day=1)}' and billed <> 0",
         ).set_index("project_id")["billed"]
         both = pd.concat([expected.rename("expected"), reported.astype(float).rename("reported")], axis=1).fillna(0)
-        assert (both["expected"] - both["reported"]).abs().max() < 0.02, (close, both[both.expected != both.reported])
+        both = both[[(project, pd.Period(close, "M")) not in skipped_cells for project in both.index]]
+        assert (both["expected"] - both["reported"]).abs().max() < 0.005, (close, both[both.expected != both.reported])
 
 
 def test_each_close_earns_only_time_approved_by_then(history):
